@@ -1,0 +1,40 @@
+"""Wires the Azure clients for one provider call: credential, compute calls and the VHD store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from components.capture.arm_ids import vm_id_parts
+from components.capture.clients import compute_client, credential
+from components.capture.compute import AzureCompute, ComputeCalls
+from components.capture.environment import Endpoints, from_environment
+from components.capture.errors import CaptureError
+from components.capture.vhd_store import AzureVhdStore, VhdStore
+
+
+@dataclass
+class Cloud:
+    endpoints: Endpoints
+    compute: ComputeCalls
+    vhds: VhdStore | None
+
+
+@contextmanager
+def open_cloud(vm_id: str, blob_endpoint: str) -> Iterator[Cloud]:
+    """Clients for the VM's subscription (taken from the VM id) and, when given, the storage account's blobs."""
+    vm = vm_id_parts(vm_id)
+    if vm is None:
+        raise CaptureError(f"vm_id {vm_id!r} is not the ARM id of a virtual machine")
+    endpoints = from_environment()
+    cred = credential(endpoints)
+    client = compute_client(endpoints, cred, vm.subscription_id)
+    try:
+        vhds = AzureVhdStore(endpoints, cred, blob_endpoint) if blob_endpoint else None
+        yield Cloud(endpoints, AzureCompute(client, endpoints, vm), vhds)
+    finally:
+        client.close()
+        close = getattr(cred, "close", None)
+        if close:
+            close()
