@@ -1,0 +1,119 @@
+"""The Batch account, and in user-subscription mode the Key Vault and permissions Batch needs.
+
+UserSubscription mode (the default): Batch creates pool VMs in this subscription, so the "Microsoft Azure Batch"
+service principal needs a role on the subscription and a Key Vault (access-policy mode, same region) where it keeps
+secrets; the account references that vault and accepts Entra ID authentication only. BatchService mode: no vault,
+no role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import authorization, batch, keyvault
+
+# Built-in "Azure Batch Service Orchestration Role": the least-privilege role for the Batch service principal
+# (Contributor, b24988ac-6180-42a0-ab88-20f7382dd24c, also works and is what older docs show).
+BATCH_ORCHESTRATION_ROLE = "a35466a1-cfd6-450a-b35e-683fcdf30363"
+BATCH_SECRET_PERMISSIONS = ["get", "list", "set", "delete", "recover"]
+
+
+@dataclass
+class BatchAccountArgs:
+    resource_group_name: pulumi.Input[str]
+    location: str
+    account_name: pulumi.Input[str]
+    vault_name: pulumi.Input[str]
+    user_subscription: bool
+    grant_subscription_role: bool
+    subscription_id: pulumi.Input[str]
+    tenant_id: pulumi.Input[str]
+    batch_principal_object_id: pulumi.Input[str]
+    auto_storage_account_id: pulumi.Input[str]
+
+
+class BatchAccount(pulumi.ComponentResource):
+    account_name: pulumi.Output[str]
+    account_endpoint: pulumi.Output[str]
+    vault_id: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: BatchAccountArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("batch-custom-image:batch:BatchAccount", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        vault_reference = None
+        self.vault_id = None
+        depends_on: list[pulumi.Resource] = []
+        if args.user_subscription:
+            vault = _batch_vault(name, args, child)
+            vault_reference = batch.KeyVaultReferenceArgs(id=vault.id, url=vault.properties.vault_uri)
+            self.vault_id = vault.id
+            depends_on.append(vault)
+            if args.grant_subscription_role:
+                depends_on.append(_subscription_role(name, args, child))
+
+        account = batch.BatchAccount(
+            f"{name}-account",
+            account_name=args.account_name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            pool_allocation_mode=(
+                batch.PoolAllocationMode.USER_SUBSCRIPTION
+                if args.user_subscription
+                else batch.PoolAllocationMode.BATCH_SERVICE
+            ),
+            key_vault_reference=vault_reference,
+            allowed_authentication_modes=[batch.AuthenticationMode.AAD],
+            identity=batch.BatchAccountIdentityArgs(type=batch.ResourceIdentityType.SYSTEM_ASSIGNED),
+            auto_storage=batch.AutoStorageBasePropertiesArgs(storage_account_id=args.auto_storage_account_id),
+            public_network_access=batch.PublicNetworkAccessType.ENABLED,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
+        self.account_name = account.name
+        self.account_endpoint = account.account_endpoint
+        self.register_outputs({"account_name": self.account_name, "account_endpoint": self.account_endpoint})
+
+
+def _batch_vault(name: str, args: BatchAccountArgs, child: pulumi.ResourceOptions) -> keyvault.Vault:
+    """Access-policy mode (Batch does not use vault RBAC), same region, soft delete + purge protection."""
+    return keyvault.Vault(
+        f"{name}-vault",
+        vault_name=args.vault_name,
+        resource_group_name=args.resource_group_name,
+        location=args.location,
+        properties=keyvault.VaultPropertiesArgs(
+            tenant_id=args.tenant_id,
+            sku=keyvault.SkuArgs(family=keyvault.SkuFamily.A, name=keyvault.SkuName.STANDARD),
+            enable_rbac_authorization=False,  # Key Vault API 2026-02-01+ defaults to RBAC: say it explicitly
+            enable_soft_delete=True,
+            soft_delete_retention_in_days=90,
+            enable_purge_protection=True,
+            enabled_for_deployment=True,
+            enabled_for_template_deployment=True,
+            access_policies=[
+                keyvault.AccessPolicyEntryArgs(
+                    tenant_id=args.tenant_id,
+                    object_id=args.batch_principal_object_id,
+                    permissions=keyvault.PermissionsArgs(secrets=BATCH_SECRET_PERMISSIONS),
+                )
+            ],
+        ),
+        opts=child,
+    )
+
+
+def _subscription_role(
+    name: str, args: BatchAccountArgs, child: pulumi.ResourceOptions
+) -> authorization.RoleAssignment:
+    scope = pulumi.Output.concat("/subscriptions/", args.subscription_id)
+    return authorization.RoleAssignment(
+        f"{name}-batch-service-role",
+        scope=scope,
+        principal_id=args.batch_principal_object_id,
+        principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+        role_definition_id=pulumi.Output.concat(
+            scope, f"/providers/Microsoft.Authorization/roleDefinitions/{BATCH_ORCHESTRATION_ROLE}"
+        ),
+        opts=child,
+    )

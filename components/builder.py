@@ -1,0 +1,185 @@
+"""The builder VM: a private network with outbound-only internet, and the VM that bakes the image.
+
+No inbound rule, no public IP on the NIC, no VM extension. Outbound traffic (package mirrors, the VM agent) goes
+through a NAT gateway: new virtual networks no longer get default outbound access. Setup runs from cloud-init custom
+data (components/cloud_init.py); the guest deprovisions itself and powers off, and the capture step takes over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_tls as tls
+from pulumi_azure_native import compute, network
+
+from components.cloud_init import encode_custom_data
+from components.settings import Builder
+
+ADMIN_USER = "builder"
+
+
+@dataclass
+class BuilderVmArgs:
+    resource_group_name: pulumi.Input[str]
+    location: str
+    builder: Builder
+    image_version: str
+    user_data: str  # the #cloud-config document (plain text)
+    blob_endpoint: pulumi.Input[str]  # the image storage account's, for the classic unmanaged OS disk
+    builder_container: pulumi.Input[str]
+
+
+class BuilderVm(pulumi.ComponentResource):
+    vm_id: pulumi.Output[str]
+    vm_name: pulumi.Output[str]
+    os_disk_vhd_uri: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: BuilderVmArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("batch-custom-image:builder:BuilderVm", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        subnet = _private_subnet(name, args, child)
+        nic = network.NetworkInterface(
+            f"{name}-nic",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            ip_configurations=[
+                network.NetworkInterfaceIPConfigurationArgs(
+                    name="primary",
+                    subnet=network.SubnetArgs(id=subnet.id),
+                    private_ip_allocation_method=network.IPAllocationMethod.DYNAMIC,
+                )
+            ],
+            opts=child,
+        )
+        ssh_key = _ssh_public_key(name, args.builder, child)
+
+        self.os_disk_vhd_uri = None
+        if args.builder.os_disk == "unmanaged":
+            # Versioned blob name: a new image version builds on a fresh disk, never over the last one.
+            self.os_disk_vhd_uri = pulumi.Output.concat(
+                args.blob_endpoint, args.builder_container, f"/{name}-{args.image_version}-osdisk.vhd"
+            )
+
+        vm = compute.VirtualMachine(
+            f"{name}-vm",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            hardware_profile=compute.HardwareProfileArgs(vm_size=args.builder.vm_size),
+            storage_profile=compute.StorageProfileArgs(
+                image_reference=compute.ImageReferenceArgs(
+                    publisher=args.builder.base_image.publisher,
+                    offer=args.builder.base_image.offer,
+                    sku=args.builder.base_image.sku,
+                    version=args.builder.base_image.version,
+                ),
+                os_disk=_os_disk(name, self.os_disk_vhd_uri),
+            ),
+            os_profile=compute.OSProfileArgs(
+                computer_name=f"{name}-{args.image_version.replace('.', '-')}"[:63],
+                admin_username=ADMIN_USER,
+                custom_data=encode_custom_data(args.user_data),
+                linux_configuration=compute.LinuxConfigurationArgs(
+                    disable_password_authentication=True,
+                    provision_vm_agent=True,
+                    ssh=compute.SshConfigurationArgs(
+                        public_keys=[
+                            compute.SshPublicKeyArgs(path=f"/home/{ADMIN_USER}/.ssh/authorized_keys", key_data=ssh_key)
+                        ]
+                    ),
+                ),
+            ),
+            network_profile=compute.NetworkProfileArgs(
+                network_interfaces=[
+                    compute.NetworkInterfaceReferenceArgs(
+                        id=nic.id, primary=True, delete_option=compute.DeleteOptions.DETACH
+                    )
+                ]
+            ),
+            # Managed boot diagnostics: the serial log explains a failed setup without logging in.
+            diagnostics_profile=compute.DiagnosticsProfileArgs(
+                boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # A new image version (or base image) is a new build: a generalized VM can't be started again.
+                # The old VM goes first so the NIC is free for the new one.
+                replace_on_changes=["osProfile", "storageProfile"],
+                delete_before_replace=True,
+            ),
+        )
+        self.vm_id = vm.id
+        self.vm_name = vm.name
+        self.register_outputs({"vm_id": self.vm_id, "vm_name": self.vm_name})
+
+
+def _private_subnet(name: str, args: BuilderVmArgs, child: pulumi.ResourceOptions) -> network.Subnet:
+    """VNet + subnet with an NSG that has no inbound rule, and a NAT gateway for outbound traffic."""
+    nsg = network.NetworkSecurityGroup(
+        f"{name}-nsg",
+        resource_group_name=args.resource_group_name,
+        location=args.location,
+        security_rules=[],
+        opts=child,
+    )
+    nat_ip = network.PublicIPAddress(
+        f"{name}-nat-ip",
+        resource_group_name=args.resource_group_name,
+        location=args.location,
+        sku=network.PublicIPAddressSkuArgs(name=network.PublicIPAddressSkuName.STANDARD),
+        public_ip_allocation_method=network.IPAllocationMethod.STATIC,
+        opts=child,
+    )
+    nat = network.NatGateway(
+        f"{name}-nat",
+        resource_group_name=args.resource_group_name,
+        location=args.location,
+        sku=network.NatGatewaySkuArgs(name=network.NatGatewaySkuName.STANDARD),
+        public_ip_addresses=[network.SubResourceArgs(id=nat_ip.id)],
+        opts=child,
+    )
+    vnet = network.VirtualNetwork(
+        f"{name}-vnet",
+        resource_group_name=args.resource_group_name,
+        location=args.location,
+        address_space=network.AddressSpaceArgs(address_prefixes=["10.42.0.0/24"]),
+        opts=pulumi.ResourceOptions(parent=child.parent, ignore_changes=["subnets"]),
+    )
+    return network.Subnet(
+        f"{name}-subnet",
+        resource_group_name=args.resource_group_name,
+        virtual_network_name=vnet.name,
+        address_prefix="10.42.0.0/26",
+        network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
+        nat_gateway=network.SubResourceArgs(id=nat.id),
+        default_outbound_access=False,
+        opts=child,
+    )
+
+
+def _os_disk(name: str, vhd_uri: pulumi.Output[str] | None) -> compute.OSDiskArgs:
+    if vhd_uri is None:
+        return compute.OSDiskArgs(
+            create_option=compute.DiskCreateOptionTypes.FROM_IMAGE,
+            caching=compute.CachingTypes.READ_WRITE,
+            managed_disk=compute.ManagedDiskParametersArgs(
+                storage_account_type=compute.StorageAccountTypes.STANDARD_SS_D_LRS
+            ),
+            delete_option=compute.DiskDeleteOptionTypes.DELETE,  # no orphaned disk when the VM goes
+        )
+    # Classic path: the OS disk is a page blob in the image storage account (retired on public Azure).
+    return compute.OSDiskArgs(
+        name=f"{name}-osdisk",
+        create_option=compute.DiskCreateOptionTypes.FROM_IMAGE,
+        caching=compute.CachingTypes.READ_WRITE,
+        vhd=compute.VirtualHardDiskArgs(uri=vhd_uri),
+    )
+
+
+def _ssh_public_key(name: str, builder: Builder, child: pulumi.ResourceOptions) -> pulumi.Input[str]:
+    """The configured key, or a generated one: nobody needs to log in (deprovisioning removes the user anyway)."""
+    if builder.ssh_public_key:
+        return builder.ssh_public_key
+    key = tls.PrivateKey(f"{name}-ssh-key", algorithm="RSA", rsa_bits=4096, opts=child)
+    return key.public_key_openssh

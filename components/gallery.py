@@ -1,0 +1,113 @@
+"""Azure Compute Gallery: the gallery, the image definition and the image version Batch pools boot from.
+
+Since 31 March 2026 Batch accepts custom images only from a Compute Gallery, so every path ends here: the version's
+source is the generalized VM (managed builder) or a VHD blob + its storage account (classic unmanaged capture, an
+exported VHD, or `source: vhd`). Batch needs a replica in its own region; settings.replicas guarantees one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import compute
+
+from components.settings import ImageSettings, Replica
+
+
+@dataclass
+class GallerySource:
+    """Exactly one of: a generalized VM's id, or a VHD blob URI with its storage account id."""
+
+    virtual_machine_id: pulumi.Input[str] | None = None
+    vhd_uri: pulumi.Input[str] | None = None
+    storage_account_id: pulumi.Input[str] | None = None
+
+
+@dataclass
+class ImageGalleryArgs:
+    resource_group_name: pulumi.Input[str]
+    location: str
+    gallery_name: pulumi.Input[str]
+    image: ImageSettings
+    source: GallerySource
+    replicas: list[Replica]
+
+
+class ImageGallery(pulumi.ComponentResource):
+    gallery_name: pulumi.Output[str]
+    image_definition_id: pulumi.Output[str]
+    image_version_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ImageGalleryArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("batch-custom-image:gallery:ImageGallery", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        image = args.image
+        base = image.builder.base_image
+
+        gallery = compute.Gallery(
+            f"{name}-gallery",
+            gallery_name=args.gallery_name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            description="Custom images for Azure Batch pools",
+            opts=child,
+        )
+        definition = compute.GalleryImage(
+            f"{name}-definition",
+            gallery_image_name=image.name,
+            gallery_name=gallery.name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            os_type=compute.OperatingSystemTypes(image.os_type),
+            os_state=compute.OperatingSystemStateTypes.GENERALIZED,  # Batch takes generalized images only
+            hyper_v_generation=image.hyper_v_generation,
+            # The definition's identity; for `source: vhd` the builder's base image names the lineage.
+            identifier=compute.GalleryImageIdentifierArgs(publisher=base.publisher, offer=base.offer, sku=base.sku),
+            opts=child,
+        )
+        version = compute.GalleryImageVersion(
+            f"{name}-version",
+            gallery_image_version_name=image.version,
+            gallery_image_name=definition.name,
+            gallery_name=gallery.name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            publishing_profile=compute.GalleryImageVersionPublishingProfileArgs(
+                target_regions=[
+                    compute.TargetRegionArgs(
+                        name=replica.region,
+                        regional_replica_count=replica.count,
+                        storage_account_type=compute.StorageAccountType.STANDARD_LRS,
+                    )
+                    for replica in args.replicas
+                ],
+            ),
+            storage_profile=_storage_profile(args.source),
+            opts=child,
+        )
+        self.gallery_name = gallery.name
+        self.image_definition_id = definition.id
+        self.image_version_id = version.id
+        self.register_outputs(
+            {
+                "gallery_name": self.gallery_name,
+                "image_definition_id": self.image_definition_id,
+                "image_version_id": self.image_version_id,
+            }
+        )
+
+
+def _storage_profile(source: GallerySource) -> compute.GalleryImageVersionStorageProfileArgs:
+    if source.virtual_machine_id is not None:
+        return compute.GalleryImageVersionStorageProfileArgs(
+            source=compute.GalleryArtifactVersionFullSourceArgs(virtual_machine_id=source.virtual_machine_id)
+        )
+    if source.vhd_uri is None or source.storage_account_id is None:
+        raise ValueError("a gallery image version needs a VM id, or a VHD URI and its storage account id")
+    return compute.GalleryImageVersionStorageProfileArgs(
+        os_disk_image=compute.GalleryOSDiskImageArgs(
+            host_caching=compute.HostCaching.READ_ONLY,
+            source=compute.GalleryDiskImageSourceArgs(uri=source.vhd_uri, storage_account_id=source.storage_account_id),
+        )
+    )

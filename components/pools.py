@@ -1,0 +1,87 @@
+"""Batch pools on the custom image: one `Microsoft.Batch/batchAccounts/pools` per `pools` entry.
+
+The image reference carries only the gallery image version id. Batch can't change a pool's image in place, so a new
+image version replaces the pool: the new pool (auto-named) is created before the old one is deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import batch
+
+from components.settings import PoolSettings
+
+
+@dataclass
+class BatchPoolsArgs:
+    resource_group_name: pulumi.Input[str]
+    account_name: pulumi.Input[str]
+    image_version_id: pulumi.Input[str]
+    pools: list[PoolSettings]
+
+
+class BatchPools(pulumi.ComponentResource):
+    pools: dict[str, batch.Pool]
+
+    def __init__(self, name: str, args: BatchPoolsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("batch-custom-image:batch:BatchPools", name, None, opts)
+        self.pools = {
+            pool.name: batch.Pool(
+                f"{name}-{pool.name}",
+                resource_group_name=args.resource_group_name,
+                account_name=args.account_name,
+                vm_size=pool.vm_size,
+                deployment_configuration=batch.DeploymentConfigurationArgs(
+                    virtual_machine_configuration=batch.VirtualMachineConfigurationArgs(
+                        image_reference=batch.ImageReferenceArgs(id=args.image_version_id),
+                        node_agent_sku_id=pool.node_agent_sku_id,
+                    )
+                ),
+                scale_settings=_scale_settings(pool),
+                task_slots_per_node=pool.task_slots_per_node,
+                start_task=_start_task(pool),
+                target_node_communication_mode=batch.NodeCommunicationMode.SIMPLIFIED,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    replace_on_changes=["deploymentConfiguration"],
+                    delete_before_replace=False,
+                ),
+            )
+            for pool in args.pools
+        }
+        self.register_outputs({key: pool.id for key, pool in self.pools.items()})
+
+
+def _scale_settings(pool: PoolSettings) -> batch.ScaleSettingsArgs:
+    if pool.auto_scale is not None:
+        return batch.ScaleSettingsArgs(
+            auto_scale=batch.AutoScaleSettingsArgs(
+                formula=pool.auto_scale.formula, evaluation_interval=pool.auto_scale.evaluation_interval
+            )
+        )
+    return batch.ScaleSettingsArgs(
+        fixed_scale=batch.FixedScaleSettingsArgs(
+            target_dedicated_nodes=pool.dedicated,
+            target_low_priority_nodes=pool.spot,  # Spot nodes (low-priority VMs are retired)
+            resize_timeout=pool.resize_timeout,
+        )
+    )
+
+
+def _start_task(pool: PoolSettings) -> batch.StartTaskArgs | None:
+    task = pool.start_task
+    if task is None:
+        return None
+    return batch.StartTaskArgs(
+        command_line=task.command_line,
+        wait_for_success=task.wait_for_success,
+        max_task_retry_count=task.max_task_retry_count,
+        user_identity=batch.UserIdentityArgs(
+            auto_user=batch.AutoUserSpecificationArgs(
+                scope=batch.AutoUserScope.POOL,
+                elevation_level=batch.ElevationLevel.ADMIN if task.elevated else batch.ElevationLevel.NON_ADMIN,
+            )
+        ),
+    )

@@ -1,0 +1,464 @@
+"""The stack's settings: read the whole `batch-custom-image:` config, validate it, and return typed objects.
+
+This is the ground floor of the program: it imports no component. Everything is validated before any resource
+is registered; a bad value raises one `SettingsError` whose message names each key, the value found and what is
+allowed. Defaults live here (Pulumi.yaml only describes the structured keys: the CLI can't type them).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+NAMESPACE = "batch-custom-image"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Node agent SKUs Batch supports for custom images, and the OS each one runs. The policy pack keeps its own copy on
+# purpose (it runs in its own virtualenv); tests/policies asserts the two agree.
+NODE_AGENT_SKUS: dict[str, str] = {
+    "batch.node.ubuntu 24.04": "Linux",
+    "batch.node.ubuntu 22.04": "Linux",
+    "batch.node.el 9": "Linux",
+    "batch.node.windows amd64": "Windows",
+}
+# Azure/Batch#200: the Ubuntu 22.04 node agent reaches end of life on 30 June 2027.
+NODE_AGENT_END_OF_LIFE: dict[str, str] = {"batch.node.ubuntu 22.04": "2027-06-30"}
+
+# Azure public-cloud regions (`az account list-locations --query "[].name"`), for catching typos before Azure does.
+AZURE_REGIONS: frozenset[str] = frozenset(
+    """
+    australiacentral australiacentral2 australiaeast australiasoutheast austriaeast belgiumcentral brazilsouth
+    brazilsoutheast canadacentral canadaeast centralindia centralus chilecentral denmarkeast eastasia eastus eastus2
+    francecentral francesouth germanynorth germanywestcentral indonesiacentral israelcentral italynorth japaneast
+    japanwest jioindiacentral jioindiawest koreacentral koreasouth malaysiawest mexicocentral newzealandnorth
+    northcentralus northeurope norwayeast norwaywest polandcentral qatarcentral southafricanorth southafricawest
+    southcentralus southeastasia southindia spaincentral swedencentral swedensouth switzerlandnorth switzerlandwest
+    uaecentral uaenorth uksouth ukwest westcentralus westeurope westindia westus westus2 westus3
+    """.split()
+)
+
+# Blob endpoints' host suffixes in the Azure clouds (public, China, US Government).
+BLOB_HOST_SUFFIXES = (".blob.core.windows.net", ".blob.core.chinacloudapi.cn", ".blob.core.usgovcloudapi.net")
+
+BATCH_SERVICE_PRINCIPAL_APP_ID = "ddbf3205-c6bd-46ae-8127-60eb93363864"  # "Microsoft Azure Batch", every tenant
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_VM_SIZE = re.compile(r"^(?i:standard)_[A-Za-z0-9_]+$")
+_VERSION = re.compile(r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$")
+_ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+_STORAGE_ACCOUNT_ID = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Storage/storageAccounts/([a-z0-9]{3,24})$",
+    re.IGNORECASE,
+)
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class SettingsError(ValueError):
+    """One message for the whole configuration: each line names a key, the value found and what is allowed."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid stack configuration ({len(problems)} problem(s)):\n{lines}")
+
+
+def _check_region(value: str) -> str:
+    region = value.strip().lower()
+    if region not in AZURE_REGIONS:
+        close = difflib.get_close_matches(region, sorted(AZURE_REGIONS), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise ValueError(f"not an Azure region; {hint}allowed: an Azure region name such as westeurope or eastus2")
+    return region
+
+
+def _check_vm_size(value: str) -> str:
+    if not _VM_SIZE.match(value):
+        raise ValueError("allowed: an Azure VM size name such as Standard_D4ds_v5")
+    return value
+
+
+def duration_minutes(value: str) -> float:
+    """Minutes in an ISO 8601 duration such as PT5M or P1DT2H (the forms Batch accepts)."""
+    match = _ISO_DURATION.match(value)
+    if not match or value in ("P", "PT") or value.endswith("T"):
+        raise ValueError("allowed: an ISO 8601 duration such as PT5M or PT1H")
+    days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    return days * 1440 + hours * 60 + minutes + seconds / 60
+
+
+Region = str
+VmSize = str
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class BaseImage(_Model):
+    """A Batch-supported marketplace image the builder VM starts from."""
+
+    publisher: NonEmpty
+    offer: NonEmpty
+    sku: NonEmpty
+    version: NonEmpty = "latest"
+
+
+class Builder(_Model):
+    os_disk: Literal["managed", "unmanaged"] = Field("managed", alias="osDisk")
+    vm_size: VmSize = Field("Standard_D2ds_v5", alias="vmSize")
+    base_image: BaseImage = Field(
+        BaseImage(publisher="Canonical", offer="ubuntu-24_04-lts", sku="server"), alias="baseImage"
+    )
+    setup_script: NonEmpty = Field("image/setup.sh", alias="setupScript")
+    guest_timeout_minutes: StrictInt = Field(60, alias="guestTimeoutMinutes", ge=5, le=720)
+    ssh_public_key: str | None = Field(None, alias="sshPublicKey")
+
+    _vm_size = field_validator("vm_size")(_check_vm_size)
+
+    @field_validator("setup_script")
+    @classmethod
+    def _script_exists(cls, value: str) -> str:
+        path = (PROJECT_ROOT / value).resolve()
+        if not path.is_file():
+            raise ValueError(f"no such file (looked for {path}); allowed: a script path relative to the project root")
+        return value
+
+    @field_validator("ssh_public_key")
+    @classmethod
+    def _ssh_key(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+", value):
+            raise ValueError("allowed: an OpenSSH public key line (ssh-rsa / ssh-ed25519 / ecdsa-sha2-...)")
+        return value
+
+    @property
+    def setup_script_path(self) -> Path:
+        return (PROJECT_ROOT / self.setup_script).resolve()
+
+
+class Replica(_Model):
+    region: Region
+    count: StrictInt = Field(1, ge=1, le=100)
+
+    _region = field_validator("region")(_check_region)
+
+
+class ImageSettings(_Model):
+    name: str = Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$")
+    version: str
+    os_type: Literal["Linux", "Windows"] = Field("Linux", alias="osType")
+    hyper_v_generation: Literal["V1", "V2"] = Field("V2", alias="hyperVGeneration")
+    source: Literal["build", "vhd"] = "build"
+    vhd_uri: str | None = Field(None, alias="vhdUri")
+    vhd_storage_account_id: str | None = Field(None, alias="vhdStorageAccountId")
+    builder: Builder = Builder()
+    export_vhd: StrictBool = Field(False, alias="exportVhd")
+    replicas: list[Replica] = Field(default_factory=list)
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if not _VERSION.match(value):
+            raise ValueError("allowed: a gallery image version MAJOR.MINOR.PATCH of integers, such as 1.0.0")
+        return value
+
+    @field_validator("vhd_uri")
+    @classmethod
+    def _vhd_uri(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "https":
+            raise ValueError("allowed: an https:// blob URL")
+        if not (parts.hostname or "").endswith(BLOB_HOST_SUFFIXES):
+            raise ValueError("allowed: a blob URL on <account>.blob.core.windows.net (or another Azure cloud)")
+        if parts.query:
+            raise ValueError("must not carry a query string (a SAS is a secret: the gallery reads the blob itself)")
+        segments = [s for s in parts.path.split("/") if s]
+        if len(segments) < 2 or not value.lower().endswith(".vhd"):
+            raise ValueError("allowed: https://<account>.blob.core.windows.net/<container>/<name>.vhd")
+        return value
+
+    @field_validator("vhd_storage_account_id")
+    @classmethod
+    def _account_id(cls, value: str | None) -> str | None:
+        if value is not None and not _STORAGE_ACCOUNT_ID.match(value):
+            raise ValueError(
+                "allowed: a storage account ARM id "
+                "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _source_rules(self) -> ImageSettings:
+        if self.source == "vhd":
+            if not self.vhd_uri:
+                raise _keyed("vhdUri", None, "required when image.source is vhd")
+            if not self.vhd_storage_account_id:
+                raise _keyed("vhdStorageAccountId", None, "required when image.source is vhd (the VHD's account)")
+            account = _STORAGE_ACCOUNT_ID.match(self.vhd_storage_account_id)
+            host_account = (urlsplit(self.vhd_uri).hostname or "").split(".")[0]
+            if account and account.group(1).lower() != host_account.lower():
+                raise _keyed(
+                    "vhdStorageAccountId",
+                    self.vhd_storage_account_id,
+                    f"must name the account that holds vhdUri ('{host_account}')",
+                )
+        elif self.os_type == "Windows":
+            raise _keyed(
+                "osType",
+                "Windows",
+                "source: build supports Linux only for now; for Windows use source: vhd with a sysprepped VHD",
+            )
+        regions = [r.region for r in self.replicas]
+        duplicates = sorted({r for r in regions if regions.count(r) > 1})
+        if duplicates:
+            raise _keyed("replicas", duplicates, "each region at most once")
+        return self
+
+
+class AutoScale(_Model):
+    formula: NonEmpty
+    evaluation_interval: str = Field("PT15M", alias="evaluationInterval")
+
+    @field_validator("evaluation_interval")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        minutes = duration_minutes(value)
+        if not 5 <= minutes <= 168 * 60:
+            raise ValueError("allowed: between PT5M and PT168H (Batch's limits)")
+        return value
+
+
+class StartTask(_Model):
+    command_line: NonEmpty = Field(alias="commandLine")
+    wait_for_success: StrictBool = Field(True, alias="waitForSuccess")
+    elevated: StrictBool = False
+    max_task_retry_count: StrictInt = Field(0, alias="maxTaskRetryCount", ge=-1, le=100)
+
+
+class PoolSettings(_Model):
+    # Batch pool ids allow 64 characters; the deployed id is this name plus a random suffix (create-before-delete).
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
+    vm_size: VmSize = Field(alias="vmSize")
+    node_agent_sku_id: str = Field(alias="nodeAgentSkuId")
+    target_dedicated_nodes: StrictInt | None = Field(None, alias="targetDedicatedNodes", ge=0, le=10000)
+    target_spot_nodes: StrictInt | None = Field(None, alias="targetSpotNodes", ge=0, le=10000)
+    auto_scale: AutoScale | None = Field(None, alias="autoScale")
+    task_slots_per_node: StrictInt = Field(1, alias="taskSlotsPerNode", ge=1, le=256)
+    start_task: StartTask | None = Field(None, alias="startTask")
+
+    _vm_size = field_validator("vm_size")(_check_vm_size)
+
+    @field_validator("node_agent_sku_id")
+    @classmethod
+    def _sku(cls, value: str) -> str:
+        if value not in NODE_AGENT_SKUS:
+            raise ValueError(f"allowed: one of {', '.join(sorted(NODE_AGENT_SKUS))}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_scale_mode(self) -> PoolSettings:
+        fixed = self.target_dedicated_nodes is not None or self.target_spot_nodes is not None
+        if fixed and self.auto_scale is not None:
+            raise _keyed(
+                "autoScale",
+                self.auto_scale.formula,
+                "either fixed targets (targetDedicatedNodes/targetSpotNodes) or autoScale, not both",
+            )
+        return self
+
+    @property
+    def dedicated(self) -> int:
+        return self.target_dedicated_nodes or 0
+
+    @property
+    def spot(self) -> int:
+        return self.target_spot_nodes or 0
+
+    @property
+    def resize_timeout(self) -> str:
+        """At least 15 minutes per 1,000 target nodes (Batch guidance), never under Batch's default PT15M."""
+        minutes = 15 * max(1, math.ceil((self.dedicated + self.spot) / 1000))
+        return f"PT{minutes}M"
+
+
+class BatchSettings(_Model):
+    pool_allocation_mode: Literal["UserSubscription", "BatchService"] = Field(
+        "UserSubscription", alias="poolAllocationMode"
+    )
+    service_principal_object_id: str = Field("", alias="servicePrincipalObjectId")
+    # The role on the subscription is one per subscription: a second stack in the same subscription sets this false.
+    grant_subscription_role: StrictBool = Field(True, alias="grantSubscriptionRole")
+
+    @field_validator("service_principal_object_id")
+    @classmethod
+    def _guid(cls, value: str) -> str:
+        if value and not _GUID.match(value):
+            raise ValueError("allowed: empty (looked up by app id) or the principal's object id, a GUID")
+        return value
+
+
+class Settings(_Model):
+    location: Region
+    image: ImageSettings
+    batch: BatchSettings = BatchSettings()
+    pools: list[PoolSettings] = Field(min_length=1)
+
+    _location = field_validator("location")(_check_region)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Settings:
+        names = [p.name.lower() for p in self.pools]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise _keyed("pools", duplicates, "pool names must be unique (case-insensitive)")
+        for index, pool in enumerate(self.pools):
+            pool_os = NODE_AGENT_SKUS[pool.node_agent_sku_id]
+            if pool_os != self.image.os_type:
+                raise _keyed(
+                    f"pools[{index}].nodeAgentSkuId",
+                    pool.node_agent_sku_id,
+                    f"a {self.image.os_type} node agent SKU: the image's osType is {self.image.os_type}",
+                )
+        return self
+
+    @property
+    def builds_image(self) -> bool:
+        return self.image.source == "build"
+
+    @property
+    def user_subscription(self) -> bool:
+        return self.batch.pool_allocation_mode == "UserSubscription"
+
+    @property
+    def replicas(self) -> list[Replica]:
+        """Configured replicas, plus the Batch region (Batch needs a replica there): one per 300 target nodes."""
+        replicas = list(self.image.replicas)
+        if all(r.region != self.location for r in replicas):
+            nodes = sum(p.dedicated + p.spot for p in self.pools)
+            replicas.insert(0, Replica(region=self.location, count=max(1, math.ceil(nodes / 300))))
+        return replicas
+
+
+class _KeyedError(ValueError):
+    """A cross-field problem: carries the key it is about, so the message can name it."""
+
+    def __init__(self, key: str, value: Any, allowed: str):
+        self.key, self.value, self.allowed = key, value, allowed
+        super().__init__(allowed)
+
+
+def _keyed(key: str, value: Any, allowed: str) -> _KeyedError:
+    return _KeyedError(key, value, allowed)
+
+
+# Top-level config keys and the Settings field each one fills.
+_TOP_LEVEL = {"image": "image", "batch": "batch", "pools": "pools"}
+
+
+def parse_settings(config: Mapping[str, Any], location: Any) -> Settings:
+    """Validate the raw `batch-custom-image:` values (as the YAML holds them) and `azure-native:location`."""
+    raw: dict[str, Any] = {k: config[k] for k in _TOP_LEVEL if config.get(k) is not None}
+    raw["location"] = location
+    problems: list[str] = []
+    unknown = sorted(set(config) - set(_TOP_LEVEL))
+    problems += [f"{NAMESPACE}:{k}: unknown key; allowed keys: {', '.join(_TOP_LEVEL)}" for k in unknown]
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems += [_describe(error, raw) for error in exc.errors()]
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
+def _describe(error: Any, raw: Mapping[str, Any]) -> str:
+    loc = list(error["loc"])
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, _KeyedError):
+        loc = [*loc, *_split_key(cause.key)]
+        value: Any = cause.value
+        allowed = cause.allowed
+    else:
+        value = error.get("input")
+        allowed = _allowed(error)
+    key = _key_name(loc)
+    shown = "missing" if error["type"] == "missing" or value is None else repr(value)
+    return f"{key} = {shown}: {allowed}"
+
+
+def _split_key(key: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for part in re.findall(r"[^.\[\]]+", key):
+        parts.append(int(part) if part.isdigit() else part)
+    return parts
+
+
+def _key_name(loc: list[Any]) -> str:
+    if loc and loc[0] == "location":
+        return "azure-native:location"
+    text = f"{NAMESPACE}:"
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if index else "") + str(part)
+    return text
+
+
+def _allowed(error: Any) -> str:
+    kind = error["type"]
+    message = str(error["msg"])
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    if kind == "missing":
+        return "required"
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling; see Pulumi.yaml for the keys)"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "allowed: a whole number"
+    if kind == "bool_type":
+        return "allowed: true or false"
+    if kind == "string_pattern_mismatch":
+        return f"allowed: a name matching {error.get('ctx', {}).get('pattern')} (Azure's characters and length)"
+    return f"allowed: {message[0].lower()}{message[1:]}" if message else kind
+
+
+def load_settings() -> Settings:
+    """Read and validate the current stack's config through the Pulumi SDK (inside `pulumi up` or mocks)."""
+    from pulumi.runtime import config as runtime_config
+
+    everything = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{NAMESPACE}:"
+    raw = {key.removeprefix(prefix): _decode(value) for key, value in everything.items() if key.startswith(prefix)}
+    return parse_settings(raw, everything.get("azure-native:location"))
+
+
+def _decode(value: Any) -> Any:
+    """Structured config reaches the program as JSON text; plain strings stay strings."""
+    import json
+
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
