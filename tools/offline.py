@@ -199,7 +199,8 @@ class AzureMocks(pulumi.runtime.Mocks):
         if typ == "azure-native:authorization:RoleAssignment":
             ra_name = args.inputs.get("roleAssignmentName") or _guid_like(args.name)
             outputs["name"] = ra_name
-            return f"{args.inputs.get('scope', '')}/providers/Microsoft.Authorization/roleAssignments/{ra_name}", outputs
+            scope = args.inputs.get("scope", "")
+            return f"{scope}/providers/Microsoft.Authorization/roleAssignments/{ra_name}", outputs
         if typ in _ARM_PATHS:
             return self._arm_resource(args, outputs)
         return f"{args.name}-id", outputs
@@ -287,7 +288,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.records: list[RegisteredResource] = []
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             self.records.append(
