@@ -220,7 +220,11 @@ class AzureMocks(pulumi.runtime.Mocks):
         outputs.update(_extra_outputs(args.typ, own_name, outputs, self.location))
         return arm_id, outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        # (result, no failures): a None failure list would make the SDK raise TypeError.
+        return self._invoke(args), []
+
+    def _invoke(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         if args.token == "azure-native:authorization:getClientConfig":
             return {
                 "subscriptionId": SUBSCRIPTION_ID,
@@ -355,9 +359,9 @@ def run_program(
             runpy.run_path(str(project_root / "__main__.py"), run_name="__main__")
         finally:
             os.chdir(previous)
-        stack_resource = settings.get_root_resource()
-        keys = list(stack_resource.outputs) if stack_resource is not None else []
-        values = [stack_resource.outputs[k] for k in keys] if stack_resource is not None else []
+        exports: dict[str, Any] = getattr(settings.get_root_resource(), "outputs", {})  # pulumi.export() lands here
+        keys = list(exports)
+        values = [exports[k] for k in keys]
         return pulumi.Output.all(*values).apply(lambda resolved: outputs.update(zip(keys, resolved, strict=True)))
 
     try:
