@@ -1,0 +1,92 @@
+"""No VM extension or run command on a builder VM that is captured (stack: needs the capture resource)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from . import types
+from ._config import str_list_option
+from ._graph import depends_on, known_str, names_of, of_type, refers_to
+from ._messages import subject, violation
+from ._policy import schema, string_list
+from ._props import items, text
+
+WHY = (
+    "Batch warns that extensions pre-installed in a custom image break pool deployment, and deprovisioning "
+    "through Run Command hangs because the agent removes itself (batch-sig-images, WALinuxAgent#3547)"
+)
+
+
+def captured_vms(resources: Sequence[PolicyResource]) -> list[PolicyResource]:
+    """VMs a capture step consumes: its vm_id is the VM's id, or it depends on the VM."""
+    captures = of_type(resources, types.CAPTURE)
+    return [
+        vm
+        for vm in of_type(resources, types.VIRTUAL_MACHINE)
+        if any(refers_to(c, "vm_id", vm) or depends_on(c, vm) for c in captures)
+    ]
+
+
+def _targets(extension: PolicyResource, vm: PolicyResource) -> bool:
+    if depends_on(extension, vm):
+        return True
+    vm_names = names_of(vm, "name", "vmName")
+    return bool(names_of(extension, "vmName") & vm_names)
+
+
+def _no_extensions(args: StackValidationArgs, report: ReportViolation) -> None:
+    extension_types = str_list_option(args.get_config(), "extensionTypes", list(types.DEFAULT_EXTENSION_TYPES))
+    captured = captured_vms(args.resources)
+    for vm in captured:
+        for extension in (r for r in args.resources if r.resource_type in extension_types):
+            if _targets(extension, vm):
+                report(_extension_message(extension, vm), extension.urn)
+        installed = [e for e in items(vm.props, "resources") if e is not None]
+        if installed:
+            names = [known_str(e, "name") or known_str(e, "id") or text(e) for e in installed]
+            report(
+                violation(
+                    subject("VM", vm.name),
+                    "the captured builder VM carries extensions",
+                    f"resources {', '.join(names)}",
+                    "remove the extensions from the builder (and from its base image); do setup in cloud-init "
+                    "custom data",
+                    WHY,
+                ),
+                vm.urn,
+            )
+
+
+def _extension_message(extension: PolicyResource, vm: PolicyResource) -> str:
+    return violation(
+        subject("VM", vm.name),
+        "an extension or run command targets the builder VM that is captured into the image",
+        f'{extension.resource_type} "{extension.name}"',
+        "remove that resource; put the setup in the builder's cloud-init custom data (builder.setupScript) and "
+        "let the capture step generalize the VM",
+        WHY,
+    )
+
+
+builder_vm_no_extensions = StackValidationPolicy(
+    name="builder-vm-no-extensions",
+    description="No VM extension or run command on a builder VM that is captured into the image.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_no_extensions,
+    config_schema=schema(
+        extensionTypes=string_list(
+            "Resource type tokens that install an extension or run a command on a VM.",
+            list(types.DEFAULT_EXTENSION_TYPES),
+        )
+    ),
+)
+
+POLICIES = [builder_vm_no_extensions]

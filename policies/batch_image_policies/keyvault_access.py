@@ -1,0 +1,168 @@
+"""A UserSubscription Batch account's vault: access-policy mode, same region, Batch principal granted secrets
+(stack: links the account, its vault, access policies and the Batch principal's role assignment)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy
+
+from . import types
+from ._config import option, str_list_option
+from ._graph import depends_on, known_str, location, of_type, refers_to, same_id
+from ._messages import subject, violation
+from ._policy import schema, string_list
+from ._props import is_unknown, items, peek, text
+from .batch_account import allocation_mode
+
+REQUIRED_SECRET_PERMISSIONS = ["get", "list", "set", "delete", "recover"]
+WHY = "Batch stores the account's secrets in this vault as the Microsoft Azure Batch principal"
+_SUBSCRIPTION_SCOPE = "/subscriptions/"
+
+
+def account_vaults(account: PolicyResource, resources: Sequence[PolicyResource]) -> list[PolicyResource]:
+    return [v for v in of_type(resources, types.KEY_VAULT) if refers_to(account, "keyVaultReference.id", v)]
+
+
+def batch_principals(resources: Sequence[PolicyResource], configured: str) -> set[str]:
+    """The Batch principal's object id: configured, or the service principal given a subscription-scope role."""
+    if configured:
+        return {configured.lower()}
+    principals = set()
+    for assignment in of_type(resources, types.ROLE_ASSIGNMENT):
+        scope = known_str(assignment.props, "scope") or ""
+        at_subscription = scope.startswith(_SUBSCRIPTION_SCOPE) and scope.rstrip("/").count("/") == 2
+        principal = known_str(assignment.props, "principalId")
+        if at_subscription and principal and peek(assignment.props, "principalType") == "ServicePrincipal":
+            principals.add(principal.lower())
+    return principals
+
+
+def _grants(vault: PolicyResource, resources: Sequence[PolicyResource]) -> list[tuple[object, list[str]]]:
+    """(object id, secret permissions) of every access policy on the vault, inline or separate resources."""
+    entries = [(peek(e, "objectId"), _perms(e)) for e in items(vault.props, "properties.accessPolicies")]
+    for policy in of_type(resources, types.KEY_VAULT_ACCESS_POLICY):
+        if depends_on(policy, vault, "vaultName") or same_id(
+            known_str(policy.props, "vaultName"), known_str(vault.props, "name")
+        ):
+            entries.append((peek(policy.props, "policy.objectId"), _perms(peek(policy.props, "policy"))))
+    return entries
+
+
+def _perms(entry: object) -> list[str]:
+    return [p.lower() for p in items(entry, "permissions.secrets") if isinstance(p, str)]
+
+
+def _check_account(
+    account: PolicyResource,
+    resources: Sequence[PolicyResource],
+    principals: set[str],
+    required: list[str],
+    report: ReportViolation,
+) -> None:
+    vaults = account_vaults(account, resources)
+    if not vaults:
+        return  # no vault in this stack (an existing one) or its id is unknown: batch-account-keyvault-reference
+    for vault in vaults:
+        _check_mode(vault, report)
+        _check_region(account, vault, resources, report)
+        _check_grant(vault, resources, principals, required, report)
+
+
+def _check_mode(vault: PolicyResource, report: ReportViolation) -> None:
+    rbac = peek(vault.props, "properties.enableRbacAuthorization")
+    if rbac is False or is_unknown(rbac):
+        return
+    report(
+        violation(
+            subject("Key Vault", vault.name),
+            "the Batch account's vault is not in access-policy mode",
+            f"properties.enableRbacAuthorization {text(rbac)}",
+            "set properties.enableRbacAuthorization to false explicitly (new vaults default to RBAC since Key "
+            "Vault API 2026-02-01)",
+            f"{WHY} through access policies; an RBAC-mode vault gives 'invalid key vault reference'",
+        ),
+        vault.urn,
+    )
+
+
+def _check_region(
+    account: PolicyResource, vault: PolicyResource, resources: Sequence[PolicyResource], report: ReportViolation
+) -> None:
+    account_region, vault_region = location(account, resources), location(vault, resources)
+    if account_region is None or vault_region is None or account_region == vault_region:
+        return
+    report(
+        violation(
+            subject("Key Vault", vault.name),
+            f'the vault is not in the Batch account "{account.name}"\'s region',
+            f"location {text(vault_region)} (account: {text(account_region)})",
+            "create the vault in the Batch account's region",
+            "Batch requires the user-subscription vault in the account's subscription and region",
+        ),
+        vault.urn,
+    )
+
+
+def _check_grant(
+    vault: PolicyResource,
+    resources: Sequence[PolicyResource],
+    principals: set[str],
+    required: list[str],
+    report: ReportViolation,
+) -> None:
+    grants = _grants(vault, resources)
+    candidates = [
+        (obj, perms)
+        for obj, perms in grants
+        if is_unknown(obj) or not principals or (isinstance(obj, str) and obj.lower() in principals)
+    ]
+    if any(is_unknown(obj) or set(required) <= set(perms) for obj, perms in candidates):
+        return
+    who = f"principal {', '.join(sorted(principals))}" if principals else "any principal"
+    found = "; ".join(f"{text(obj)}: secrets {perms}" for obj, perms in grants) or "no access policies"
+    report(
+        violation(
+            subject("Key Vault", vault.name),
+            f"no access policy grants {who} the secret permissions Batch needs",
+            found,
+            "add an access policy for the Microsoft Azure Batch service principal (app id "
+            "ddbf3205-c6bd-46ae-8127-60eb93363864, object id from batch.servicePrincipalObjectId) with secrets "
+            + "/".join(required),
+            f"{WHY}; without them account creation fails ('does not have the Batch Service in access policies')",
+        ),
+        vault.urn,
+    )
+
+
+def _batch_access_policy(args: StackValidationArgs, report: ReportViolation) -> None:
+    configured = str(option(args.get_config(), "batchPrincipalObjectId", ""))
+    principals = batch_principals(args.resources, configured)
+    required = [
+        p.lower() for p in str_list_option(args.get_config(), "requiredSecretPermissions", REQUIRED_SECRET_PERMISSIONS)
+    ]
+    for account in of_type(args.resources, types.BATCH_ACCOUNT):
+        if allocation_mode(account.props) == "UserSubscription":
+            _check_account(account, args.resources, principals, required, report)
+
+
+keyvault_batch_access_policy = StackValidationPolicy(
+    name="keyvault-batch-access-policy",
+    description="A UserSubscription account's vault is in access-policy mode, in the account's region, and "
+    "grants the Batch principal secrets get/list/set/delete/recover.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_batch_access_policy,
+    config_schema=schema(
+        batchPrincipalObjectId={
+            "type": "string",
+            "description": "Object id of the Microsoft Azure Batch service principal in your tenant; empty: the "
+            "service principal given a subscription-scope role in the stack.",
+            "default": "",
+        },
+        requiredSecretPermissions=string_list(
+            "Secret permissions the Batch principal needs.", REQUIRED_SECRET_PERMISSIONS
+        ),
+    ),
+)
+
+POLICIES = [keyvault_batch_access_policy]
