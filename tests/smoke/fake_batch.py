@@ -1,0 +1,411 @@
+"""A local HTTPS fake of the Batch data-plane operations `tools.smoke` calls, on 127.0.0.1 with trustme certificates.
+
+Covered: GET /supportedimages (paged), GET /pools/{id}, GET /pools/{id}/nodes, POST /jobs, GET/DELETE /jobs/{id},
+POST /jobs/{id}/tasks, GET /jobs/{id}/tasks/{task}, GET /jobs/{id}/tasks/{task}/files/{name}.
+Response bodies follow the spec examples in tests/data/batch (see SOURCE.md there).
+
+Simulated time advances per request, not per second: the n-th GET of a pool (or of its nodes) returns the n-th
+entry of the scenario's sequence, so a pool "boots" in a few polls. The check task really runs: its command line is
+executed with /bin/sh, with /opt/batch-image/ pointing at a scratch directory that holds the scenario's marker.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shlex
+import ssl
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import trustme
+
+from tools.smoke_client import LOOPBACK_TOKEN
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "batch"
+API_VERSION = "2025-06-01"
+PAGE_SIZE = 2
+ALLOCATED_AT = datetime(2026, 11, 26, 7, 0, 0, tzinfo=UTC)
+MARKER_DIR = "/opt/batch-image/"
+
+
+def _example(name: str) -> dict[str, Any]:
+    return json.loads((DATA / name).read_text())
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+
+
+def supported_image(sku: str, end_of_life: str | None = None) -> dict[str, Any]:
+    """An entry shaped like the example's first image, for another node agent SKU."""
+    entry = copy.deepcopy(
+        _example("BatchData_Account_ListSupportedImages.json")["responses"]["200"]["body"]["value"][0]
+    )
+    entry["nodeAgentSKUId"] = sku
+    entry["osType"] = "windows" if "windows" in sku else "linux"
+    entry.pop("batchSupportEndOfLife", None)
+    if end_of_life:
+        entry["batchSupportEndOfLife"] = end_of_life
+    return entry
+
+
+def default_supported_images() -> list[dict[str, Any]]:
+    """The example's images plus the SKUs this project supports (ubuntu 22.04 ends 2027-06-30)."""
+    images = _example("BatchData_Account_ListSupportedImages.json")["responses"]["200"]["body"]["value"]
+    return [
+        *images,
+        supported_image("batch.node.ubuntu 24.04"),
+        supported_image("batch.node.ubuntu 22.04", "2027-06-30T00:00:00.0Z"),
+        supported_image("batch.node.el 9"),
+        supported_image("batch.node.windows amd64"),
+    ]
+
+
+@dataclass
+class FakeNode:
+    id: str
+    states: list[str]  # state returned by the n-th node listing; the last one sticks
+    boot_seconds: int = 95  # simulated allocation -> idle time
+    errors: list[dict[str, Any]] = field(default_factory=list)  # reported once unusable
+    start_task_exit_code: int | None = None  # set for a start task that fails
+
+
+@dataclass
+class FakePool:
+    pool_id: str
+    nodes: list[FakeNode]
+    allocation_states: list[str] = field(default_factory=lambda: ["resizing", "steady"])
+    node_agent_sku_id: str = "batch.node.ubuntu 24.04"
+    marker: str | None = "1.0.0\n"  # content of /opt/batch-image/VERSION on the nodes; None: no marker
+    task_polls: int = 1  # GETs of the task that still answer "running"
+    resize_errors: list[dict[str, Any]] = field(default_factory=list)
+    reject_tasks: bool = False  # answer task creation with 400 (e.g. a malformed command line)
+
+
+@dataclass
+class Scenario:
+    pools: list[FakePool]
+    supported_images: list[dict[str, Any]] = field(default_factory=default_supported_images)
+
+
+@dataclass
+class FakeJob:
+    id: str
+    pool_id: str
+    body: dict[str, Any]
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deleted: bool = False
+
+
+class FakeBatch:
+    """Scenario state plus the request log; the HTTP handler reads and updates it under a lock."""
+
+    def __init__(self, scenario: Scenario, workdir: Path) -> None:
+        self.scenario = scenario
+        self.workdir = workdir
+        self.lock = threading.Lock()
+        self.requests: list[tuple[str, str]] = []
+        self.jobs: dict[str, FakeJob] = {}
+        self.pool_reads: dict[str, int] = {}
+        self.node_reads: dict[str, int] = {}
+        self.task_reads: dict[tuple[str, str], int] = {}
+        self.base_url = ""
+
+    # -- helpers for tests --------------------------------------------------------------------------------------
+    def calls(self, method: str, prefix: str) -> list[str]:
+        return [path for m, path in self.requests if m == method and path.startswith(prefix)]
+
+    def pool(self, pool_id: str) -> FakePool | None:
+        return next((p for p in self.scenario.pools if p.pool_id == pool_id), None)
+
+    # -- resource bodies ----------------------------------------------------------------------------------------
+    def pool_body(self, pool: FakePool) -> dict[str, Any]:
+        reads = self.pool_reads.get(pool.pool_id, 0)
+        self.pool_reads[pool.pool_id] = reads + 1
+        allocation = pool.allocation_states[min(reads, len(pool.allocation_states) - 1)]
+        spec = copy.deepcopy(_example("BatchData_Pool_Add_VirtualMachineConfiguration.json")["parameters"]["pool"])
+        spec.update(
+            id=pool.pool_id,
+            url=f"{self.base_url}/pools/{pool.pool_id}",
+            eTag="0x8D45765A6A2DC04",
+            lastModified=_iso(ALLOCATED_AT),
+            creationTime=_iso(ALLOCATED_AT - timedelta(minutes=2)),
+            state="active",
+            stateTransitionTime=_iso(ALLOCATED_AT),
+            allocationState=allocation,
+            allocationStateTransitionTime=_iso(ALLOCATED_AT),
+            targetDedicatedNodes=len(pool.nodes),
+            targetLowPriorityNodes=0,
+            currentDedicatedNodes=len(pool.nodes) if allocation == "steady" else 0,
+            currentLowPriorityNodes=0,
+            enableInterNodeCommunication=False,
+        )
+        spec["virtualMachineConfiguration"] = {
+            "imageReference": {
+                "virtualMachineImageId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
+                "/providers/Microsoft.Compute/galleries/gallery/images/app-node/versions/1.0.0"
+            },
+            "nodeAgentSKUId": pool.node_agent_sku_id,
+        }
+        if allocation == "steady" and pool.resize_errors:
+            spec["resizeErrors"] = pool.resize_errors
+        return spec
+
+    def nodes_body(self, pool: FakePool) -> dict[str, Any]:
+        reads = self.node_reads.get(pool.pool_id, 0)
+        self.node_reads[pool.pool_id] = reads + 1
+        template = _example("BatchData_ComputeNode_List.json")["responses"]["200"]["body"]["value"][0]
+        value = []
+        for node in pool.nodes:
+            state = node.states[min(reads, len(node.states) - 1)]
+            body = copy.deepcopy(template)
+            body.update(
+                id=node.id,
+                url=f"{self.base_url}/pools/{pool.pool_id}/nodes/{node.id}",
+                state=state,
+                allocationTime=_iso(ALLOCATED_AT),
+                stateTransitionTime=_iso(ALLOCATED_AT + timedelta(seconds=node.boot_seconds)),
+                lastBootTime=_iso(ALLOCATED_AT + timedelta(seconds=30)),
+            )
+            body["startTask"]["commandLine"] = "/bin/sh -c 'echo start task'"
+            if state == "unusable" and node.errors:
+                body["errors"] = node.errors
+            if state == "starttaskfailed":
+                body["startTaskInfo"].update(
+                    exitCode=node.start_task_exit_code,
+                    result="failure",
+                    failureInfo={
+                        "category": "usererror",
+                        "code": "FailureExitCode",
+                        "message": f"The task process exited with an unexpected exit code {node.start_task_exit_code}",
+                    },
+                )
+            value.append(body)
+        return {"value": value}
+
+    def run_task(self, job: FakeJob, task: dict[str, Any]) -> dict[str, Any]:
+        """Run the task's command line as a node would, with /opt/batch-image/ mapped to the pool's scratch dir."""
+        pool = self.pool(job.pool_id)
+        root = self.workdir / f"node-{job.pool_id}"
+        (root / "opt/batch-image").mkdir(parents=True, exist_ok=True)
+        marker = root / "opt/batch-image/VERSION"
+        if pool is not None and pool.marker is not None:
+            marker.write_text(pool.marker)
+        elif marker.exists():
+            marker.unlink()
+        argv = [arg.replace(MARKER_DIR, f"{root}{MARKER_DIR}") for arg in shlex.split(task["commandLine"])]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        env.update({s["name"]: s.get("value", "") for s in task.get("environmentSettings", [])})
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
+
+        def as_on_node(text: str) -> str:
+            return text.replace(f"{root}{MARKER_DIR}", MARKER_DIR)
+
+        return {"exitCode": done.returncode, "stdout": as_on_node(done.stdout), "stderr": as_on_node(done.stderr)}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate TLS records
+    fake: FakeBatch  # set on the subclass created per server
+    _payload: bytes = b""
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        return
+
+    # -- plumbing ---------------------------------------------------------------------------------------------
+    def _send(
+        self,
+        status: int,
+        body: Any = None,
+        content_type: str = "application/json;odata=minimalmetadata",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        data = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("request-id", "00000000-0000-0000-0000-000000000000")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        if data:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status: int, code: str, message: str) -> None:
+        self._send(status, {"code": code, "message": {"lang": "en-US", "value": message}})
+
+    def _body(self) -> dict[str, Any]:
+        return json.loads(self._payload or b"{}")
+
+    def _route(self, method: str) -> None:
+        # Read the body first, whatever the answer: an unread body would corrupt the next request on the connection.
+        self._payload = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
+        fake = self.fake
+        with fake.lock:
+            fake.requests.append((method, path))
+        if self.headers.get("Authorization") != f"Bearer {LOOPBACK_TOKEN}":
+            self._error(401, "AuthenticationFailed", "Server failed to authenticate the request.")
+            return
+        if parse_qs(parts.query).get("api-version") != [API_VERSION]:
+            self._error(400, "InvalidQueryParameterValue", f"api-version must be {API_VERSION}")
+            return
+        segments = [s for s in path.split("/") if s]
+        with fake.lock:
+            handler = getattr(self, f"_{method.lower()}", None)
+            if handler is None or not handler(segments, parse_qs(parts.query)):
+                self._error(404, "ResourceNotFound", f"no fake for {method} {path}")
+
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+    def do_DELETE(self) -> None:
+        self._route("DELETE")
+
+    # -- operations (return False for "no such route") ----------------------------------------------------------
+    def _get(self, seg: list[str], query: dict[str, list[str]]) -> bool:
+        fake = self.fake
+        if seg == ["supportedimages"]:
+            start = int(query.get("$skiptoken", ["0"])[0])
+            images = fake.scenario.supported_images
+            body: dict[str, Any] = {"value": images[start : start + PAGE_SIZE]}
+            if start + PAGE_SIZE < len(images):
+                body["odata.nextLink"] = f"{fake.base_url}/supportedimages?$skiptoken={start + PAGE_SIZE}"
+            self._send(200, body)
+            return True
+        if seg[:1] == ["pools"] and len(seg) in (2, 3):
+            pool = fake.pool(seg[1])
+            if pool is None:
+                self._error(404, "PoolNotFound", "The specified pool does not exist.")
+            elif len(seg) == 2:
+                self._send(200, fake.pool_body(pool))
+            elif seg[2] == "nodes":
+                self._send(200, fake.nodes_body(pool))
+            else:
+                return False
+            return True
+        if seg[:1] == ["jobs"] and len(seg) >= 2:
+            job = fake.jobs.get(seg[1])
+            if job is None or job.deleted:
+                self._error(404, "JobNotFound", "The specified job does not exist.")
+                return True
+            if len(seg) == 2:
+                self._send(200, {**job.body, "state": "active", "url": f"{fake.base_url}/jobs/{job.id}"})
+                return True
+            if len(seg) >= 4 and seg[2] == "tasks" and seg[3] in job.tasks:
+                return self._get_task(job, seg[3], seg[4:])
+        return False
+
+    def _get_task(self, job: FakeJob, task_id: str, rest: list[str]) -> bool:
+        task = job.tasks[task_id]
+        if rest[:1] == ["files"] and len(rest) == 2 and rest[1] in ("stdout.txt", "stderr.txt"):
+            content = task["result"][rest[1].removesuffix(".txt")].encode()
+            self._send(200, content, content_type="application/octet-stream")
+            return True
+        if rest:
+            return False
+        reads = self.fake.task_reads.get((job.id, task_id), 0)
+        self.fake.task_reads[(job.id, task_id)] = reads + 1
+        pool = self.fake.pool(job.pool_id)
+        running = reads < (pool.task_polls if pool else 0)
+        body = {k: v for k, v in task.items() if k != "result"}
+        body.update(url=f"{self.fake.base_url}/jobs/{job.id}/tasks/{task_id}", creationTime=_iso(ALLOCATED_AT))
+        if running:
+            body.update(
+                state="running", executionInfo={"startTime": _iso(ALLOCATED_AT), "retryCount": 0, "requeueCount": 0}
+            )
+        else:
+            code = task["result"]["exitCode"]
+            info: dict[str, Any] = {
+                "startTime": _iso(ALLOCATED_AT),
+                "endTime": _iso(ALLOCATED_AT),
+                "exitCode": code,
+                "retryCount": 0,
+                "requeueCount": 0,
+                "result": "success" if code == 0 else "failure",
+            }
+            if code != 0:
+                info["failureInfo"] = {
+                    "category": "usererror",
+                    "code": "FailureExitCode",
+                    "message": f"The task process exited with an unexpected exit code {code}",
+                }
+            body.update(state="completed", executionInfo=info)
+        self._send(200, body)
+        return True
+
+    def _post(self, seg: list[str], query: dict[str, list[str]]) -> bool:
+        fake = self.fake
+        headers = {"ETag": "0x8D45765A6A2DC04", "Last-Modified": "Fri, 17 Feb 2017 00:00:00 GMT"}
+        if seg == ["jobs"]:
+            body = self._body()
+            if body["id"] in fake.jobs:
+                self._error(409, "JobExists", "The specified job already exists.")
+                return True
+            fake.jobs[body["id"]] = FakeJob(id=body["id"], pool_id=body["poolInfo"]["poolId"], body=body)
+            self._send(201, headers={**headers, "DataServiceId": f"{fake.base_url}/jobs/{body['id']}"})
+            return True
+        if len(seg) == 3 and seg[0] == "jobs" and seg[2] == "tasks" and seg[1] in fake.jobs:
+            job = fake.jobs[seg[1]]
+            pool = fake.pool(job.pool_id)
+            if pool is not None and pool.reject_tasks:
+                self._error(400, "InvalidPropertyValue", "The value provided for one of the properties is invalid.")
+                return True
+            task = self._body()
+            task["result"] = fake.run_task(job, task)
+            job.tasks[task["id"]] = task
+            self._send(201, headers=headers)
+            return True
+        return False
+
+    def _delete(self, seg: list[str], query: dict[str, list[str]]) -> bool:
+        if len(seg) == 2 and seg[0] == "jobs":
+            job = self.fake.jobs.get(seg[1])
+            if job is None or job.deleted:
+                self._error(404, "JobNotFound", "The specified job does not exist.")
+            else:
+                job.deleted = True
+                self._send(202)
+            return True
+        return False
+
+
+class FakeBatchServer:
+    """`with FakeBatchServer(scenario, tmp_path) as server:` gives server.url and server.ca_file for the client."""
+
+    def __init__(self, scenario: Scenario, workdir: Path) -> None:
+        self.fake = FakeBatch(scenario, workdir)
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1")
+        self.ca_file = workdir / "fake-batch-ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_file))
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(context)
+        handler = type("Handler", (_Handler,), {"fake": self.fake})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
+        self.fake.base_url = self.url
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def __enter__(self) -> FakeBatchServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

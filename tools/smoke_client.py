@@ -1,0 +1,97 @@
+"""The Batch data-plane client for `make smoke`: endpoint, TLS trust and credential, each overridable for tests.
+
+Environment variables (each also a flag of `python -m tools.smoke`):
+  BATCH_SMOKE_ENDPOINT_URL  full URL replacing https://<batchAccountEndpoint> (e.g. https://127.0.0.1:8443)
+  BATCH_SMOKE_CA_BUNDLE     PEM file of CAs to trust for that endpoint (default: the system/certifi store)
+  BATCH_SMOKE_CREDENTIAL    `default` (DefaultAzureCredential: az login, managed identity, env vars, ...)
+                            or `loopback` (a fixed test token, refused for any endpoint but 127.0.0.1/::1/localhost)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from azure.batch import BatchClient
+from azure.core.credentials import AccessToken, TokenCredential
+
+from tools.smoke_errors import ExitCode, SmokeError
+
+BATCH_SCOPE = "https://batch.core.windows.net//.default"
+LOOPBACK_TOKEN = "loopback-test-token"  # accepted only by the local fakes in tests/smoke
+CREDENTIAL_KINDS = ("default", "loopback")
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    endpoint_url: str
+    ca_bundle: str | None
+    credential: str
+
+
+def endpoint_url(account_endpoint: str, override: str | None) -> str:
+    url = override or (account_endpoint if "://" in account_endpoint else f"https://{account_endpoint}")
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise SmokeError(
+            ExitCode.BAD_INPUT,
+            f"Batch endpoint '{url}' is not an https URL; Batch accepts Entra ID tokens over HTTPS only",
+        )
+    return url.rstrip("/")
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class LoopbackCredential:
+    """A fixed token for the local Batch fake; it cannot authenticate anywhere else."""
+
+    def __init__(self, url: str) -> None:
+        if not is_loopback(url):
+            raise SmokeError(
+                ExitCode.BAD_INPUT,
+                f"credential 'loopback' is for local test fakes only; endpoint '{url}' is not a loopback address",
+            )
+
+    def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        return AccessToken(LOOPBACK_TOKEN, int(time.time()) + 3600)
+
+
+def make_credential(kind: str, url: str) -> TokenCredential:
+    if kind == "loopback":
+        return LoopbackCredential(url)
+    if kind == "default":
+        from azure.identity import DefaultAzureCredential
+
+        return DefaultAzureCredential()
+    raise SmokeError(ExitCode.BAD_INPUT, f"credential '{kind}' is not one of {', '.join(CREDENTIAL_KINDS)}")
+
+
+def make_client(settings: ClientSettings) -> BatchClient:
+    options: dict[str, Any] = {}
+    if settings.ca_bundle:
+        options["connection_verify"] = settings.ca_bundle
+    credential = make_credential(settings.credential, settings.endpoint_url)
+    return BatchClient(settings.endpoint_url, credential, **options)
+
+
+def wire_value(value: object) -> str:
+    """The REST value of an SDK enum field (`BatchNodeState.IDLE` -> "idle"); plain strings pass through."""
+    return str(getattr(value, "value", value))

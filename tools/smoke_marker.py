@@ -1,0 +1,186 @@
+"""The check task: on each pool, read /opt/batch-image/VERSION and compare it with the deployed image version.
+
+A Batch job is bound to one pool, so each pool gets its own job with one task; every job is deleted afterwards,
+also when the check fails or times out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from azure.batch import BatchClient
+from azure.batch.models import (
+    AutoUserSpecification,
+    BatchJobConstraints,
+    BatchJobCreateOptions,
+    BatchPoolInfo,
+    BatchTask,
+    BatchTaskConstraints,
+    BatchTaskCreateOptions,
+    EnvironmentSetting,
+    UserIdentity,
+)
+from azure.core.exceptions import AzureError, ResourceNotFoundError
+
+from tools.smoke_client import wire_value
+from tools.smoke_errors import ExitCode, SmokeError
+from tools.smoke_outputs import PoolTarget
+from tools.smoke_progress import format_duration
+
+MARKER_PATH = "/opt/batch-image/VERSION"
+TASK_ID = "check-image-marker"
+EXPECTED_VARIABLE = "EXPECTED_IMAGE_VERSION"
+EXIT_MARKER_MISSING = 3
+EXIT_MARKER_MISMATCH = 4
+TASK_WALL_CLOCK = timedelta(minutes=5)
+JOB_WALL_CLOCK = timedelta(minutes=30)
+DELETE_WAIT_SECONDS = 120
+JOB_ID_MAX = 64
+FOUND_RE = re.compile(r"^image marker: (?P<found>.*)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class MarkerJob:
+    pool: PoolTarget
+    job_id: str
+
+
+@dataclass(frozen=True)
+class MarkerResult:
+    pool: PoolTarget
+    job_id: str
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    failure: SmokeError | None
+
+
+def marker_command(marker_path: str = MARKER_PATH) -> str:
+    """A Linux task command line (Batch runs it without a shell, hence /bin/sh -c)."""
+    script = (
+        f"marker={marker_path}; "
+        f'if [ ! -r "$marker" ]; then echo "image marker $marker not found" >&2; exit {EXIT_MARKER_MISSING}; fi; '
+        'found=$(cat "$marker"); '
+        'echo "image marker: $found"; '
+        f'echo "expected: ${EXPECTED_VARIABLE}"; '
+        f'[ "$found" = "${EXPECTED_VARIABLE}" ] || exit {EXIT_MARKER_MISMATCH}'
+    )
+    return "/bin/sh -c " + shlex.quote(script)
+
+
+def job_id_for(pool_id: str, now: datetime) -> str:
+    suffix = now.astimezone(UTC).strftime("-%Y%m%dT%H%M%SZ")
+    return "smoke-" + pool_id[: JOB_ID_MAX - len("smoke-") - len(suffix)] + suffix
+
+
+def submit(client: BatchClient, pool: PoolTarget, image_version: str, job_id: str) -> MarkerJob:
+    client.create_job(
+        BatchJobCreateOptions(
+            id=job_id,
+            display_name=f"make smoke: image marker on {pool.pool_id}",
+            pool_info=BatchPoolInfo(pool_id=pool.pool_id),
+            constraints=BatchJobConstraints(max_wall_clock_time=JOB_WALL_CLOCK),
+        )
+    )
+    client.create_task(
+        job_id,
+        BatchTaskCreateOptions(
+            id=TASK_ID,
+            command_line=marker_command(),
+            environment_settings=[EnvironmentSetting(name=EXPECTED_VARIABLE, value=image_version)],
+            constraints=BatchTaskConstraints(max_wall_clock_time=TASK_WALL_CLOCK, max_task_retry_count=0),
+            user_identity=UserIdentity(auto_user=AutoUserSpecification(scope="task", elevation_level="nonadmin")),
+        ),
+    )
+    return MarkerJob(pool=pool, job_id=job_id)
+
+
+def wait_for_tasks(
+    client: BatchClient, jobs: Sequence[MarkerJob], timeout: float, poll_interval: float
+) -> dict[str, BatchTask]:
+    deadline = time.monotonic() + timeout
+    done: dict[str, BatchTask] = {}
+    while True:
+        for job in jobs:
+            if job.job_id not in done:
+                task = client.get_task(job.job_id, TASK_ID)
+                if wire_value(task.state) == "completed":
+                    done[job.job_id] = task
+        if len(done) == len(jobs):
+            return done
+        now = time.monotonic()
+        if now >= deadline:
+            pending = ", ".join(f"{j.pool.pool_id} (job {j.job_id})" for j in jobs if j.job_id not in done)
+            raise SmokeError(
+                ExitCode.TIMEOUT, f"the check task did not finish within {format_duration(timeout)} on: {pending}"
+            )
+        time.sleep(max(0.0, min(poll_interval, deadline - now)))
+
+
+def read_task_file(client: BatchClient, job_id: str, name: str) -> str:
+    try:
+        return b"".join(client.download_task_file(job_id, TASK_ID, name)).decode("utf-8", errors="replace")
+    except ResourceNotFoundError:
+        return ""
+
+
+def judge(job: MarkerJob, image_version: str, task: BatchTask, stdout: str, stderr: str) -> MarkerResult:
+    info = task.execution_info
+    exit_code = info.exit_code if info else None
+    pool_id = job.pool.pool_id
+    failure: SmokeError | None = None
+    if exit_code == EXIT_MARKER_MISSING:
+        failure = SmokeError(
+            ExitCode.MARKER_MISMATCH,
+            f"pool '{pool_id}': {MARKER_PATH} is missing on the node; the pool is not running an image built by "
+            "this stack's setup script",
+        )
+    elif exit_code == EXIT_MARKER_MISMATCH:
+        match = FOUND_RE.search(stdout)
+        found = match.group("found").strip() if match else "an unreadable value"
+        failure = SmokeError(
+            ExitCode.MARKER_MISMATCH,
+            f"pool '{pool_id}': the node's image marker says {found!r} but the stack deployed image version "
+            f"{image_version!r}; the pool is not running the new image (nodes keep their image until reimaged "
+            "or recreated)",
+        )
+    elif exit_code != 0 or (info and info.failure_info):
+        reason = info.failure_info if info else None
+        detail = f"{reason.code}: {reason.message}" if reason else (stderr.strip() or "no details reported")
+        failure = SmokeError(
+            ExitCode.TASK_FAILED, f"pool '{pool_id}': the check task failed (exit code {exit_code}; {detail})"
+        )
+    return MarkerResult(job.pool, job.job_id, exit_code, stdout, stderr, failure)
+
+
+def collect(
+    client: BatchClient, jobs: Iterable[MarkerJob], image_version: str, tasks: dict[str, BatchTask]
+) -> list[MarkerResult]:
+    results = []
+    for job in jobs:
+        stdout = read_task_file(client, job.job_id, "stdout.txt")
+        stderr = read_task_file(client, job.job_id, "stderr.txt")
+        results.append(judge(job, image_version, tasks[job.job_id], stdout, stderr))
+    return results
+
+
+def delete_jobs(client: BatchClient, job_ids: Iterable[str], poll_interval: float) -> list[str]:
+    """Delete every job; returns the ids that could not be confirmed deleted (the caller tells the user)."""
+    left_behind = []
+    for job_id in job_ids:
+        try:
+            poller = client.begin_delete_job(job_id, polling_interval=max(1, math.ceil(poll_interval)))
+            poller.result(timeout=DELETE_WAIT_SECONDS)
+            if poller.status() != "Succeeded":
+                left_behind.append(job_id)
+        except ResourceNotFoundError:
+            continue  # never created (job creation failed) or already gone
+        except AzureError:
+            left_behind.append(job_id)
+    return left_behind
