@@ -114,8 +114,6 @@ pools = BatchPools(
         image_version_id=gallery.image_version_id,
         pools=settings.pools,
     ),
-    # Pools wait for the account's vault and role: Batch creates their VMs with that role.
-    opts=pulumi.ResourceOptions(depends_on=[account]),
 )
 
 pulumi.export("resourceGroupName", group.name)

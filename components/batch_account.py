@@ -68,6 +68,7 @@ class BatchAccount(pulumi.ComponentResource):
             identity=batch.BatchAccountIdentityArgs(type=batch.ResourceIdentityType.SYSTEM_ASSIGNED),
             auto_storage=batch.AutoStorageBasePropertiesArgs(storage_account_id=args.auto_storage_account_id),
             public_network_access=batch.PublicNetworkAccessType.ENABLED,
+            # After the vault and the role: Batch checks both when the account (and then each pool) is created.
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
         self.account_name = account.name

@@ -377,7 +377,8 @@ _TOP_LEVEL = {"image": "image", "batch": "batch", "pools": "pools"}
 def parse_settings(config: Mapping[str, Any], location: Any) -> Settings:
     """Validate the raw `batch-custom-image:` values (as the YAML holds them) and `azure-native:location`."""
     raw: dict[str, Any] = {k: config[k] for k in _TOP_LEVEL if config.get(k) is not None}
-    raw["location"] = location
+    if location is not None:
+        raw["location"] = location
     problems: list[str] = []
     unknown = sorted(set(config) - set(_TOP_LEVEL))
     problems += [f"{NAMESPACE}:{k}: unknown key; allowed keys: {', '.join(_TOP_LEVEL)}" for k in unknown]
@@ -429,6 +430,8 @@ def _allowed(error: Any) -> str:
     message = str(error["msg"])
     if kind == "value_error":
         return message.removeprefix("Value error, ")
+    if kind == "missing" and tuple(error["loc"]) == ("location",):
+        return "required: the Azure region to deploy to, such as westeurope (pulumi config set azure-native:location)"
     if kind == "missing":
         return "required"
     if kind == "extra_forbidden":

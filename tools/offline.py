@@ -288,9 +288,9 @@ def _capture_outputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A MockMonitor that keeps every RegisterResource request with the mock's response."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks):
+    def __init__(self, mocks: pulumi.runtime.Mocks, records: list[RegisteredResource] | None = None):
         super().__init__(mocks)
-        self.records: list[RegisteredResource] = []
+        self.records: list[RegisteredResource] = [] if records is None else records
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
@@ -328,11 +328,13 @@ def run_program(
     preview: bool = False,
     config: Mapping[str, Any] | None = None,
     project_root: Path = PROJECT_ROOT,
+    records: list[RegisteredResource] | None = None,
 ) -> ProgramRun:
     """Evaluate `__main__.py` for a stack's config (plus overrides) under Azure-shaped mocks.
 
     `config` replaces the stack file entirely (namespaced keys); otherwise Pulumi.yaml + Pulumi.<stack>.yaml are read.
-    Exceptions from the program (a SettingsError for bad config) propagate unchanged.
+    Exceptions from the program (a SettingsError for bad config) propagate unchanged; pass `records` to see what
+    had been registered by then.
     """
     full_config = dict(config) if config is not None else load_stack_config(stack, project_root)
     full_config = merge_config(full_config, config_overrides)
@@ -342,7 +344,7 @@ def run_program(
     asyncio.set_event_loop(loop)
     settings.ROOT.set(None)  # a fresh root Stack for every run
     mocks = AzureMocks(location)
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, records)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in full_config.items()})
 

@@ -1,0 +1,64 @@
+# batch-custom-image — every command a user runs. Targets set up what they need (virtualenv, Node tools) on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK ?= dev
+
+.PHONY: setup test lint typecheck unit plan smoke bench-capture bench-plan system-deps constraints clean
+
+## setup: create .venv and install the pinned dependencies (and test tools)
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## system-deps: Debian tools the tests use (shellcheck, cloud-init); installs them when missing and allowed
+system-deps:
+	@missing=""; for tool in shellcheck cloud-init; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+## test: the whole offline test suite, with lint and type checks
+test: setup node_modules/.installed system-deps lint typecheck unit
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+unit: setup node_modules/.installed
+	$(PY) -m pytest
+
+## plan: offline plan of a stack (no cloud credentials): resources, graph, critical path, policy results
+plan: setup
+	$(PY) -m tools.plan --stack $(STACK)
+
+## smoke: after `pulumi up`, check the pool with the Batch API (needs az login)
+smoke: setup
+	$(PY) -m tools.smoke --stack $(STACK)
+
+bench-capture: setup node_modules/.installed
+	$(PY) -m tools.bench_capture
+
+bench-plan: setup
+	$(PY) -m tools.bench_plan
+
+## constraints: re-pin every package of the virtualenv
+constraints: setup
+	( echo '# Every package in the development virtualenv, pinned (pip freeze). Regenerate with `make constraints`.'; \
+	  $(PY) -m pip freeze --exclude-editable ) > constraints.txt
+
+clean:
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
