@@ -56,17 +56,13 @@ def location(resource: PolicyResource, resources: Sequence[PolicyResource]) -> s
 
 
 def pool_image_versions(pool: PolicyResource, resources: Sequence[PolicyResource]) -> list[PolicyResource]:
-    """Gallery image versions a pool boots from (by dependency or by id)."""
-    image_path = "deploymentConfiguration.virtualMachineConfiguration.imageReference.id"
-    image_id = known_str(pool.props, image_path)
-    found = []
-    for version in of_type(resources, types.GALLERY_IMAGE_VERSION):
-        version_id = known_str(version.props, "id")
-        if (image_id is not None and same_id(image_id, version_id)) or (
-            image_id is None and depends_on(pool, version, "deploymentConfiguration")
-        ):
-            found.append(version)
-    return found
+    """Gallery image versions a pool boots from (its image input depends on the version, or names its id)."""
+    image_id = known_str(pool.props, "deploymentConfiguration.virtualMachineConfiguration.imageReference.id")
+    return [
+        version
+        for version in of_type(resources, types.GALLERY_IMAGE_VERSION)
+        if depends_on(pool, version, "deploymentConfiguration") or same_id(image_id, known_str(version.props, "id"))
+    ]
 
 
 def pool_image_definitions(pool: PolicyResource, resources: Sequence[PolicyResource]) -> list[PolicyResource]:

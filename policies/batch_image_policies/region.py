@@ -19,7 +19,8 @@ KINDS = {types.STORAGE_ACCOUNT: "storage account", types.VIRTUAL_MACHINE: "build
 
 
 def target_regions(version: PolicyResource) -> dict[str, int] | None:
-    """Replica count per region of a gallery image version; None when unknown during preview."""
+    """Replica count per region of a gallery image version (no target regions: its own region); None when
+    unknown during preview."""
     entries = peek(version.props, "publishingProfile.targetRegions")
     if is_unknown(entries):
         return None
@@ -31,6 +32,9 @@ def target_regions(version: PolicyResource) -> dict[str, int] | None:
             return None
         if isinstance(name, str):
             regions[normalize_region(name)] = int(number(peek(entry, "regionalReplicaCount")) or default_count)
+    own = peek(version.props, "location")
+    if not regions and isinstance(own, str) and not is_unknown(own):
+        regions[normalize_region(own)] = int(default_count)  # no target regions: the source region only
     return regions
 
 

@@ -1,0 +1,143 @@
+"""The pack as a whole: names and levels of the contract (issue 4), config schemas, packaging for the Pulumi CLI,
+module boundaries, and the node agent data shared with the program."""
+
+from __future__ import annotations
+
+import ast
+from importlib import metadata
+
+import jsonschema
+import pytest
+import yaml
+from pulumi_policy import StackValidationPolicy
+
+from tests.policies.helpers import run
+from tests.policies.stack import DELETE, changed, dev_stack
+from tools.policy_runner import POLICY_PACK_DIR, PolicyRunner, load_pack, load_policy_config
+
+# The contract table of issue 4: name -> default level (stack-level ones marked).
+CONTRACT = {
+    "batch-account-user-subscription-mode": "mandatory",
+    "batch-account-keyvault-reference": "mandatory",
+    "batch-account-entra-auth-only": "advisory",
+    "batch-account-public-network-access": "advisory",
+    "batch-pool-gallery-image": "mandatory",
+    "batch-pool-node-agent-sku": "mandatory",
+    "batch-pool-simplified-communication": "mandatory",
+    "batch-pool-resize-timeout": "advisory",
+    "batch-pool-max-nodes": "mandatory",
+    "batch-pool-disk-encryption": "advisory",
+    "storage-account-standard-gpv2": "mandatory",
+    "storage-account-https-only": "mandatory",
+    "storage-account-min-tls": "mandatory",
+    "storage-account-no-public-blob-access": "mandatory",
+    "storage-account-shared-key-disabled": "advisory",
+    "builder-vm-managed-os-disk": "advisory",
+    "builder-vm-ssh-key-only": "mandatory",
+    "builder-vm-no-public-ip": "mandatory",
+    "builder-vm-no-extensions": "mandatory",
+    "builder-vm-no-secrets-in-custom-data": "advisory",
+    "vm-size-allowed": "mandatory",
+    "keyvault-soft-delete-purge-protection": "mandatory",
+    "keyvault-batch-access-policy": "mandatory",
+    "image-resources-same-region": "mandatory",
+    "gallery-replicas-cover-pools": "advisory",
+}
+# Added to the contract: a policy has one level, so the advisory end-of-life half of batch-pool-node-agent-sku
+# is its own policy.
+EXTRA = {"batch-pool-node-agent-end-of-life": "advisory"}
+STACK_POLICIES = {
+    "builder-vm-no-extensions",
+    "keyvault-batch-access-policy",
+    "image-resources-same-region",
+    "gallery-replicas-cover-pools",
+    "batch-pool-node-agent-sku",  # the OS to match is on the gallery image definition, another resource
+}
+PACK = load_pack()
+VMC = "deploymentConfiguration.virtualMachineConfiguration"
+
+
+def test_names_and_levels_match_the_contract():
+    assert {p.name: p.enforcement_level.value for p in PACK.policies} == {**CONTRACT, **EXTRA}
+
+
+def test_stack_policies_are_the_cross_resource_ones():
+    assert {p.name for p in PACK.policies if isinstance(p, StackValidationPolicy)} == STACK_POLICIES
+
+
+def test_analyzer_info_is_what_the_engine_reads():
+    info = PolicyRunner().servicer.GetAnalyzerInfo(None, None)
+    assert info.name == "batch-custom-image" and info.version == "0.1.0" and info.supportsConfig
+    assert {p.name for p in info.policies} == set(CONTRACT) | set(EXTRA)
+    assert all(p.description for p in info.policies)
+
+
+@pytest.mark.parametrize("policy", [p for p in PACK.policies if p.config_schema], ids=lambda p: p.name)
+def test_every_option_has_a_valid_default_and_description(policy):
+    for key, schema in policy.config_schema.properties.items():
+        assert "default" in schema and schema.get("description"), key
+        jsonschema.validate(schema["default"], schema)
+
+
+def test_pulumi_policy_yaml_runs_python_in_its_own_virtualenv():
+    manifest = yaml.safe_load((POLICY_PACK_DIR / "PulumiPolicy.yaml").read_text())
+    assert manifest["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
+    assert manifest["version"] == PACK.version == "0.1.0"
+
+
+def test_requirements_are_pinned_to_the_versions_tested_here():
+    lines = [ln.strip() for ln in (POLICY_PACK_DIR / "requirements.txt").read_text().splitlines()]
+    pins = dict(ln.split("==") for ln in lines if ln and not ln.startswith("#"))
+    assert pins["pulumi"] == "3.272.0" and pins["pulumi-policy"] == "1.21.0"
+    for name, version in pins.items():
+        assert metadata.version(name) == version, name
+
+
+def test_main_only_builds_the_pack_from_the_package():
+    tree = ast.parse((POLICY_PACK_DIR / "__main__.py").read_text())
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "PolicyPack"]
+    assert len(calls) == 1
+    assert {k.arg: getattr(k.value, "id", None) for k in calls[0].keywords}["policies"] == "ALL_POLICIES"
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert imported == {"pulumi_policy", "batch_image_policies"}
+
+
+def test_pack_imports_nothing_from_the_program_or_tools():
+    for path in (POLICY_PACK_DIR / "batch_image_policies").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.append(node.module)
+            assert not any(n.split(".")[0] in ("components", "tools", "tests") for n in names), (path, names)
+
+
+def test_node_agent_data_agrees_with_the_program_settings():
+    from batch_image_policies.node_agents import NODE_AGENT_END_OF_LIFE, NODE_AGENT_SKUS
+
+    from components import settings
+
+    assert settings.NODE_AGENT_SKUS == NODE_AGENT_SKUS
+    assert settings.NODE_AGENT_END_OF_LIFE == NODE_AGENT_END_OF_LIFE
+
+
+def test_example_config_is_valid_and_tunes_the_pack():
+    config = load_policy_config(POLICY_PACK_DIR / "config.example.json")
+    stack = dev_stack()
+    stack["pool"] = changed(stack["pool"], f"{VMC}.diskEncryptionConfiguration", DELETE)  # disabled by the example
+    stack["pool"] = changed(stack["pool"], "scaleSettings.fixedScale.targetDedicatedNodes", 150)  # maxNodes 200
+    stack["pool"] = changed(stack["pool"], "scaleSettings.fixedScale.resizeTimeout", "PT20M")  # 20 min per 1,000
+    assert run(stack).for_policy("batch-pool-disk-encryption")
+    assert run(stack).for_policy("batch-pool-max-nodes")
+    assert run(stack, config).results == []
+    stack["vm"] = changed(stack["vm"], "hardwareProfile.vmSize", "Standard_M128s")
+    stack["vm"] = changed(stack["vm"], "storageProfile.osDisk.vhd", {"uri": "https://a.blob.core.windows.net/d.vhd"})
+    levels = {(r.policy_name, r.level) for r in run(stack, config).results}
+    assert levels == {("vm-size-allowed", "mandatory"), ("builder-vm-managed-os-disk", "mandatory")}
+
+
+def test_readme_documents_the_pack():
+    readme = (POLICY_PACK_DIR / "README.md").read_text()
+    for fragment in ("--policy-pack policies", "--policy-pack-config", "enforcementLevel", "make plan"):
+        assert fragment in readme
+    for name in CONTRACT:
+        assert f"`{name}`" in readme, name
