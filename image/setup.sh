@@ -23,6 +23,8 @@ readonly APT_PACKAGES=(ca-certificates curl jq unzip python3 python3-venv)
 readonly DNF_PACKAGES=(ca-certificates curl jq unzip python3)
 readonly EX_CONFIG=78 # sysexits.h EX_CONFIG: BATCH_IMAGE_VERSION missing or malformed
 readonly EX_UNAVAILABLE=69 # sysexits.h EX_UNAVAILABLE: no supported package manager
+# On first boot unattended-upgrades often holds the dpkg lock; wait for it instead of failing the build.
+readonly APT_OPTIONS=(-o DPkg::Lock::Timeout=600 -q)
 
 log() {
 	printf 'batch-image setup: %s\n' "$*"
@@ -50,8 +52,8 @@ install_toolchain() {
 	if command -v apt-get >/dev/null 2>&1; then
 		log "installing ${APT_PACKAGES[*]} with apt-get"
 		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -q
-		apt-get install -y -q --no-install-recommends "${APT_PACKAGES[@]}"
+		apt-get "${APT_OPTIONS[@]}" update
+		apt-get "${APT_OPTIONS[@]}" install -y --no-install-recommends "${APT_PACKAGES[@]}"
 	elif command -v dnf >/dev/null 2>&1; then
 		log "installing ${DNF_PACKAGES[*]} with dnf"
 		dnf install -y -q "${DNF_PACKAGES[@]}"

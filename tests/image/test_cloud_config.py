@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from components.cloud_init import render_user_data
+from components.settings import Builder
 from tests.image.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,3 +91,7 @@ def test_deprovision_and_power_off_follow_setup(document: dict[str, Any]) -> Non
     assert "waagent" in finish_text and "-deprovision+user" in finish_text
     assert "poweroff" in finish_text
     assert "cloud-init clean" in finish_text
+
+
+def test_the_program_uses_this_script_by_default() -> None:
+    assert Builder().setup_script_path == SETUP_SCRIPT

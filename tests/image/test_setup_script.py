@@ -84,10 +84,13 @@ def test_writes_marker_with_the_image_version(apt_sandbox: Sandbox) -> None:
 def test_installs_toolchain_and_cleans_apt_caches(apt_sandbox: Sandbox) -> None:
     assert apt_sandbox.run("1.0.0").returncode == 0
     calls = apt_sandbox.recorded_calls()
-    install = next(c for c in calls if c.startswith("apt-get install"))
+    update = next(c for c in calls if c.startswith("apt-get") and " update" in c)
+    install = next(c for c in calls if c.startswith("apt-get") and " install " in c)
     for package in ("python3", "jq"):
         assert package in install.split()
-    assert calls.index("apt-get update -q") < calls.index(install) < calls.index("apt-get clean")
+    # waits for the dpkg lock that unattended-upgrades holds on first boot instead of failing
+    assert "DPkg::Lock::Timeout=600" in update and "DPkg::Lock::Timeout=600" in install
+    assert calls.index(update) < calls.index(install) < calls.index("apt-get clean")
     assert list((apt_sandbox.destdir / "var/lib/apt/lists").iterdir()) == []
     assert not (apt_sandbox.destdir / "root/.bash_history").exists()
 
