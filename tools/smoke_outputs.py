@@ -16,6 +16,7 @@ IMAGE_VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
 GALLERY_VERSION_RE = re.compile(r"/galleries/[^/]+/images/[^/]+/versions/(?P<version>[^/]+)$", re.IGNORECASE)
 SECRET_PLACEHOLDER = "[secret]"  # what `pulumi stack output --show-secrets=false` prints for a secret
 PULUMI_TIMEOUT_SECONDS = 120
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # where Pulumi.yaml is, so `pulumi` finds the project
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,9 @@ def read_stack_outputs(stack: str) -> dict[str, Any]:
         )
     command = [pulumi, "stack", "output", "--json", "--show-secrets=false", "--stack", stack]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=PULUMI_TIMEOUT_SECONDS)
+        result = subprocess.run(
+            command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=PULUMI_TIMEOUT_SECONDS
+        )
     except subprocess.TimeoutExpired as exc:
         raise SmokeError(ExitCode.BAD_INPUT, f"`pulumi stack output` for stack '{stack}' did not answer") from exc
     if result.returncode != 0:

@@ -124,7 +124,8 @@ def fake_pulumi(bin_dir: Path, outputs: dict[str, Any] | None, log: Path) -> Non
         else ("sys.stderr.write(\"error: no stack named 'dev' found\\n\"); sys.exit(255)")
     )
     script.write_text(
-        f"#!{sys.executable}\nimport sys, json\nopen({str(log)!r}, 'w').write(json.dumps(sys.argv[1:]))\n{body}\n"
+        f"#!{sys.executable}\nimport json, os, sys\n"
+        f"open({str(log)!r}, 'w').write(json.dumps([os.getcwd(), *sys.argv[1:]]))\n{body}\n"
     )
     script.chmod(0o755)
 
@@ -141,7 +142,15 @@ def test_reads_outputs_from_pulumi_without_secrets(
              "--credential", "loopback", *FAST]
         )  # fmt: skip
     assert code == ExitCode.OK, capsys.readouterr().err
-    assert json.loads(log.read_text()) == ["stack", "output", "--json", "--show-secrets=false", "--stack", "dev"]
+    assert json.loads(log.read_text()) == [
+        str(ROOT),
+        "stack",
+        "output",
+        "--json",
+        "--show-secrets=false",
+        "--stack",
+        "dev",
+    ]  # fmt: skip  (run in the project directory, where Pulumi.yaml is)
     assert "(stack 'dev')" in capsys.readouterr().out
 
 
