@@ -78,8 +78,8 @@ class ProgramRun:
 # --- stack configuration -------------------------------------------------------------------------------------------
 
 
-def load_stack_config(stack: str, project_root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """Pulumi.yaml project defaults overlaid with Pulumi.<stack>.yaml, keys namespaced as the CLI gives them."""
+def load_stack_config(stack: str, project_root: Path = PROJECT_ROOT, stack_file: Path | None = None) -> dict[str, Any]:
+    """Pulumi.yaml project defaults overlaid with Pulumi.<stack>.yaml (or `stack_file`), keys namespaced."""
     project_file = yaml.safe_load((project_root / "Pulumi.yaml").read_text()) or {}
     config: dict[str, Any] = {}
     for key, spec in (project_file.get("config") or {}).items():
@@ -91,11 +91,11 @@ def load_stack_config(stack: str, project_root: Path = PROJECT_ROOT) -> dict[str
                 config[full_key] = spec["default"]
         else:
             config[full_key] = spec
-    stack_path = project_root / f"Pulumi.{stack}.yaml"
+    stack_path = stack_file or project_root / f"Pulumi.{stack}.yaml"
     if not stack_path.is_file():
-        raise FileNotFoundError(f"no stack file {stack_path.name} in {project_root}")
-    stack_file = yaml.safe_load(stack_path.read_text()) or {}
-    config.update(stack_file.get("config") or {})
+        raise FileNotFoundError(f"no stack file {stack_path} (create it with `pulumi stack init {stack}`)")
+    stack_document = yaml.safe_load(stack_path.read_text()) or {}
+    config.update(stack_document.get("config") or {})
     return config
 
 

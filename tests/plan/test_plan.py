@@ -1,0 +1,167 @@
+"""The offline plan: exit codes, the JSON schema, the dependency chain and the critical path, as a user sees them."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from tools import plan, plan_graph
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "tools/plan.schema.json").read_text())
+DEV_STACK = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+
+
+def _stack_file(tmp_path: Path, changes: dict[str, Any]) -> Path:
+    document = json.loads(json.dumps(DEV_STACK))
+    document["config"].update(changes)
+    path = tmp_path / "Pulumi.variant.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = plan.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def dev_plan() -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, "-m", "tools.plan", "--stack", "dev", "--json", "-"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    document: dict[str, Any] = json.loads(completed.stdout)
+    return document
+
+
+def test_dev_stack_passes_with_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "--stack", "dev")
+    assert code == 0
+    assert "PASS: no mandatory violation" in out
+    assert "```mermaid" in out and "flowchart LR" in out
+    assert "mandatory: 0" in out
+    for name in ("builder-vm", "capture", "gallery-version", "pools-render", "pools-burst", "batch-vault"):
+        assert name in out
+
+
+def test_a_violating_stack_exits_1_and_names_the_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack = _stack_file(tmp_path, {"batch-custom-image:batch": {"poolAllocationMode": "BatchService"}})
+    code, out, _ = _run(capsys, "--stack", "variant", "--stack-file", str(stack))
+    assert code == 1
+    assert "FAIL: 1 mandatory violation(s)" in out
+    assert "batch-account-user-subscription-mode [batch-account]" in out
+    assert "BatchService" in out
+
+
+def test_policy_pack_config_can_turn_a_pass_into_a_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "policy-config.json"
+    config.write_text(
+        json.dumps({"vm-size-allowed": {"enforcementLevel": "mandatory", "allowedVmSizes": ["Standard_D2ds_v5"]}})
+    )
+    code, out, _ = _run(capsys, "--stack", "dev", "--policy-pack-config", str(config))
+    assert code == 1
+    assert "vm-size-allowed [pools-render]" in out and "Standard_D4ds_v5" in out
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"batch-custom-image:image": {"name": "app-node", "version": "1.0"}}, "image.version = '1.0'"),
+        ({"batch-custom-image:pools": []}, "batch-custom-image:pools"),
+    ],
+)
+def test_a_broken_config_exits_2_with_the_settings_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], changes: dict[str, Any], expected: str
+) -> None:
+    stack = _stack_file(tmp_path, changes)
+    code, out, err = _run(capsys, "--stack", "variant", "--stack-file", str(stack))
+    assert code == 2
+    assert out == ""
+    assert "invalid stack configuration" in err and expected in err
+
+
+def test_a_missing_stack_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "--stack", "nosuchstack")
+    assert code == 2
+    assert "Pulumi.nosuchstack.yaml" in err
+
+
+def test_json_follows_the_documented_schema(dev_plan: dict[str, Any], tmp_path: Path) -> None:
+    jsonschema.validate(dev_plan, SCHEMA)
+    assert dev_plan["exitCode"] == 0 and dev_plan["stack"] == "dev"
+    assert set(dev_plan["outputs"]) >= {"galleryImageVersionId", "batchAccountEndpoint", "pools"}
+    broken = {**dev_plan, "exitCode": 3}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, SCHEMA)
+
+
+def test_json_file_and_text_together(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "plan.json"
+    code, out, _ = _run(capsys, "--stack", "dev", "--json", str(target), "--graph", "dot")
+    assert code == 0 and "digraph plan {" in out
+    assert json.loads(target.read_text())["schemaVersion"] == 1
+
+
+def test_graph_has_the_pool_version_capture_builder_chain(dev_plan: dict[str, Any]) -> None:
+    by_name = {r["name"]: r["urn"] for r in dev_plan["resources"]}
+    edges = {tuple(e) for e in dev_plan["graph"]["edges"]}
+    chain = ["builder-vm", "capture", "gallery-version", "pools-render"]
+    for before, after in itertools.pairwise(chain):
+        assert (by_name[before], by_name[after]) in edges, f"{before} → {after}"
+    assert (by_name["pools-render"], by_name["gallery-version"]) not in edges  # edges point in creation order
+
+
+def test_critical_path_and_its_estimate_for_dev(dev_plan: dict[str, Any]) -> None:
+    path = dev_plan["criticalPath"]
+    names = [s["name"] for s in path["steps"]]
+    assert names[0] == "rg"
+    assert names[-4:] == ["builder-vm", "capture", "gallery-version", "pools-render"]
+    minutes = {s["name"]: s["minutes"] for s in path["steps"]}
+    assert minutes["capture"] == plan_graph.TYPICAL_MINUTES["pulumi-python:dynamic/capture:GeneralizedImage"]
+    assert path["estimatedMinutes"] == pytest.approx(sum(minutes.values()))
+    assert 60 < path["estimatedMinutes"] < 70  # dominated by the build (35) and the gallery version (25)
+
+
+def test_source_vhd_shortens_the_critical_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    image = {
+        "name": "app-node",
+        "version": "1.0.0",
+        "source": "vhd",
+        "vhdUri": "https://byo.blob.core.windows.net/vhds/app.vhd",
+        "vhdStorageAccountId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/byo",
+    }
+    stack = _stack_file(tmp_path, {"batch-custom-image:image": image})
+    target = tmp_path / "plan.json"
+    code, _, _ = _run(capsys, "--stack", "variant", "--stack-file", str(stack), "--json", str(target))
+    document = json.loads(target.read_text())
+    assert code == 0
+    assert "capture" not in [s["name"] for s in document["criticalPath"]["steps"]]
+    assert document["criticalPath"]["estimatedMinutes"] < 30
+
+
+def test_markdown_format_for_the_job_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "--stack", "dev", "--format", "markdown")
+    assert code == 0
+    assert out.startswith("## Offline plan for stack 'dev'")
+    assert "| type | name | parent | properties |" in out and "**PASS: no mandatory violation**" in out
+
+
+def test_secrets_are_masked_in_the_plan() -> None:
+    assert plan._display({"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "k"}) == (
+        "[secret]"
+    )
+    assert plan._display(["04da6b54-80e4-46f7-96ec-b56ff0331ba9"]) == ["(known after apply)"]

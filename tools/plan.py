@@ -1,0 +1,243 @@
+"""Offline plan: what will `pulumi up` create for a stack, and does it pass policy? No cloud, no credentials.
+
+    python -m tools.plan --stack dev [--graph mermaid|dot|none] [--format text|markdown] [--json FILE|-]
+                         [--stack-file PATH] [--policy-pack-config FILE]
+
+It reads Pulumi.yaml and Pulumi.<stack>.yaml, validates them with the program's own settings, evaluates
+`__main__.py` under Azure-shaped Pulumi mocks (tools/offline.py), and runs the policy pack through the analyzer
+interface the engine uses (tools/policy_runner.py). It prints every resource, the dependency graph, the critical
+path of `pulumi up` with an estimated duration (tools/plan_graph.py), and the policy results by level.
+
+Exit codes: 0 = no mandatory violation; 1 = at least one mandatory violation; 2 = the configuration is invalid
+(stack file missing or unreadable, settings error, bad policy-pack config).
+
+`--json` writes the whole plan as one JSON document, described by tools/plan.schema.json (schemaVersion 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.settings import SettingsError
+from tools import plan_graph
+from tools.offline import PROJECT_ROOT, ProgramRun, RegisteredResource, load_stack_config, run_program
+from tools.policy_runner import PolicyConfigError, PolicyReport, load_policy_config, run_policies
+
+SCHEMA_VERSION = 1
+EXIT_OK, EXIT_MANDATORY, EXIT_CONFIG = 0, 1, 2
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+# The few properties that matter, per resource type (dotted paths into the wire-name inputs).
+KEY_PROPERTIES: dict[str, list[str]] = {
+    "azure-native:resources:ResourceGroup": ["location"],
+    "azure-native:storage:StorageAccount": ["accountName", "kind", "sku.name", "location"],
+    "azure-native:storage:BlobContainer": ["containerName"],
+    "azure-native:network:Subnet": ["addressPrefix"],
+    "azure-native:compute:VirtualMachine": [
+        "hardwareProfile.vmSize",
+        "storageProfile.imageReference.offer",
+        "storageProfile.imageReference.sku",
+        "storageProfile.osDisk.vhd.uri",
+        "location",
+    ],
+    "pulumi-python:dynamic/capture:GeneralizedImage": ["os_disk_mode", "export_vhd", "image_version"],
+    "azure-native:compute:GalleryImage": ["galleryImageName", "osType", "hyperVGeneration"],
+    "azure-native:compute:GalleryImageVersion": ["galleryImageVersionName", "publishingProfile.targetRegions"],
+    "azure-native:keyvault:Vault": ["vaultName", "location"],
+    "azure-native:authorization:RoleAssignment": ["principalId", "roleDefinitionId"],
+    "azure-native:batch:BatchAccount": ["accountName", "poolAllocationMode", "location"],
+    "azure-native:batch:Pool": [
+        "vmSize",
+        "deploymentConfiguration.virtualMachineConfiguration.nodeAgentSkuId",
+        "scaleSettings",
+    ],
+}
+
+
+# --- building the plan ---------------------------------------------------------------------------------------------
+
+
+def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, Any]:
+    """The plan as one JSON-ready document (see tools/plan.schema.json)."""
+    names = {r.urn: r.name for r in run.resources}
+    path = plan_graph.critical_path(run.resources)
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "stack": stack,
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.typ,
+                "name": r.name,
+                "parent": names.get(r.parent, ""),
+                "custom": r.custom,
+                "dependencies": [names.get(d, d) for d in dict.fromkeys(r.dependencies)],
+                "properties": key_properties(r),
+            }
+            for r in run.resources
+        ],
+        "graph": {
+            "nodes": [r.urn for r in run.resources if r.custom],
+            "edges": [list(edge) for edge in plan_graph.edges(run.resources)],
+        },
+        "criticalPath": {
+            "estimatedMinutes": path.minutes,
+            "steps": [{"urn": s.urn, "type": s.typ, "name": s.name, "minutes": s.minutes} for s in path.steps],
+        },
+        "policies": {
+            level: [
+                {
+                    "policy": p.policy_name,
+                    "resourceType": p.resource_type,
+                    "resourceName": p.resource_name,
+                    "urn": p.urn,
+                    "message": p.message.split("\n", 1)[-1],
+                }
+                for p in results
+            ]
+            for level, results in (("mandatory", report.mandatory), ("advisory", report.advisory))
+        },
+        "outputs": _display(run.outputs),
+        "exitCode": EXIT_MANDATORY if report.mandatory else EXIT_OK,
+    }
+
+
+def key_properties(resource: RegisteredResource) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for path in KEY_PROPERTIES.get(resource.typ, []):
+        value: Any = resource.inputs
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if value is not None:
+            found[path] = _display(value)
+    return found
+
+
+def _display(value: Any) -> Any:
+    """Secrets masked, unknowns spelled out, everything JSON-ready."""
+    if isinstance(value, Mapping):
+        if value.get(_SECRET_SIG) is not None:
+            return "[secret]"
+        return {str(k): _display(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_display(v) for v in value]
+    if value == _UNKNOWN:
+        return "(known after apply)"
+    return value
+
+
+# --- rendering -----------------------------------------------------------------------------------------------------
+
+
+def render_graph(run: ProgramRun, plan: Mapping[str, Any], graph: str) -> str:
+    """The dependency graph as Mermaid or DOT, critical-path resources highlighted ("" for none)."""
+    highlight = [step["urn"] for step in plan["criticalPath"]["steps"]]
+    if graph == "mermaid":
+        return plan_graph.to_mermaid(run.resources, highlight)
+    if graph == "dot":
+        return plan_graph.to_dot(run.resources, highlight)
+    return ""
+
+
+def render(plan: Mapping[str, Any], graph: str, graph_text: str, markdown: bool) -> str:
+    resources = plan["resources"]
+    custom = [r for r in resources if r["custom"]]
+    head = "## " if markdown else ""
+    lines = [
+        f"{head}Offline plan for stack '{plan['stack']}': {len(custom)} resources "
+        f"in {len(resources) - len(custom)} components (no cloud calls)",
+        "",
+    ]
+    lines += _resource_table(custom, markdown)
+    if graph_text:
+        lines += ["", f"{head}Dependency graph ({graph})", "", f"```{graph}", graph_text, "```"]
+    lines += ["", f"{head}Critical path of `pulumi up`: about {plan['criticalPath']['estimatedMinutes']:g} minutes", ""]
+    for number, step in enumerate(plan["criticalPath"]["steps"], 1):
+        lines.append(f"{number:>3}. {step['name']} ({step['type'].rsplit(':', 1)[-1]}): ~{step['minutes']:g} min")
+    lines += ["", f"{head}Policy results", ""]
+    for level in ("mandatory", "advisory"):
+        results = plan["policies"][level]
+        lines.append(f"{level}: {len(results)}")
+        for result in results:
+            where = result["resourceName"] or "stack"
+            lines.append(f"  - {result['policy']} [{where}]: {result['message']}")
+    verdict = (
+        f"FAIL: {len(plan['policies']['mandatory'])} mandatory violation(s)"
+        if plan["exitCode"]
+        else "PASS: no mandatory violation"
+    )
+    lines += ["", f"{'**' if markdown else ''}{verdict}{'**' if markdown else ''}"]
+    return "\n".join(lines)
+
+
+def _resource_table(resources: Sequence[Mapping[str, Any]], markdown: bool) -> list[str]:
+    rows = [
+        (
+            r["type"].replace("azure-native:", ""),
+            r["name"],
+            r["parent"] or "-",
+            ", ".join(f"{k.rsplit('.', 1)[-1]}={_short(v)}" for k, v in r["properties"].items()),
+        )
+        for r in resources
+    ]
+    header = ("type", "name", "parent", "properties")
+    if markdown:
+        return [
+            "| " + " | ".join(header) + " |",
+            "|---|---|---|---|",
+            *("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows),
+        ]
+    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(3)]
+    return [
+        "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)).rstrip()
+        for row in [header, *rows]
+    ]
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# --- command line --------------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.plan", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
+    parser.add_argument("--stack-file", type=Path, help="read the stack config from this file instead")
+    parser.add_argument("--graph", choices=("mermaid", "dot", "none"), default="mermaid")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text")
+    parser.add_argument("--json", metavar="FILE", help="write the plan as JSON to FILE ('-' for stdout only)")
+    parser.add_argument("--policy-pack-config", type=Path, help="a `pulumi preview --policy-pack-config` file")
+    args = parser.parse_args(argv)
+
+    try:
+        config = load_stack_config(args.stack, PROJECT_ROOT, stack_file=args.stack_file)
+        policy_config = load_policy_config(args.policy_pack_config) if args.policy_pack_config else None
+        run = run_program(config=config, stack=args.stack)
+        report = run_policies(run.resources, policy_config)
+    except (SettingsError, PolicyConfigError, FileNotFoundError, yaml.YAMLError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+
+    plan = build_plan(run, report, args.stack)
+    if args.json == "-":
+        print(json.dumps(plan, indent=2))
+        return int(plan["exitCode"])
+    if args.json:
+        Path(args.json).write_text(json.dumps(plan, indent=2) + "\n")
+    print(render(plan, args.graph, render_graph(run, plan, args.graph), markdown=args.format == "markdown"))
+    return int(plan["exitCode"])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

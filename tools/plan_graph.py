@@ -1,0 +1,188 @@
+"""The plan's dependency graph: nodes, edges, Mermaid/DOT rendering and the critical path of `pulumi up`.
+
+Edges point from a resource to the resources that wait for it (creation order), so the graph reads like the
+deployment: builder VM → capture → gallery image version → pool.
+
+Durations are typical times of the Azure operation behind each resource type, in minutes — estimates for planning,
+not measurements. Sources:
+
+- resource group, role assignment, blob container, NSG, VNet, subnet, NIC: 0.2 (synchronous or short ARM writes)
+- storage account: 0.5 (an ARM LRO; azure-docs async-operations.md shows `Retry-After: 17` on its 202)
+- public IP, NAT gateway, Compute Gallery, image definition, Key Vault: 0.5 (short LROs)
+- VM: 3 (provisioning completes when the VM agent reports ready)
+- capture step: 35 = cloud-init setup (the setup script's own time; ~20 for the default: apt + reference data)
+  + deprovision and power-off + deallocate (~2) + generalize (<1) + VHD export when asked (~10 for a 30 GiB disk,
+  server-side copy)
+- gallery image version: 25 (compute docs image-version.md: creation and replication "can take a while";
+  ~15-45 per replica region for a 30 GiB OS disk)
+- Batch account: 1 (Batch management `BatchAccount_Create`, 202 + Location)
+- Batch pool: 0.2 (`Pool_Create` is synchronous; nodes allocate afterwards, in the background)
+- TLS key and anything else: 0.05 (local or unknown)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+TYPICAL_MINUTES: dict[str, float] = {
+    "azure-native:resources:ResourceGroup": 0.2,
+    "azure-native:authorization:RoleAssignment": 0.2,
+    "azure-native:storage:StorageAccount": 0.5,
+    "azure-native:storage:BlobContainer": 0.2,
+    "azure-native:network:NetworkSecurityGroup": 0.2,
+    "azure-native:network:VirtualNetwork": 0.2,
+    "azure-native:network:Subnet": 0.2,
+    "azure-native:network:NetworkInterface": 0.2,
+    "azure-native:network:PublicIPAddress": 0.5,
+    "azure-native:network:NatGateway": 0.5,
+    "azure-native:compute:VirtualMachine": 3.0,
+    "pulumi-python:dynamic/capture:GeneralizedImage": 35.0,
+    "azure-native:compute:Gallery": 0.5,
+    "azure-native:compute:GalleryImage": 0.5,
+    "azure-native:compute:GalleryImageVersion": 25.0,
+    "azure-native:keyvault:Vault": 0.5,
+    "azure-native:batch:BatchAccount": 1.0,
+    "azure-native:batch:Pool": 0.2,
+}
+DEFAULT_MINUTES = 0.05
+
+
+class Node(Protocol):
+    @property
+    def typ(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def urn(self) -> str: ...
+    @property
+    def dependencies(self) -> Sequence[str]: ...
+    @property
+    def custom(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Step:
+    urn: str
+    typ: str
+    name: str
+    minutes: float
+
+
+@dataclass(frozen=True)
+class CriticalPath:
+    steps: list[Step]
+
+    @property
+    def minutes(self) -> float:
+        return round(sum(s.minutes for s in self.steps), 2)
+
+
+def minutes_for(typ: str) -> float:
+    return TYPICAL_MINUTES.get(typ, DEFAULT_MINUTES)
+
+
+def edges(nodes: Sequence[Node]) -> list[tuple[str, str]]:
+    """(dependency URN, dependent URN) between custom resources, deduplicated, in a stable order."""
+    custom = {n.urn for n in nodes if n.custom}
+    found: list[tuple[str, str]] = []
+    for node in nodes:
+        if not node.custom:
+            continue
+        for dependency in dict.fromkeys(node.dependencies):
+            if dependency in custom and dependency != node.urn:
+                found.append((dependency, node.urn))
+    return found
+
+
+def critical_path(nodes: Sequence[Node]) -> CriticalPath:
+    """The longest chain of typical durations through the dependency graph (what bounds `pulumi up`)."""
+    custom = [n for n in nodes if n.custom]
+    by_urn = {n.urn: n for n in custom}
+    incoming: dict[str, list[str]] = {n.urn: [] for n in custom}
+    for source, target in edges(nodes):
+        incoming[target].append(source)
+    finish: dict[str, float] = {}
+    best_previous: dict[str, str | None] = {}
+    for urn in _topological(custom, incoming):
+        start, previous = 0.0, None
+        for source in incoming[urn]:
+            if finish[source] > start:
+                start, previous = finish[source], source
+        finish[urn] = start + minutes_for(by_urn[urn].typ)
+        best_previous[urn] = previous
+    if not finish:
+        return CriticalPath([])
+    cursor: str | None = max(finish, key=lambda u: (finish[u], u))
+    chain: list[Step] = []
+    while cursor is not None:
+        node = by_urn[cursor]
+        chain.append(Step(node.urn, node.typ, node.name, minutes_for(node.typ)))
+        cursor = best_previous[cursor]
+    return CriticalPath(list(reversed(chain)))
+
+
+def _topological(nodes: Sequence[Node], incoming: Mapping[str, list[str]]) -> list[str]:
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(urn: str) -> None:
+        if state.get(urn) == 2:
+            return
+        if state.get(urn) == 1:
+            raise ValueError(f"dependency cycle through {urn}")
+        state[urn] = 1
+        for source in incoming[urn]:
+            visit(source)
+        state[urn] = 2
+        order.append(urn)
+
+    for node in nodes:
+        visit(node.urn)
+    return order
+
+
+def _node_id(urn: str, ids: dict[str, str]) -> str:
+    if urn not in ids:
+        ids[urn] = f"n{len(ids)}"
+    return ids[urn]
+
+
+def _short_type(typ: str) -> str:
+    return typ.rsplit(":", 1)[-1]
+
+
+def to_mermaid(nodes: Sequence[Node], highlight: Sequence[str] = ()) -> str:
+    """A `flowchart LR` that pastes into a pull request; critical-path nodes are highlighted."""
+    ids: dict[str, str] = {}
+    lines = ["flowchart LR"]
+    for node in (n for n in nodes if n.custom):
+        label = f"{node.name}<br/><small>{_short_type(node.typ)}</small>"
+        lines.append(f'  {_node_id(node.urn, ids)}["{_mermaid_text(label)}"]')
+    for source, target in edges(nodes):
+        lines.append(f"  {_node_id(source, ids)} --> {_node_id(target, ids)}")
+    critical = [ids[u] for u in highlight if u in ids]
+    if critical:
+        lines.append("  classDef critical stroke:#d33,stroke-width:3px")
+        lines.append(f"  class {','.join(critical)} critical")
+    return "\n".join(lines)
+
+
+def to_dot(nodes: Sequence[Node], highlight: Sequence[str] = ()) -> str:
+    ids: dict[str, str] = {}
+    critical = set(highlight)
+    lines = ["digraph plan {", "  rankdir=LR;", "  node [shape=box, fontname=Helvetica];"]
+    for node in (n for n in nodes if n.custom):
+        style = ", color=red, penwidth=2" if node.urn in critical else ""
+        label = f"{node.name}\\n{_short_type(node.typ)}"
+        lines.append(f'  {_node_id(node.urn, ids)} [label="{label}"{style}];')
+    for source, target in edges(nodes):
+        lines.append(f"  {_node_id(source, ids)} -> {_node_id(target, ids)};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _mermaid_text(text: str) -> str:
+    return re.sub(r'["]', "'", text)
