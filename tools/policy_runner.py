@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import jsonschema  # type: ignore[import-untyped]  # no types-jsonschema in .venv
+import jsonschema  # type: ignore[import-untyped, unused-ignore]  # no types-jsonschema pinned
 import yaml
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel, Policy
@@ -248,7 +248,9 @@ def _wire(value: Any) -> Any:
         return {str(k): _wire(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_wire(v) for v in value]
-    return value
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    return str(value)  # nothing else reaches a policy as a Python object (e.g. an asset): its text form
 
 
 def _wire_props(props: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ _ACCOUNT_KEY = re.compile(r"(?i)\bAccountKey\s*=\s*[A-Za-z0-9+/=]{16,}")
 _SAS_SIGNATURE = re.compile(r"(?i)[?&;]sig=[A-Za-z0-9%+/=]{16,}")
 _SHARED_ACCESS_KEY = re.compile(r"(?i)\bSharedAccessKey\s*=\s*[A-Za-z0-9+/=]{16,}")
 _ASSIGNMENT = re.compile(
-    r"""(?im)(?P<key>[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?key|token))"""
+    r"""(?im)(?P<key>\b[A-Za-z0-9_.-]{0,40}?(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?key|token))"""
     r"""["']?\s*[:=]\s*["']?(?P<value>[^\s"'#,;]+)"""
 )
 _HARMLESS_VALUES = {"true", "false", "null", "none", "yes", "no", "~", "''", '""', "|", ">"}

@@ -36,6 +36,8 @@ def _pool(args: ResourceValidationArgs) -> str:
 
 def _gallery_image(args: ResourceValidationArgs, report: Report) -> None:
     path = f"{VM_CONFIG}.imageReference"
+    if is_unknown(peek(args.props, path)):
+        return  # the whole reference is computed: nothing to judge before deployment
     present = keys(args.props, path)
     image_id = peek(args.props, f"{path}.id")
     if present != ["id"] or image_id is None:

@@ -11,7 +11,7 @@ import base64
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pulumi.runtime.rpc import UNKNOWN
 
@@ -22,6 +22,7 @@ BATCH_SP = "11111111-2222-3333-4444-555555555555"  # Microsoft Azure Batch's obj
 DEPLOYER = "99999999-8888-7777-6666-555555555555"
 SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
 PROJECT = "batch-custom-image"
+T = TypeVar("T")
 
 
 def secret(value: Any) -> dict[str, Any]:
@@ -354,11 +355,13 @@ def records(stack: Mapping[str, Res]) -> list[Res]:
     return list(stack.values())
 
 
-def changed(res: Res, path: str, value: Any, *, outputs_too: bool = True) -> Res:
-    """A copy of the record with the dotted input path set (or removed when value is DELETE)."""
-    inputs = _set(copy.deepcopy(dict(res.inputs)), path, value)
-    outputs = _set(copy.deepcopy(dict(res.outputs)), path, value) if outputs_too else res.outputs
-    return replace(res, inputs=inputs, outputs=outputs)
+def changed(res: T, path: str, value: Any, *, outputs_too: bool = True) -> T:
+    """A copy of the record (any record dataclass) with the dotted path set in its inputs and outputs (or removed
+    when value is DELETE)."""
+    record: Any = res
+    inputs = _set(copy.deepcopy(dict(record.inputs)), path, value)
+    outputs = _set(copy.deepcopy(dict(record.outputs)), path, value) if outputs_too else record.outputs
+    return cast(T, replace(record, inputs=inputs, outputs=outputs))
 
 
 DELETE = object()
