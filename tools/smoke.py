@@ -132,10 +132,11 @@ def run_marker_checks(
     try:
         jobs = []
         for pool in pools:
-            job_id = smoke_marker.job_id_for(pool.pool_id, datetime.now(UTC))
-            job_ids.append(job_id)  # before creating it: whatever happens next, it gets deleted
-            jobs.append(smoke_marker.submit(client, pool, target.image_version, job_id))
-            print(f"{pool.pool_id}: submitted job {job_id} (task {smoke_marker.TASK_ID})")
+            job = smoke_marker.create_job(client, pool, smoke_marker.job_id_for(pool.pool_id, datetime.now(UTC)))
+            job_ids.append(job.job_id)  # created: whatever happens next, it gets deleted
+            jobs.append(job)
+            smoke_marker.add_check_task(client, job, target.image_version)
+            print(f"{pool.pool_id}: submitted job {job.job_id} (task {smoke_marker.TASK_ID})")
         tasks = smoke_marker.wait_for_tasks(client, jobs, args.task_timeout, args.poll_interval)
         return smoke_marker.collect(client, jobs, target.image_version, tasks)
     finally:

@@ -79,7 +79,7 @@ def job_id_for(pool_id: str, now: datetime) -> str:
     return "smoke-" + pool_id[: JOB_ID_MAX - len("smoke-") - len(suffix)] + suffix
 
 
-def submit(client: BatchClient, pool: PoolTarget, image_version: str, job_id: str) -> MarkerJob:
+def create_job(client: BatchClient, pool: PoolTarget, job_id: str) -> MarkerJob:
     client.create_job(
         BatchJobCreateOptions(
             id=job_id,
@@ -88,8 +88,12 @@ def submit(client: BatchClient, pool: PoolTarget, image_version: str, job_id: st
             constraints=BatchJobConstraints(max_wall_clock_time=JOB_WALL_CLOCK),
         )
     )
+    return MarkerJob(pool=pool, job_id=job_id)
+
+
+def add_check_task(client: BatchClient, job: MarkerJob, image_version: str) -> None:
     client.create_task(
-        job_id,
+        job.job_id,
         BatchTaskCreateOptions(
             id=TASK_ID,
             command_line=marker_command(),
@@ -98,7 +102,6 @@ def submit(client: BatchClient, pool: PoolTarget, image_version: str, job_id: st
             user_identity=UserIdentity(auto_user=AutoUserSpecification(scope="task", elevation_level="nonadmin")),
         ),
     )
-    return MarkerJob(pool=pool, job_id=job_id)
 
 
 def wait_for_tasks(
@@ -180,7 +183,7 @@ def delete_jobs(client: BatchClient, job_ids: Iterable[str], poll_interval: floa
             if poller.status() != "Succeeded":
                 left_behind.append(job_id)
         except ResourceNotFoundError:
-            continue  # never created (job creation failed) or already gone
+            continue  # already gone
         except AzureError:
             left_behind.append(job_id)
     return left_behind

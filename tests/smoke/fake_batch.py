@@ -94,6 +94,7 @@ class FakePool:
 class Scenario:
     pools: list[FakePool]
     supported_images: list[dict[str, Any]] = field(default_factory=default_supported_images)
+    forbid_jobs: bool = False  # the caller may read pools but not create jobs (no Job Submitter role)
 
 
 @dataclass
@@ -350,6 +351,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _post(self, seg: list[str], query: dict[str, list[str]]) -> bool:
         fake = self.fake
         headers = {"ETag": "0x8D45765A6A2DC04", "Last-Modified": "Fri, 17 Feb 2017 00:00:00 GMT"}
+        if seg == ["jobs"] and fake.scenario.forbid_jobs:
+            self._error(403, "AuthorizationFailure", "This request is not authorized to perform this operation.")
+            return True
         if seg == ["jobs"]:
             body = self._body()
             if body["id"] in fake.jobs:

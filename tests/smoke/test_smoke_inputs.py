@@ -197,3 +197,27 @@ def test_help_lists_the_exit_codes() -> None:
     help_text = smoke.build_parser().format_help()
     for code in ExitCode:
         assert f"{code.value} {code.name.lower()}" in help_text
+
+
+class NoCredential:
+    """What DefaultAzureCredential does on a machine without `az login` or a managed identity."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.identity import CredentialUnavailableError
+
+        raise CredentialUnavailableError(message="DefaultAzureCredential failed to retrieve a token")
+
+
+def test_no_azure_login_is_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("tools.smoke_client.make_credential", lambda kind, url: NoCredential())
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(stack_outputs(one_pool())))
+    with FakeBatchServer(one_pool(), tmp_path) as server:
+        code = smoke.main(["--outputs", str(outputs), "--endpoint-url", server.url, "--ca-bundle", str(server.ca_file)])
+    assert code == ExitCode.BATCH_ERROR
+    err = capsys.readouterr().err
+    assert "could not authenticate to Batch: DefaultAzureCredential failed to retrieve a token" in err
+    assert "run `az login`" in err
+    assert server.fake.requests == []

@@ -190,3 +190,13 @@ def test_job_is_deleted_when_task_creation_fails(run_smoke: RunSmoke) -> None:
     assert run.code == ExitCode.BATCH_ERROR
     assert "Batch API call failed (HTTP 400): (InvalidPropertyValue)" in run.err
     assert run.deleted_jobs() == run.created_jobs() != []
+
+
+def test_missing_job_submitter_role_is_explained(run_smoke: RunSmoke) -> None:
+    scenario = Scenario(pools=[FakePool("render", [booting("tvm-1")])], forbid_jobs=True)
+    run = run_smoke(scenario)
+    assert run.code == ExitCode.BATCH_ERROR
+    assert "Batch API call failed (HTTP 403): (AuthorizationFailure)" in run.err
+    assert "needs 'Azure Batch Job Submitter' (or Data Contributor) on the Batch account" in run.err
+    assert run.created_jobs() == []
+    assert run.deleted_jobs() == [] and "could not confirm deletion" not in run.err  # nothing was created
