@@ -20,7 +20,7 @@ def _node_agent_sku(args: StackValidationArgs, report: ReportViolation) -> None:
         sku = peek(pool.props, SKU_PATH)
         if is_unknown(sku):
             continue
-        if sku not in NODE_AGENT_SKUS:
+        if not isinstance(sku, str) or sku not in NODE_AGENT_SKUS:
             report(
                 violation(
                     subject("Batch pool", pool.name),

@@ -52,7 +52,9 @@ def _gallery_image(args: ResourceValidationArgs, report: Report) -> None:
     if is_unknown(image_id):
         return  # computed from the gallery image version: its shape is known, its value comes at deployment
     allow_definition = bool_option(args.get_config(), "allowImageDefinition", True)
-    if GALLERY_VERSION_ID.match(image_id) or (allow_definition and GALLERY_DEFINITION_ID.match(image_id)):
+    if isinstance(image_id, str) and (
+        GALLERY_VERSION_ID.match(image_id) or (allow_definition and GALLERY_DEFINITION_ID.match(image_id))
+    ):
         return
     _report_image(
         args,

@@ -108,3 +108,17 @@ def test_extra_pattern_option():
     config = {"builder-vm-no-secrets-in-custom-data": {"extraPatterns": ["example\\.azurecr\\.io"]}}
     result = single(run(with_changes(), config), "builder-vm-no-secrets-in-custom-data")
     assert "configured pattern" in result.message
+
+
+def test_vm_sizes_outside_the_allow_list_are_mandatory_violations():
+    stack = with_changes()
+    stack["pool"] = changed(stack["pool"], "vmSize", "Standard_NC24ads_A100_v4")
+    config = {"vm-size-allowed": {"allowedVmSizes": ["standard_d2ds_v5", "Standard_D4ds_v5"]}}
+    assert run(stack).results == []  # no allow-list: any size
+    results = run(stack, config).for_policy("vm-size-allowed")
+    assert [(r.resource_name, r.level) for r in results] == [("render", "mandatory")]
+    assert_message_shape(results[0], 'vmSize "Standard_NC24ads_A100_v4"', "Standard_D4ds_v5")
+    config["vm-size-allowed"]["allowedVmSizes"] = ["Standard_D4ds_v5"]
+    stack["pool"] = changed(stack["pool"], "vmSize", "Standard_D4ds_v5")
+    [result] = run(stack, config).for_policy("vm-size-allowed")
+    assert result.resource_name == "builder-vm" and "hardwareProfile.vmSize" in result.message

@@ -141,3 +141,9 @@ def test_readme_documents_the_pack():
         assert fragment in readme
     for name in CONTRACT:
         assert f"`{name}`" in readme, name
+
+
+def test_the_good_fixture_stack_passes_every_policy():
+    # The baseline each test changes one thing in: every policy ran on it and found nothing.
+    report = run(dev_stack(), {"vm-size-allowed": {"allowedVmSizes": ["Standard_D2ds_v5", "Standard_D4ds_v5"]}})
+    assert report.results == [] and report.not_applicable == []
