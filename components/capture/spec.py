@@ -85,7 +85,11 @@ class CaptureSpec:
 
 
 def is_unknown(value: Any) -> bool:
-    return value == UNKNOWN
+    """A value not known yet: the wire sentinel, or the `pulumi.output.Unknown` the servicer decodes it to."""
+    kind = type(value)
+    return (isinstance(value, str) and value == UNKNOWN) or (
+        kind.__name__ == "Unknown" and kind.__module__ == "pulumi.output"
+    )
 
 
 def input_failures(props: dict[str, Any]) -> list[CheckFailure]:

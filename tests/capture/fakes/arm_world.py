@@ -1,0 +1,294 @@
+"""The fake ARM's world: VMs, managed disks, long-running operations, faults and the request log.
+
+Behaves like Azure where the capture step depends on it: the guest powers itself off (or never does), deallocate /
+capture / grant / revoke are long-running (202 + Azure-AsyncOperation + Location + Retry-After), generalize needs a
+powered-off VM, capture needs a generalized unmanaged VM, grant-access needs the disk's VM off. Capture and
+grant-access work on real blobs in Azurite.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+
+from tests.capture.fakes.azurite import ACCOUNT, ACCOUNT_KEY, Azurite
+
+SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
+RESOURCE_GROUP = "rg-image"
+LOCATION = "westeurope"
+DISK_CONTAINER = "md-disks"  # stands in for the hidden storage of managed disks
+OS_VHD_CONTAINER = "vhds"  # unmanaged OS disks live in the image storage account
+BOOT_DIAG_CONTAINER = "bootdiagnostics"
+LRO_KINDS = ("deallocate", "capture", "grant_access", "revoke_access")
+
+
+class ArmError(Exception):
+    def __init__(self, status: int, code: str, message: str, retry_after: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+
+
+@dataclass
+class Fault:
+    op: str
+    status: int = 0  # answer with this HTTP error instead of handling the request
+    times: int = 1
+    retry_after: str | None = None
+    code: str = "InternalServerError"
+    message: str = "Injected fault."
+    fail_operation: bool = False  # accept the long-running operation, then end it with status Failed
+    hold: bool = False  # handle the request, then hold the response until `release` is set (crash tests)
+    reached: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    used: int = 0
+
+
+@dataclass
+class LogEntry:
+    t: float
+    method: str
+    path: str
+    op: str
+    status: int = 0
+    retry_after: float | None = None
+    op_id: str | None = None
+
+
+@dataclass
+class FakeVm:
+    name: str
+    managed: bool
+    power: str
+    power_off_at: float | None
+    serial_log: str
+    generalized_time: str | None = None
+
+    @property
+    def id(self) -> str:
+        return vm_id(self.name)
+
+    @property
+    def disk_name(self) -> str:
+        return f"{self.name}-osdisk"
+
+    @property
+    def disk_id(self) -> str | None:
+        return disk_id(self.disk_name) if self.managed else None
+
+
+@dataclass
+class FakeDisk:
+    name: str
+    vm: FakeVm
+    access_active: bool = False
+    grants: int = 0
+    revokes: int = 0
+
+    @property
+    def blob_name(self) -> str:
+        return f"{self.name}.vhd"
+
+
+@dataclass
+class Operation:
+    id: str
+    kind: str
+    started: float
+    duration: float
+    on_success: Callable[[], dict[str, Any] | None]
+    fail: Fault | None = None
+    status: str = "InProgress"
+    result: dict[str, Any] | None = None
+
+
+def vm_id(name: str) -> str:
+    return (
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.Compute/virtualMachines/"
+        + name
+    )
+
+
+def disk_id(name: str) -> str:
+    return f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.Compute/disks/{name}"
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class ArmWorld:
+    def __init__(self, azurite: Azurite, base_url: str) -> None:
+        self.azurite = azurite
+        self.base_url = base_url
+        self.retry_after = 0.1  # seconds advertised on 202s and InProgress polls (fractions parse in azure-core)
+        self.durations = {"deallocate": 0.2, "capture": 0.2, "grant_access": 0.2, "revoke_access": 0.1}
+        self.vms: dict[str, FakeVm] = {}
+        self.disks: dict[str, FakeDisk] = {}
+        self.ops: dict[str, Operation] = {}
+        self.faults: list[Fault] = []
+        self.log: list[LogEntry] = []
+        self.lock = threading.RLock()
+        self._names = itertools.count(1)
+        admin = azurite.admin()
+        for container in (DISK_CONTAINER, OS_VHD_CONTAINER, BOOT_DIAG_CONTAINER, "system"):
+            if not admin.get_container_client(container).exists():
+                admin.create_container(container)
+
+    # --- test set-up ----------------------------------------------------------------------------------------------
+
+    def add_vm(
+        self,
+        managed: bool = True,
+        power_off_after: float | None = 0.0,
+        serial_log: str = "cloud-init: setup finished\nwaagent: deprovisioned\nreboot: Power down\n",
+        power: str = "running",
+        generalized: bool = False,
+        disk_bytes: int = 64 * 1024,
+    ) -> FakeVm:
+        name = f"builder{next(self._names)}-{uuid.uuid4().hex[:6]}"
+        vm = FakeVm(
+            name,
+            managed,
+            power,
+            None if power_off_after is None else time.monotonic() + power_off_after,
+            serial_log,
+            _iso(datetime.now(UTC)) if generalized else None,
+        )
+        admin = self.azurite.admin()
+        content = (name.encode() * (disk_bytes // len(name) + 1))[:disk_bytes]
+        if managed:
+            disk = FakeDisk(vm.disk_name, vm)
+            admin.get_blob_client(DISK_CONTAINER, disk.blob_name).upload_blob(content, overwrite=True)
+            self.disks[disk.name.lower()] = disk
+        else:
+            admin.get_blob_client(OS_VHD_CONTAINER, self.os_vhd_blob(vm)).upload_blob(content, overwrite=True)
+        admin.get_blob_client(BOOT_DIAG_CONTAINER, f"{name}.serialconsole.log").upload_blob(serial_log, overwrite=True)
+        self.vms[name.lower()] = vm
+        return vm
+
+    def fault(self, op: str, **kwargs: Any) -> Fault:
+        fault = Fault(op, **kwargs)
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def os_vhd_blob(self, vm: FakeVm) -> str:
+        return f"{vm.name}-osdisk.vhd"
+
+    def blob_url(self, container: str, name: str) -> str:
+        return f"{self.azurite.account_url}/{container}/{name}"
+
+    def sas_url(self, container: str, name: str, minutes: float) -> str:
+        sas = generate_blob_sas(
+            ACCOUNT,
+            container,
+            name,
+            account_key=ACCOUNT_KEY,
+            permission=BlobSasPermissions(read=True),
+            expiry=datetime.now(UTC) + timedelta(minutes=minutes),
+        )
+        return f"{self.blob_url(container, name)}?{sas}"
+
+    # --- observations for assertions -------------------------------------------------------------------------------
+
+    def requests(self, op: str | None = None, method: str | None = None) -> list[LogEntry]:
+        with self.lock:
+            return [e for e in self.log if (op is None or e.op == op) and (method is None or e.method == method)]
+
+    def disk_of(self, vm: FakeVm) -> FakeDisk:
+        return self.disks[vm.disk_name.lower()]
+
+    # --- request handling -----------------------------------------------------------------------------------------
+
+    def take_fault(self, op: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.op == op and fault.used < fault.times:
+                    fault.used += 1
+                    return fault
+        return None
+
+    def advance(self) -> None:
+        """Let time act: guests power off, due operations finish."""
+        now = time.monotonic()
+        with self.lock:
+            for vm in self.vms.values():
+                if vm.power == "running" and vm.power_off_at is not None and now >= vm.power_off_at:
+                    vm.power = "stopped"
+            for op in self.ops.values():
+                if op.status == "InProgress" and now >= op.started + op.duration:
+                    self._finish(op)
+
+    def _finish(self, op: Operation) -> None:
+        if op.fail is not None:
+            op.status = "Failed"
+            return
+        op.result = op.on_success()
+        op.status = "Succeeded"
+
+    def vm(self, name: str) -> FakeVm:
+        vm = self.vms.get(name.lower())
+        if vm is None:
+            raise ArmError(
+                404,
+                "ResourceNotFound",
+                f"The Resource 'Microsoft.Compute/virtualMachines/{name}' under "
+                f"resource group '{RESOURCE_GROUP}' was not found.",
+            )
+        return vm
+
+    def disk(self, name: str) -> FakeDisk:
+        disk = self.disks.get(name.lower())
+        if disk is None:
+            raise ArmError(404, "ResourceNotFound", f"The Resource 'Microsoft.Compute/disks/{name}' was not found.")
+        return disk
+
+    def start(self, kind: str, on_success: Callable[[], dict[str, Any] | None], fault: Fault | None) -> Operation:
+        op = Operation(
+            uuid.uuid4().hex,
+            kind,
+            time.monotonic(),
+            self.durations.get(kind, 0.1),
+            on_success,
+            fault if fault and fault.fail_operation else None,
+        )
+        with self.lock:
+            self.ops[op.id] = op
+        return op
+
+    def operation(self, op_id: str) -> Operation:
+        op = self.ops.get(op_id)
+        if op is None:
+            raise ArmError(404, "OperationNotFound", f"Operation {op_id} was not found.")
+        return op
+
+
+def poll_gap_violations(log: list[LogEntry], slack: float = 0.005) -> list[str]:
+    """Requests sent sooner than the Retry-After of the previous response in the same conversation.
+
+    A conversation is one long-running operation (its 202 and every status/result poll), or one retried request
+    (same method and path after a 429/5xx that carried Retry-After).
+    """
+    violations = []
+    last: dict[str, LogEntry] = {}
+    for entry in sorted(log, key=lambda e: e.t):
+        keys = [f"req:{entry.method} {entry.path}"] + ([f"op:{entry.op_id}"] if entry.op_id else [])
+        for key in keys:
+            previous = last.get(key)
+            if previous and previous.retry_after is not None and entry.t - previous.t + slack < previous.retry_after:
+                violations.append(
+                    f"{entry.method} {entry.path} came {entry.t - previous.t:.3f}s after a response asking for "
+                    f"{previous.retry_after}s"
+                )
+                break
+        for key in keys:
+            last[key] = entry
+    return violations

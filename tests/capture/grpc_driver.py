@@ -1,0 +1,118 @@
+"""Drives the real dynamic-provider server (`python -m pulumi.dynamic`) over gRPC, the way the Pulumi engine does."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import struct_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+REPO = Path(__file__).resolve().parents[2]
+PROJECT = "batch-custom-image"
+URN = f"urn:pulumi:test::{PROJECT}::pulumi-python:dynamic/capture:GeneralizedImage::capture"
+
+
+def to_struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    loop = asyncio.new_event_loop()  # not asyncio.run(): it would break later Pulumi mock tests in this process
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(values, {}))
+    finally:
+        loop.close()
+
+
+def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
+    return dict(rpc.deserialize_properties(struct))
+
+
+class ProviderError(Exception):
+    """A failed RPC: `details` is what the engine shows the user."""
+
+    def __init__(self, err: grpc.RpcError) -> None:
+        self.code = err.code()
+        self.details = err.details() or ""
+        super().__init__(self.details)
+
+
+class ProviderProcess:
+    """One `python -u -m pulumi.dynamic` process, run from the program directory with the given environment."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - the child writes to it until close()
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.dynamic"],
+            cwd=REPO,
+            env={**os.environ, "PULUMI_PROJECT": PROJECT, **env},
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        port = self.process.stdout.readline().strip()
+        if not port.isdigit():
+            raise RuntimeError(f"the provider server did not start: {port!r} {self.stderr()[-2000:]}")
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
+
+    def stderr(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
+    def close(self) -> None:
+        self._channel.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self._stderr.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+    def _call(self, method: str, request: Any) -> Any:
+        try:
+            return getattr(self.stub, method)(request, timeout=120)
+        except grpc.RpcError as err:
+            raise ProviderError(err) from None
+
+    # --- the RPCs the engine makes ---------------------------------------------------------------------------------
+
+    def configure(self, config: dict[str, Any] | None = None) -> None:
+        self._call("Configure", provider_pb2.ConfigureRequest(args=to_struct(config or {})))
+
+    def check(
+        self, news: dict[str, Any], olds: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        resp = self._call("Check", provider_pb2.CheckRequest(urn=URN, olds=to_struct(olds or {}), news=to_struct(news)))
+        return from_struct(resp.inputs), [(f.property, f.reason) for f in resp.failures]
+
+    def create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        resp = self._call("Create", provider_pb2.CreateRequest(urn=URN, properties=to_struct(props)))
+        return resp.id, from_struct(resp.properties)
+
+    def create_async(self, props: dict[str, Any]) -> Future[Any]:
+        return self.stub.Create.future(provider_pb2.CreateRequest(urn=URN, properties=to_struct(props)), timeout=120)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> provider_pb2.DiffResponse:
+        return self._call("Diff", provider_pb2.DiffRequest(urn=URN, id=id_, olds=to_struct(olds), news=to_struct(news)))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        resp = self._call(
+            "Update", provider_pb2.UpdateRequest(urn=URN, id=id_, olds=to_struct(olds), news=to_struct(news))
+        )
+        return from_struct(resp.properties)
+
+    def read(self, id_: str, props: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        resp = self._call("Read", provider_pb2.ReadRequest(urn=URN, id=id_, properties=to_struct(props)))
+        return resp.id, from_struct(resp.properties), from_struct(resp.inputs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._call("Delete", provider_pb2.DeleteRequest(urn=URN, id=id_, properties=to_struct(props)))

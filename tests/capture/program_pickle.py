@@ -1,0 +1,42 @@
+"""The capture provider exactly as the program pickles it, taken from a whole-program run under mocks.
+
+Run as a module (`python -m tests.capture.program_pickle`) so the Pulumi mock runtime lives in its own process;
+prints JSON {"provider": <base64 dill>, "inputs": {...the program's capture inputs...}}.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+CAPTURE_TYPE = "pulumi-python:dynamic/capture:GeneralizedImage"
+
+
+@cache
+def program_capture() -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.capture.program_pickle"], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"the program run under mocks failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _main() -> None:
+    from pulumi.runtime.rpc import unwrap_rpc_secret
+
+    from tools.offline import run_program
+
+    capture = run_program().one(CAPTURE_TYPE)
+    inputs = dict(capture.inputs)
+    provider = unwrap_rpc_secret(inputs.pop("__provider"))
+    print(json.dumps({"provider": provider, "inputs": inputs}))
+
+
+if __name__ == "__main__":
+    _main()

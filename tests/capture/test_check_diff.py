@@ -1,0 +1,97 @@
+"""Check and Diff over gRPC: one clear failure per bad property; what replaces and what is ignored."""
+
+from __future__ import annotations
+
+import pytest
+from pulumi.runtime.proto import provider_pb2
+
+from tests.capture.fakes.arm_world import vm_id
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+@pytest.fixture
+def good(inputs, world):
+    return inputs(world.add_vm(managed=True))
+
+
+BAD = [
+    ("vm_id", "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/disks/d", "ARM id of a virtual machine"),
+    ("os_disk_mode", "ephemeral", "one of managed, unmanaged"),
+    ("os_type", "linux", "one of Linux, Windows"),
+    ("image_version", "1.0", "MAJOR.MINOR.PATCH"),
+    ("export_vhd", "yes", "true or false"),
+    ("storage_account_id", "imgacct", "ARM id of a storage account"),
+    ("blob_endpoint", "http://imgacct.blob.core.windows.net/", "https blob endpoint"),
+    ("vhd_container", "Images", "3-63 lowercase letters"),
+    ("vhd_prefix", "app/node", "1-80 letters"),
+    ("guest_timeout_minutes", 0, "greater than 0 and at most 1440"),
+    ("guest_timeout_minutes", 2000, "greater than 0 and at most 1440"),
+    ("retain_vhd_on_delete", "no", "true or false"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "allowed"), BAD, ids=[f"{k}={v}" for k, v, _ in BAD])
+def test_check_names_the_key_the_value_and_what_is_allowed(shared_provider, good, key, value, allowed):
+    _, failures = shared_provider.check({**good, key: value})
+
+    assert len(failures) == 1
+    prop, reason = failures[0]
+    assert prop == key and allowed in reason and repr(value) in reason
+
+
+def test_check_reports_every_bad_property_once(shared_provider, good):
+    _, failures = shared_provider.check({**good, "os_type": "BeOS", "vhd_prefix": "", "image_version": "x"})
+
+    assert sorted(p for p, _ in failures) == ["image_version", "os_type", "vhd_prefix"]
+
+
+def test_check_accepts_the_program_inputs_and_unknowns_during_preview(shared_provider, good):
+    checked, failures = shared_provider.check({**good, "vm_id": UNKNOWN, "blob_endpoint": UNKNOWN})
+
+    assert failures == []
+    assert checked["guest_timeout_minutes"] == good["guest_timeout_minutes"]
+
+
+def test_check_needs_no_blob_destination_without_a_vhd(shared_provider, good):
+    _, failures = shared_provider.check(
+        {**good, "export_vhd": False, "vhd_container": "", "blob_endpoint": "", "storage_account_id": ""}
+    )
+
+    assert failures == []
+
+
+OUTS = {"vhd_uri": "https://a/b/c.vhd", "generalized_time": "2026-01-01T00:00:00Z", "os_disk_id": "/d"}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("vm_id", vm_id("another")),
+        ("image_version", "2.0.0"),
+        ("os_disk_mode", "unmanaged"),
+        ("vhd_container", "other"),
+        ("vhd_prefix", "app-node-2.0.0"),
+        ("blob_endpoint", "https://other.blob.core.windows.net/"),
+        ("vm_id", UNKNOWN),
+    ],
+)
+def test_diff_replaces_on_a_new_capture(shared_provider, good, key, value):
+    diff = shared_provider.diff("id", {**good, **OUTS}, {**good, key: value})
+
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(diff.replaces) == [key]
+
+
+def test_diff_removes_the_old_vhd_first_when_the_replacement_writes_the_same_blob(shared_provider, good):
+    same_blob = shared_provider.diff("id", {**good, **OUTS}, {**good, "image_version": "2.0.0"})
+    new_blob = shared_provider.diff("id", {**good, **OUTS}, {**good, "vhd_prefix": "app-node-2.0.0"})
+
+    assert same_blob.deleteBeforeReplace is True
+    assert new_blob.deleteBeforeReplace is False
+
+
+def test_diff_ignores_the_guest_timeout(shared_provider, good):
+    diff = shared_provider.diff("id", {**good, **OUTS}, {**good, "guest_timeout_minutes": 5})
+
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
