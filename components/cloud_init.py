@@ -35,7 +35,7 @@ if [ ! -f {SETUP_OK_MARKER} ]; then
   exit 1
 fi
 echo "batch-image: setup done; deprovisioning and powering off" > /dev/console
-rm -rf {WORK_DIR}
+rm -rf {WORK_DIR} {SETUP_LOG}
 cloud-init clean --logs --seed
 /usr/sbin/waagent -force -deprovision+user
 export HISTSIZE=0
