@@ -18,6 +18,7 @@ from .batch_account import allocation_mode
 REQUIRED_SECRET_PERMISSIONS = ["get", "list", "set", "delete", "recover"]
 WHY = "Batch stores the account's secrets in this vault as the Microsoft Azure Batch principal"
 _SUBSCRIPTION_SCOPE = "/subscriptions/"
+BATCH_ORCHESTRATION_ROLE = "a35466a1-cfd6-450a-b35e-683fcdf30363"  # Azure Batch Service Orchestration Role
 
 
 def account_vaults(account: PolicyResource, resources: Sequence[PolicyResource]) -> list[PolicyResource]:
@@ -25,17 +26,19 @@ def account_vaults(account: PolicyResource, resources: Sequence[PolicyResource])
 
 
 def batch_principals(resources: Sequence[PolicyResource], configured: str) -> set[str]:
-    """The Batch principal's object id: configured, or the service principal given a subscription-scope role."""
+    """The Batch principal's object id: configured, or the service principal holding the Azure Batch Service
+    Orchestration Role on the subscription (else any service principal with a subscription-scope role)."""
     if configured:
         return {configured.lower()}
-    principals = set()
+    by_role: dict[bool, set[str]] = {True: set(), False: set()}
     for assignment in of_type(resources, types.ROLE_ASSIGNMENT):
         scope = known_str(assignment.props, "scope") or ""
         at_subscription = scope.startswith(_SUBSCRIPTION_SCOPE) and scope.rstrip("/").count("/") == 2
         principal = known_str(assignment.props, "principalId")
         if at_subscription and principal and peek(assignment.props, "principalType") == "ServicePrincipal":
-            principals.add(principal.lower())
-    return principals
+            role = (known_str(assignment.props, "roleDefinitionId") or "").lower()
+            by_role[role.endswith(BATCH_ORCHESTRATION_ROLE)].add(principal.lower())
+    return by_role[True] or by_role[False]
 
 
 def _grants(vault: PolicyResource, resources: Sequence[PolicyResource]) -> list[tuple[object, list[str]]]:

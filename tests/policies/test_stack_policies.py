@@ -232,3 +232,21 @@ def test_windows_agent_on_windows_image_passes():
 
 def test_node_agent_unknown_during_preview_is_not_judged():
     assert run(with_changes(pool=changed(S["pool"], f"{VMC}.nodeAgentSkuId", UNKNOWN))).results == []
+
+
+def test_batch_principal_is_the_one_with_the_batch_orchestration_role():
+    # A CI service principal with Contributor on the subscription is not the Batch principal.
+    ci_role = new(
+        "azure-native:authorization:RoleAssignment",
+        "ci-contributor",
+        {
+            "scope": S["batch_role"].inputs["scope"],
+            "principalId": DEPLOYER,
+            "principalType": "ServicePrincipal",
+            "roleDefinitionId": S["batch_role"].inputs["scope"] + "/providers/Microsoft.Authorization/roleDefinitions/"
+            "b24988ac-6180-42a0-ab88-20f7382dd24c",
+        },
+    )
+    vault = changed(S["vault"], "properties.accessPolicies.0.objectId", DEPLOYER)
+    result = single(run(with_changes(vault=vault, ci_role=ci_role)), "keyvault-batch-access-policy")
+    assert f"principal {BATCH_SP}" in result.message
