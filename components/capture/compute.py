@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -79,7 +80,7 @@ class AzureCompute:
                 power = code.split("/", 1)[1]
             if code == "osstate/generalized":
                 generalized = True
-                when = status.time.isoformat() if status.time else None
+                when = _utc_iso(status.time) if status.time else None
         return InstanceState(power, generalized, when)
 
     def deallocate(self) -> None:
@@ -136,6 +137,10 @@ class AzureCompute:
         if not poller.done():
             raise CaptureError(f"{what} did not finish within {timeout / 60:g} minutes (BCI_OPERATION_TIMEOUT_MINUTES)")
         return poller.result()
+
+
+def _utc_iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def captured_vhd_uri(result: Any) -> str:
