@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: setup test lint typecheck unit plan smoke bench-capture bench-plan system-deps constraints clean
+.PHONY: setup test lint typecheck unit plan smoke bench-capture bench-plan bench-policies policy-venv system-deps constraints clean
 
 ## setup: create .venv and install the pinned dependencies (and test tools)
 setup: $(VENV)/.installed
@@ -37,6 +37,8 @@ lint: setup
 
 typecheck: setup
 	$(VENV)/bin/mypy
+	cd policies && ../$(VENV)/bin/mypy --config-file ../pyproject.toml __main__.py
+	cd examples/consumer && ../../$(VENV)/bin/mypy --config-file ../../pyproject.toml __main__.py
 
 unit: setup node_modules/.installed
 	$(PY) -m pytest
@@ -54,6 +56,17 @@ bench-capture: setup node_modules/.installed
 
 bench-plan: setup
 	$(PY) -m tools.bench_plan
+
+bench-policies: setup
+	$(PY) -m tests.policies.bench_policy_runner
+
+## policy-venv: the virtualenv the Pulumi CLI runs the policy pack in (pulumi preview --policy-pack policies)
+policy-venv: policies/venv/.installed
+
+policies/venv/.installed: policies/requirements.txt
+	test -x policies/venv/bin/python || $(PYTHON) -m venv policies/venv
+	policies/venv/bin/pip install --quiet --disable-pip-version-check -r policies/requirements.txt
+	touch $@
 
 ## constraints: re-pin every package of the virtualenv
 constraints: setup
