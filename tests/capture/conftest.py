@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.capture.fakes.arm_server import FakeArm
 from tests.capture.fakes.arm_world import RESOURCE_GROUP, SUBSCRIPTION, ArmWorld, FakeVm
-from tests.capture.fakes.azurite import Azurite, start_azurite
-from tests.capture.fakes.copy_proxy import CopyProxy
-from tests.capture.fakes.tls import TestPki, make_pki
+from tests.capture.fakes.stack import Fakes, start_fakes
 from tests.capture.grpc_driver import ProviderProcess
 from tests.capture.program_pickle import program_capture
 
@@ -25,39 +20,13 @@ STORAGE_ACCOUNT_ID = (
 PROGRAM_BLOB_ENDPOINT = "https://imgacct.blob.core.windows.net/"
 
 
-@dataclass
-class Fakes:
-    pki: TestPki
-    azurite: Azurite
-    proxy: CopyProxy
-    arm: FakeArm
-
-    def provider_env(self, **overrides: str) -> dict[str, str]:
-        env = {
-            "BCI_ARM_ENDPOINT": self.arm.base_url,
-            "BCI_BLOB_ENDPOINT": self.proxy.account_url + "/",
-            "BCI_CA_BUNDLE": str(self.pki.ca_pem),
-            "BCI_FAKE_CREDENTIAL": "1",
-            "BCI_POLL_SECONDS": "0.05",
-            "BCI_RETRY_BACKOFF_SECONDS": "0.02",
-            "BCI_OPERATION_TIMEOUT_MINUTES": "1",
-        }
-        return {**env, **overrides}
-
-
 @pytest.fixture(scope="session")
 def fakes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fakes]:
-    root: Path = tmp_path_factory.mktemp("capture-fakes")
-    pki = make_pki(root / "pki")
-    azurite = start_azurite(pki, root / "azurite")
-    proxy = CopyProxy(pki, azurite)
-    arm = FakeArm(pki, azurite)
+    started = start_fakes(tmp_path_factory.mktemp("capture-fakes"))
     try:
-        yield Fakes(pki, azurite, proxy, arm)
+        yield started
     finally:
-        arm.stop()
-        proxy.stop()
-        azurite.stop()
+        started.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,47 @@
+"""All the capture fakes together: test PKI, Azurite, the async-copy proxy in front of it, and the fake ARM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.capture.fakes.arm_server import FakeArm
+from tests.capture.fakes.azurite import Azurite, start_azurite
+from tests.capture.fakes.copy_proxy import CopyProxy
+from tests.capture.fakes.tls import TestPki, make_pki
+
+
+@dataclass
+class Fakes:
+    pki: TestPki
+    azurite: Azurite
+    proxy: CopyProxy
+    arm: FakeArm
+
+    def provider_env(self, **overrides: str) -> dict[str, str]:
+        """The documented BCI_ variables that point the provider at these fakes (and keep tests fast)."""
+        env = {
+            "BCI_ARM_ENDPOINT": self.arm.base_url,
+            "BCI_BLOB_ENDPOINT": self.proxy.account_url + "/",
+            "BCI_CA_BUNDLE": str(self.pki.ca_pem),
+            "BCI_FAKE_CREDENTIAL": "1",
+            "BCI_POLL_SECONDS": "0.05",
+            "BCI_RETRY_BACKOFF_SECONDS": "0.02",
+            "BCI_OPERATION_TIMEOUT_MINUTES": "1",
+        }
+        return {**env, **overrides}
+
+    def stop(self) -> None:
+        self.arm.stop()
+        self.proxy.stop()
+        self.azurite.stop()
+
+
+def start_fakes(root: Path) -> Fakes:
+    pki = make_pki(root / "pki")
+    azurite = start_azurite(pki, root / "azurite")
+    try:
+        return Fakes(pki, azurite, CopyProxy(pki, azurite), FakeArm(pki, azurite))
+    except BaseException:
+        azurite.stop()
+        raise
