@@ -19,6 +19,7 @@ Exit code 1 when the overhead is 5% or more or when a request came too early.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import tempfile
 import time
@@ -141,7 +142,7 @@ def _min_margin(world: ArmWorld) -> float | None:
         if entry.op_id:
             by_op.setdefault(entry.op_id, []).append(entry)
     for entries in by_op.values():
-        for previous, current in zip(entries, entries[1:], strict=False):
+        for previous, current in itertools.pairwise(entries):
             if previous.retry_after is not None:
                 margins.append(current.t - previous.t - previous.retry_after)
     return min(margins) if margins else None
