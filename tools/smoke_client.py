@@ -9,7 +9,6 @@ Environment variables (each also a flag of `python -m tools.smoke`):
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 from azure.batch import BatchClient
 from azure.core.credentials import AccessToken, TokenCredential
 
+from components.capture.environment import is_loopback_url
 from tools.smoke_errors import ExitCode, SmokeError
 
 BATCH_SCOPE = "https://batch.core.windows.net//.default"
@@ -43,21 +43,11 @@ def endpoint_url(account_endpoint: str, override: str | None) -> str:
     return url.rstrip("/")
 
 
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class LoopbackCredential:
     """A fixed token for the local Batch fake; it cannot authenticate anywhere else."""
 
     def __init__(self, url: str) -> None:
-        if not is_loopback(url):
+        if not is_loopback_url(url):
             raise SmokeError(
                 ExitCode.BAD_INPUT,
                 f"credential 'loopback' is for local test fakes only; endpoint '{url}' is not a loopback address",
