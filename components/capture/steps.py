@@ -23,7 +23,7 @@ from components.capture.vhd_store import BlobState, VhdStore, matches, ownership
 
 T = TypeVar("T")
 
-GRANT_ACCESS_SECONDS = 3600  # the read SAS on the OS disk lives one hour; access is revoked right after the copy
+MIN_GRANT_SECONDS = 600  # the read SAS on the OS disk lives as long as the copy may take; revoked right after it
 CAPTURE_CONTAINER = "system"  # where the VM capture API writes, under Microsoft.Compute/Images/<container>/
 
 
@@ -250,7 +250,7 @@ def _resume_export(ctx: StepContext, existing: BlobState, stamp: dict[str, str],
 def _copy_with_access(ctx: StepContext, disk_id: str, stamp: dict[str, str]) -> str:
     store, spec = ctx.store(), ctx.spec
     try:
-        sas = ctx.compute.grant_read_access(disk_id, GRANT_ACCESS_SECONDS)
+        sas = ctx.compute.grant_read_access(disk_id, max(MIN_GRANT_SECONDS, int(ctx.copy_timeout_seconds)))
         store.start_copy(spec.vhd_container, spec.export_blob_name, sas, stamp)
         del sas
         _wait_for_copy(ctx)

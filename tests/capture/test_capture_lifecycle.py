@@ -6,9 +6,12 @@ also prove the pickle round trip into the `python -m pulumi.dynamic` process.
 
 from __future__ import annotations
 
+import pytest
 from pulumi.runtime.proto import provider_pb2
 
 from tests.capture.fakes.arm_world import DISK_CONTAINER, OS_VHD_CONTAINER, poll_gap_violations
+
+pytestmark = pytest.mark.azurite
 
 
 def _blob(fakes, container, name):

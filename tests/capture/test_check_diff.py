@@ -10,6 +10,9 @@ from tests.capture.fakes.arm_world import vm_id
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
+pytestmark = pytest.mark.azurite
+
+
 @pytest.fixture
 def good(inputs, world):
     return inputs(world.add_vm(managed=True))

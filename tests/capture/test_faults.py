@@ -10,6 +10,8 @@ import pytest
 from tests.capture.fakes.arm_world import poll_gap_violations
 from tests.capture.grpc_driver import ProviderError
 
+pytestmark = pytest.mark.azurite
+
 
 def _names(fakes, container, prefix=None):
     return sorted(fakes.azurite.admin().get_container_client(container).list_blob_names(name_starts_with=prefix))
@@ -68,7 +70,9 @@ def test_an_operation_that_ends_failed_stops_the_capture(world, fakes, shared_pr
 
     error = _create_fails(shared_provider, checked)
 
-    assert "capture step 'deallocate' failed" in error
+    assert (
+        "capture step 'deallocate' failed" in error and "(AllocationFailed) Deallocation failed on the host." in error
+    )
     assert vm.generalized_time is None and vm.power == "stopped"
     assert _posts(world) == ["deallocate"]
     assert _names(fakes, container) == []
