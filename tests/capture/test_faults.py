@@ -172,6 +172,37 @@ def test_killed_between_deallocate_and_capture_then_rerun_captures_once(
     assert len(captured) == 1 and outs["vhd_uri"].endswith(captured[0])
 
 
+def test_killed_after_azure_captured_then_rerun_adopts_that_vhd(world, fakes, start_provider, inputs, container):
+    vm = world.add_vm(managed=False)
+    held = world.fault("operation_result", kind="capture", hold=True)  # the VHD exists, the answer never arrives
+    first = start_provider()
+    props, _ = first.check(inputs(vm, os_disk_mode="unmanaged", export_vhd=False))
+    pending = first.create_async(props)
+    assert held.reached.wait(30)
+    first.kill()
+    held.release.set()
+    with pytest.raises(grpc.RpcError):
+        pending.result()
+
+    _, outs = start_provider().create(props)
+
+    assert _posts(world) == ["deallocate", "generalize", "capture"]
+    captured = [n for n in _names(fakes, "system", f"Microsoft.Compute/Images/{container}/") if n.endswith(".vhd")]
+    assert len(captured) == 1 and outs["vhd_uri"].endswith(captured[0])
+    metadata = fakes.azurite.admin().get_blob_client("system", captured[0]).get_blob_properties().metadata
+    assert metadata["bci_source_vm"] == vm.id and metadata["bci_image_version"] == props["image_version"]
+
+
+def test_a_vm_deallocated_but_not_generalized_is_only_generalized(world, fakes, shared_provider, inputs, container):
+    vm = world.add_vm(power="deallocated")
+    checked, _ = shared_provider.check(inputs(vm))
+
+    shared_provider.create(checked)
+
+    assert _posts(world) == ["generalize", "grant_access", "revoke_access"]
+    assert _names(fakes, container) == [f"{checked['vhd_prefix']}.vhd"]
+
+
 def test_killed_during_the_copy_then_rerun_continues_the_same_copy(world, fakes, start_provider, inputs, container):
     vm = world.add_vm()
     fakes.proxy.copy_seconds = 1.5

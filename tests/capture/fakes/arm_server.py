@@ -125,7 +125,8 @@ class FakeArm:
         if match["sub"].lower() != SUBSCRIPTION:
             return Reply(404, arm_bodies.error_body("SubscriptionNotFound", "Unknown subscription.")), op, None
         world.advance()
-        fault = world.take_fault(op)
+        polled = world.ops.get(match["id"]) if op.startswith("operation_") else None
+        fault = world.take_fault(op, polled.kind if polled else None)
         if fault and fault.status:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             return Reply(fault.status, arm_bodies.error_body(fault.code, fault.message), headers), op, fault

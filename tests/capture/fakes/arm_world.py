@@ -46,6 +46,7 @@ class Fault:
     message: str = "Injected fault."
     fail_operation: bool = False  # accept the long-running operation, then end it with status Failed
     hold: bool = False  # handle the request, then hold the response until `release` is set (crash tests)
+    kind: str | None = None  # for operation_status / operation_result: only polls of this operation kind
     reached: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     used: int = 0
@@ -208,10 +209,10 @@ class ArmWorld:
 
     # --- request handling -----------------------------------------------------------------------------------------
 
-    def take_fault(self, op: str) -> Fault | None:
+    def take_fault(self, op: str, kind: str | None = None) -> Fault | None:
         with self.lock:
             for fault in self.faults:
-                if fault.op == op and fault.used < fault.times:
+                if fault.op == op and fault.kind in (None, kind) and fault.used < fault.times:
                     fault.used += 1
                     return fault
         return None
