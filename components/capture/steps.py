@@ -234,13 +234,7 @@ def _resume_export(ctx: StepContext, existing: BlobState, stamp: dict[str, str],
         return existing.url
     if existing.copy_status == "pending" and ctx.compute.disk_access_active(disk_id):
         ctx.note("resuming the unfinished copy")
-        try:
-            _wait_for_copy(ctx)
-        except BaseException:
-            _discard(ctx)
-            raise
-        finally:
-            ctx.compute.revoke_access(disk_id)
+        _finish_copy_then_revoke(ctx, disk_id)
         return existing.url
     ctx.note(f"discarding an unusable earlier copy (status {existing.copy_status})")
     _discard(ctx, existing)
@@ -253,14 +247,24 @@ def _copy_with_access(ctx: StepContext, disk_id: str, stamp: dict[str, str]) -> 
         sas = ctx.compute.grant_read_access(disk_id, max(MIN_GRANT_SECONDS, int(ctx.copy_timeout_seconds)))
         store.start_copy(spec.vhd_container, spec.export_blob_name, sas, stamp)
         del sas
+    except BaseException as failure:
+        _discard(ctx)
+        _revoke_after_failure(ctx, disk_id, failure)
+        raise
+    _finish_copy_then_revoke(ctx, disk_id)
+    ctx.note("exported")
+    return store.url(spec.vhd_container, spec.export_blob_name)
+
+
+def _finish_copy_then_revoke(ctx: StepContext, disk_id: str) -> None:
+    """Wait for the copy; on every path (failure, timeout, Ctrl-C included) revoke the disk's read access."""
+    try:
         _wait_for_copy(ctx)
     except BaseException as failure:
         _discard(ctx)
         _revoke_after_failure(ctx, disk_id, failure)
         raise
     ctx.compute.revoke_access(disk_id)
-    ctx.note("exported")
-    return store.url(spec.vhd_container, spec.export_blob_name)
 
 
 def _wait_for_copy(ctx: StepContext) -> None:

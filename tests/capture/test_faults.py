@@ -122,6 +122,23 @@ def test_a_copy_failing_half_way_leaves_no_blob_and_revokes_access(world, fakes,
     assert _names(fakes, container) == []
 
 
+def test_a_copy_that_outlives_the_deadline_is_aborted_and_access_revoked(
+    world, fakes, start_provider, inputs, container
+):
+    vm = world.add_vm()
+    fakes.proxy.copy_seconds = 30
+    provider = start_provider(BCI_OPERATION_TIMEOUT_MINUTES="0.02")
+    checked, _ = provider.check(inputs(vm))
+
+    error = _create_fails(provider, checked)
+
+    assert "the copy of the OS disk did not finish within 0.02 minutes (BCI_OPERATION_TIMEOUT_MINUTES)" in error
+    assert fakes.proxy.aborts == fakes.proxy.copy_requests and len(fakes.proxy.aborts) == 1
+    disk = world.disk_of(vm)
+    assert (disk.grants, disk.revokes, disk.access_active) == (1, 1, False)
+    assert _names(fakes, container) == []
+
+
 def test_grant_access_then_copy_failure_revokes_access(world, fakes, shared_provider, inputs, container):
     vm = world.add_vm()
     fakes.azurite.admin().get_blob_client("md-disks", world.disk_of(vm).blob_name).delete_blob()  # SAS to nothing

@@ -52,6 +52,7 @@ class CopyProxy:
         self.fail_next_copy_at: float | None = None
         self.copies: dict[str, SimulatedCopy] = {}
         self.copy_requests: list[str] = []
+        self.aborts: list[str] = []
         self.property_reads: list[tuple[float, str]] = []
         self.lock = threading.Lock()
         self.upstream = ("127.0.0.1", azurite.port)
@@ -66,6 +67,7 @@ class CopyProxy:
             self.copy_seconds, self.fail_next_copy_at = 0.0, None
             self.copies.clear()
             self.copy_requests.clear()
+            self.aborts.clear()
             self.property_reads.clear()
 
     def stop(self) -> None:
@@ -126,6 +128,7 @@ class CopyProxy:
             if sim is None or sim.copy_id != copy_id or sim.status(time.monotonic()) != "pending":
                 return False
             sim.aborted = True
+            self.aborts.append(blob)
             return True
 
 
