@@ -46,7 +46,7 @@ class StepContext:
     compute: ComputeCalls
     vhds: VhdStore | None
     poll_seconds: float
-    copy_timeout_seconds: float
+    copy_timeout_seconds: float  # deadline of the VHD copy and of waits on operations an earlier run started
     verify: str | bool = True
     clock: Clock = field(default_factory=SystemClock)
     trail: list[str] = field(default_factory=list)
@@ -140,12 +140,24 @@ def wait_for_guest_power_off(ctx: StepContext) -> InstanceState:
 
 
 def deallocate(ctx: StepContext, state: InstanceState) -> InstanceState:
+    if state.power == "deallocating":
+        state = _wait_while_deallocating(ctx, state)
     if state.power == "deallocated":
         ctx.note("already deallocated")
         return state
     ctx.compute.deallocate()
     ctx.note("deallocated")
     return ctx.compute.instance_state()
+
+
+def _wait_while_deallocating(ctx: StepContext, state: InstanceState) -> InstanceState:
+    """An earlier run's deallocation is still going on: wait for it rather than start a second one."""
+    deadline = ctx.clock.monotonic() + ctx.copy_timeout_seconds
+    while state.power == "deallocating" and ctx.clock.monotonic() < deadline:
+        ctx.clock.sleep(ctx.poll_seconds)
+        state = ctx.compute.instance_state()
+    ctx.note("waited for an earlier deallocation")
+    return state
 
 
 def generalize(ctx: StepContext, state: InstanceState) -> str:

@@ -189,6 +189,26 @@ def test_killed_between_deallocate_and_capture_then_rerun_captures_once(
     assert len(captured) == 1 and outs["vhd_uri"].endswith(captured[0])
 
 
+def test_killed_during_deallocate_then_rerun_waits_for_it(world, fakes, start_provider, inputs, container):
+    vm = world.add_vm()
+    world.durations["deallocate"] = 1.5
+    held = world.fault("deallocate", hold=True)  # Azure accepted it; the provider dies before the 202 arrives
+    first = start_provider()
+    props, _ = first.check(inputs(vm))
+    pending = first.create_async(props)
+    assert held.reached.wait(30)
+    first.kill()
+    held.release.set()
+    with pytest.raises(grpc.RpcError):
+        pending.result()
+    assert vm.power == "deallocating"
+
+    start_provider().create(props)
+
+    assert _posts(world) == ["deallocate", "generalize", "grant_access", "revoke_access"]
+    assert _names(fakes, container) == [f"{props['vhd_prefix']}.vhd"]
+
+
 def test_killed_after_azure_captured_then_rerun_adopts_that_vhd(world, fakes, start_provider, inputs, container):
     vm = world.add_vm(managed=False)
     held = world.fault("operation_result", kind="capture", hold=True)  # the VHD exists, the answer never arrives
