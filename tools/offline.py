@@ -281,7 +281,7 @@ def _capture_outputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
         "vm_id": vm_id,
         "os_disk_id": os_disk_id,
         "vhd_uri": vhd_uri,
-        "generalized_time": "2026-01-01T00:00:00+00:00",
+        "generalized_time": "2026-01-01T00:00:00Z",
     }
 
 
