@@ -176,12 +176,22 @@ def _autoname(typ: str, name: str) -> str:
 
 
 class AzureMocks(pulumi.runtime.Mocks):
-    """Outputs shaped like Azure's: inputs echoed, plus ids, names and endpoints computed the way ARM does."""
+    """Outputs shaped like Azure's: inputs echoed, plus ids, names and endpoints computed the way ARM does.
 
-    def __init__(self, location: str):
+    With `preview`, like the engine planning a create: inputs stay known, everything Azure computes is unknown.
+    """
+
+    def __init__(self, location: str, preview: bool = False):
         self.location = location
+        self.preview = preview
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, outputs = self._created(args)
+        if not self.preview:
+            return resource_id, outputs
+        return "", {k: (v if k in args.inputs else rpc.UNKNOWN) for k, v in outputs.items()}
+
+    def _created(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         outputs = dict(args.inputs)
         typ = args.typ
         if typ.startswith("pulumi-python:dynamic"):
@@ -285,6 +295,17 @@ def _capture_outputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _wire_unknowns(value: Any) -> Any:
+    """Unknown values as the engine passes them on (the sentinel string), not as SDK `Unknown` objects."""
+    if isinstance(value, pulumi.output.Unknown):
+        return rpc.UNKNOWN
+    if isinstance(value, Mapping):
+        return {k: _wire_unknowns(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire_unknowns(v) for v in value]
+    return value
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A MockMonitor that keeps every RegisterResource request with the mock's response."""
 
@@ -300,8 +321,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     typ=request.type,
                     name=request.name,
                     urn=response.urn,
-                    inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
-                    outputs=rpc.deserialize_properties(response.object, keep_unknowns=True),
+                    inputs=_wire_unknowns(rpc.deserialize_properties(request.object, keep_unknowns=True)),
+                    outputs=_wire_unknowns(rpc.deserialize_properties(response.object, keep_unknowns=True)),
                     parent=request.parent,
                     dependencies=list(request.dependencies),
                     property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
@@ -343,7 +364,7 @@ def run_program(
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     settings.ROOT.set(None)  # a fresh root Stack for every run
-    mocks = AzureMocks(location)
+    mocks = AzureMocks(location, preview)
     monitor = RecordingMonitor(mocks, records)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in full_config.items()})

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from pulumi.runtime.rpc import UNKNOWN
 
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID
 from tools.offline import BATCH_PRINCIPAL_OBJECT_ID, ProgramRun, RegisteredResource, run_program
@@ -341,5 +342,13 @@ def test_names_are_stable_per_stack_and_differ_between_stacks() -> None:
 
 
 def test_preview_runs_with_unknown_outputs() -> None:
+    """As in `pulumi preview` of a new stack: what Azure computes is unknown, what the config says is known."""
     run = run_program(preview=True)
     assert len(run.of_type(POOL)) == 2 and len(run.of_type(CAPTURE)) == 1
+    for pool in run.of_type(POOL):
+        vm_config = pool.inputs["deploymentConfiguration"]["virtualMachineConfiguration"]
+        assert vm_config["imageReference"]["id"] == UNKNOWN
+        assert vm_config["nodeAgentSkuId"] == "batch.node.ubuntu 24.04"
+    capture = run.one(CAPTURE)
+    assert capture.inputs["vm_id"] == UNKNOWN and capture.inputs["image_version"] == "1.0.0"
+    assert run.one(ACCOUNT).inputs["accountName"].startswith("imgdev")  # derived from config, known in preview
