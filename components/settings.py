@@ -80,6 +80,14 @@ class SettingsError(ValueError):
         super().__init__(f"invalid stack configuration ({len(problems)} problem(s)):\n{lines}")
 
 
+class _KeyedError(ValueError):
+    """A cross-field problem: carries the key it is about, so the message can name it."""
+
+    def __init__(self, key: str, value: Any, allowed: str):
+        self.key, self.value, self.allowed = key, value, allowed
+        super().__init__(allowed)
+
+
 def _check_region(value: str) -> str:
     region = value.strip().lower()
     if region not in AZURE_REGIONS:
@@ -104,10 +112,6 @@ def duration_minutes(value: str) -> float:
     return days * 1440 + hours * 60 + minutes + seconds / 60
 
 
-Region = str
-VmSize = str
-
-
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -123,7 +127,7 @@ class BaseImage(_Model):
 
 class Builder(_Model):
     os_disk: Literal["managed", "unmanaged"] = Field("managed", alias="osDisk")
-    vm_size: VmSize = Field("Standard_D2ds_v5", alias="vmSize")
+    vm_size: str = Field("Standard_D2ds_v5", alias="vmSize")
     base_image: BaseImage = Field(
         BaseImage(publisher="Canonical", offer="ubuntu-24_04-lts", sku="server"), alias="baseImage"
     )
@@ -154,7 +158,7 @@ class Builder(_Model):
 
 
 class Replica(_Model):
-    region: Region
+    region: str
     count: StrictInt = Field(1, ge=1, le=100)
 
     _region = field_validator("region")(_check_region)
@@ -210,19 +214,19 @@ class ImageSettings(_Model):
     def _source_rules(self) -> ImageSettings:
         if self.source == "vhd":
             if not self.vhd_uri:
-                raise _keyed("vhdUri", None, "required when image.source is vhd")
+                raise _KeyedError("vhdUri", None, "required when image.source is vhd")
             if not self.vhd_storage_account_id:
-                raise _keyed("vhdStorageAccountId", None, "required when image.source is vhd (the VHD's account)")
+                raise _KeyedError("vhdStorageAccountId", None, "required when image.source is vhd (the VHD's account)")
             account = _STORAGE_ACCOUNT_ID.match(self.vhd_storage_account_id)
             host_account = (urlsplit(self.vhd_uri).hostname or "").split(".")[0]
             if account and account.group(1).lower() != host_account.lower():
-                raise _keyed(
+                raise _KeyedError(
                     "vhdStorageAccountId",
                     self.vhd_storage_account_id,
                     f"must name the account that holds vhdUri ('{host_account}')",
                 )
         elif self.os_type == "Windows":
-            raise _keyed(
+            raise _KeyedError(
                 "osType",
                 "Windows",
                 "source: build supports Linux only for now; for Windows use source: vhd with a sysprepped VHD",
@@ -230,7 +234,7 @@ class ImageSettings(_Model):
         regions = [r.region for r in self.replicas]
         duplicates = sorted({r for r in regions if regions.count(r) > 1})
         if duplicates:
-            raise _keyed("replicas", duplicates, "each region at most once")
+            raise _KeyedError("replicas", duplicates, "each region at most once")
         return self
 
 
@@ -257,7 +261,7 @@ class StartTask(_Model):
 class PoolSettings(_Model):
     # Batch pool ids allow 64 characters; the deployed id is this name plus a random suffix (create-before-delete).
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
-    vm_size: VmSize = Field(alias="vmSize")
+    vm_size: str = Field(alias="vmSize")
     node_agent_sku_id: str = Field(alias="nodeAgentSkuId")
     target_dedicated_nodes: StrictInt | None = Field(None, alias="targetDedicatedNodes", ge=0, le=10000)
     target_spot_nodes: StrictInt | None = Field(None, alias="targetSpotNodes", ge=0, le=10000)
@@ -278,7 +282,7 @@ class PoolSettings(_Model):
     def _one_scale_mode(self) -> PoolSettings:
         fixed = self.target_dedicated_nodes is not None or self.target_spot_nodes is not None
         if fixed and self.auto_scale is not None:
-            raise _keyed(
+            raise _KeyedError(
                 "autoScale",
                 self.auto_scale.formula,
                 "either fixed targets (targetDedicatedNodes/targetSpotNodes) or autoScale, not both",
@@ -317,7 +321,7 @@ class BatchSettings(_Model):
 
 
 class Settings(_Model):
-    location: Region
+    location: str
     image: ImageSettings
     batch: BatchSettings = BatchSettings()
     pools: list[PoolSettings] = Field(min_length=1)
@@ -329,11 +333,11 @@ class Settings(_Model):
         names = [p.name.lower() for p in self.pools]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise _keyed("pools", duplicates, "pool names must be unique (case-insensitive)")
+            raise _KeyedError("pools", duplicates, "pool names must be unique (case-insensitive)")
         for index, pool in enumerate(self.pools):
             pool_os = NODE_AGENT_SKUS[pool.node_agent_sku_id]
             if pool_os != self.image.os_type:
-                raise _keyed(
+                raise _KeyedError(
                     f"pools[{index}].nodeAgentSkuId",
                     pool.node_agent_sku_id,
                     f"a {self.image.os_type} node agent SKU: the image's osType is {self.image.os_type}",
@@ -356,18 +360,6 @@ class Settings(_Model):
             nodes = sum(p.dedicated + p.spot for p in self.pools)
             replicas.insert(0, Replica(region=self.location, count=max(1, math.ceil(nodes / 300))))
         return replicas
-
-
-class _KeyedError(ValueError):
-    """A cross-field problem: carries the key it is about, so the message can name it."""
-
-    def __init__(self, key: str, value: Any, allowed: str):
-        self.key, self.value, self.allowed = key, value, allowed
-        super().__init__(allowed)
-
-
-def _keyed(key: str, value: Any, allowed: str) -> _KeyedError:
-    return _KeyedError(key, value, allowed)
 
 
 # Top-level config keys and the Settings field each one fills.
