@@ -25,7 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+
+from tools.policy_runner import ResourceRecord as Node  # the records tools/offline.py produces
 
 TYPICAL_MINUTES: dict[str, float] = {
     "azure-native:resources:ResourceGroup": 0.2,
@@ -48,19 +49,6 @@ TYPICAL_MINUTES: dict[str, float] = {
     "azure-native:batch:Pool": 0.2,
 }
 DEFAULT_MINUTES = 0.05
-
-
-class Node(Protocol):
-    @property
-    def typ(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def urn(self) -> str: ...
-    @property
-    def dependencies(self) -> Sequence[str]: ...
-    @property
-    def custom(self) -> bool: ...
 
 
 @dataclass(frozen=True)
