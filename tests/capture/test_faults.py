@@ -26,6 +26,13 @@ def _no_sas(*texts):
         assert "sig=" not in text, "a SAS token leaked"
 
 
+def _assert_access_revoked_and_no_vhd_left(world, vm, fakes, container):
+    """What a user would otherwise clean up by hand: disk access granted once and revoked, no half-copied VHD."""
+    disk = world.disk_of(vm)
+    assert (disk.grants, disk.revokes, disk.access_active) == (1, 1, False)
+    assert _names(fakes, container) == []
+
+
 def _create_fails(provider, props) -> str:
     with pytest.raises(ProviderError) as failure:
         provider.create(props)
@@ -117,9 +124,7 @@ def test_a_copy_failing_half_way_leaves_no_blob_and_revokes_access(world, fakes,
     assert "capture step 'export_managed_disk' failed" in error
     assert "server-side copy of the OS disk failed: 500 InternalError Copy failed" in error
     assert len(fakes.proxy.property_reads) >= 2  # it was pending first
-    disk = world.disk_of(vm)
-    assert (disk.grants, disk.revokes, disk.access_active) == (1, 1, False)
-    assert _names(fakes, container) == []
+    _assert_access_revoked_and_no_vhd_left(world, vm, fakes, container)
 
 
 def test_a_copy_that_outlives_the_deadline_is_aborted_and_access_revoked(
@@ -134,9 +139,7 @@ def test_a_copy_that_outlives_the_deadline_is_aborted_and_access_revoked(
 
     assert "the copy of the OS disk did not finish within 0.02 minutes (BCI_OPERATION_TIMEOUT_MINUTES)" in error
     assert fakes.proxy.aborts == fakes.proxy.copy_requests and len(fakes.proxy.aborts) == 1
-    disk = world.disk_of(vm)
-    assert (disk.grants, disk.revokes, disk.access_active) == (1, 1, False)
-    assert _names(fakes, container) == []
+    _assert_access_revoked_and_no_vhd_left(world, vm, fakes, container)
 
 
 def test_grant_access_then_copy_failure_revokes_access(world, fakes, shared_provider, inputs, container):
@@ -147,9 +150,7 @@ def test_grant_access_then_copy_failure_revokes_access(world, fakes, shared_prov
     error = _create_fails(shared_provider, checked)
 
     assert "CannotVerifyCopySource" in error
-    disk = world.disk_of(vm)
-    assert (disk.grants, disk.revokes, disk.access_active) == (1, 1, False)
-    assert _names(fakes, container) == []
+    _assert_access_revoked_and_no_vhd_left(world, vm, fakes, container)
 
 
 def test_a_failed_revoke_after_a_failed_copy_tells_the_user_how_to_revoke(
