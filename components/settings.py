@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from components.common.image_version import IMAGE_VERSION_RULE, is_image_version
+
 NAMESPACE = "batch-custom-image"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +63,6 @@ BATCH_SERVICE_PRINCIPAL_APP_ID = "ddbf3205-c6bd-46ae-8127-60eb93363864"  # "Micr
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _VM_SIZE = re.compile(r"^(?i:standard)_[A-Za-z0-9_]+$")
-_VERSION = re.compile(r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$")
 _ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _STORAGE_ACCOUNT_ID = re.compile(
     r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Storage/storageAccounts/([a-z0-9]{3,24})$",
@@ -179,8 +180,8 @@ class ImageSettings(_Model):
     @field_validator("version")
     @classmethod
     def _version(cls, value: str) -> str:
-        if not _VERSION.match(value):
-            raise ValueError("allowed: a gallery image version MAJOR.MINOR.PATCH of integers, such as 1.0.0")
+        if not is_image_version(value):
+            raise ValueError(f"allowed: a gallery image version {IMAGE_VERSION_RULE}")
         return value
 
     @field_validator("vhd_uri")

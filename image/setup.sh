@@ -43,7 +43,7 @@ require_image_version() {
 		die "$EX_CONFIG" "BATCH_IMAGE_VERSION is not set; cloud-init passes the gallery image version" \
 			"(image.version, e.g. 1.0.0) when it runs this script"
 	fi
-	if [[ ! $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+	if [[ ! $version =~ ^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$ ]]; then
 		die "$EX_CONFIG" "BATCH_IMAGE_VERSION='$version' is not a gallery image version; expected MAJOR.MINOR.PATCH, e.g. 1.0.0"
 	fi
 }

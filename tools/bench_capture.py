@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.capture.fakes.arm_world import RESOURCE_GROUP, SUBSCRIPTION, ArmWorld, FakeVm, poll_gap_violations
-from tests.capture.fakes.stack import Fakes, start_fakes
-from tests.capture.grpc_driver import ProviderProcess
-from tests.capture.program_pickle import program_capture
+from fakes.arm_world import RESOURCE_GROUP, SUBSCRIPTION, ArmWorld, FakeVm, poll_gap_violations
+from fakes.program_pickle import program_capture
+from fakes.provider_process import ProviderProcess
+from fakes.stack import Fakes, start_fakes
 
 GOAL = 0.05
 STORAGE_ACCOUNT_ID = (

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from azure.batch import BatchClient
 from azure.core.credentials import AccessToken, TokenCredential
 
-from components.capture.environment import is_loopback_url
+from components.common.loopback import is_loopback_url
 from tools.smoke_errors import ExitCode, SmokeError
 
 BATCH_SCOPE = "https://batch.core.windows.net//.default"

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from components.common.image_version import is_image_version
 from tools.smoke_errors import ExitCode, SmokeError
 
-IMAGE_VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
 GALLERY_VERSION_RE = re.compile(r"/galleries/[^/]+/images/[^/]+/versions/(?P<version>[^/]+)$", re.IGNORECASE)
 SECRET_PLACEHOLDER = "[secret]"  # what `pulumi stack output --show-secrets=false` prints for a secret
 PULUMI_TIMEOUT_SECONDS = 120
@@ -105,7 +105,7 @@ def image_version_from_id(version_id: str) -> str:
 
 
 def _checked_version(version: str, key: str) -> str:
-    if not IMAGE_VERSION_RE.match(version):
+    if not is_image_version(version):
         raise SmokeError(ExitCode.BAD_INPUT, f"{key}='{version}' is not an image version; expected MAJOR.MINOR.PATCH")
     return version
 

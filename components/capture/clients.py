@@ -2,44 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import json
-import time
-from typing import Any
-
-from azure.core.credentials import AccessToken, TokenCredential
+from azure.core.credentials import TokenCredential
 from azure.identity import DefaultAzureCredential
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.core.polling.arm_polling import ARMPolling
-from azure.storage.blob import BlobServiceClient
 
 from components.capture.environment import Endpoints
-
-STORAGE_SCOPE = "https://storage.azure.com/.default"
-
-
-class LoopbackTestCredential:
-    """Unsigned JWTs for the local fakes (fake ARM, Azurite). `environment` only allows it for loopback endpoints."""
-
-    def get_token(self, *scopes: str, **_: Any) -> AccessToken:
-        now = int(time.time())
-        audience = (scopes[0] if scopes else STORAGE_SCOPE).removesuffix("/.default")
-        claims = {
-            "aud": audience,
-            "iss": "https://sts.windows.net/00000000-0000-0000-0000-000000000000/",
-            "iat": now,
-            "nbf": now - 60,
-            "exp": now + 3600,
-            "oid": "00000000-0000-0000-0000-00000000c0de",
-        }
-        return AccessToken(f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.", now + 3600)
-
-    def close(self) -> None:
-        pass
-
-
-def _b64(obj: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+from components.common.loopback import LoopbackTestCredential
 
 
 def credential(endpoints: Endpoints) -> TokenCredential:
@@ -57,14 +26,6 @@ def compute_client(endpoints: Endpoints, cred: TokenCredential, subscription_id:
         connection_verify=endpoints.verify,
         retry_backoff_factor=endpoints.retry_backoff_seconds,
         polling_interval=endpoints.poll_seconds,
-    )
-
-
-def blob_service(endpoints: Endpoints, cred: TokenCredential, blob_endpoint: str) -> BlobServiceClient:
-    return BlobServiceClient(
-        endpoints.blob_endpoint(blob_endpoint),
-        credential=cred,
-        connection_verify=endpoints.verify,
     )
 
 

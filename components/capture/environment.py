@@ -18,13 +18,12 @@ Real runs set none of these and authenticate with azure-identity's DefaultAzureC
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
 from components.capture.errors import CaptureError
+from components.common.loopback import is_loopback_url
 
 PUBLIC_ARM_ENDPOINT = "https://management.azure.com"
 PUBLIC_ARM_SCOPE = "https://management.azure.com/.default"
@@ -86,16 +85,6 @@ def _positive(env: Mapping[str, str], key: str, default: float, allow_zero: bool
     if value < 0 or (value == 0 and not allow_zero):
         raise CaptureError(f"{key}={raw!r} must be a {'non-negative' if allow_zero else 'positive'} number")
     return value
-
-
-def is_loopback_url(url: str) -> bool:
-    host = urlparse(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _require_loopback(endpoints: Endpoints) -> None:

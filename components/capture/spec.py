@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 from pulumi.dynamic import CheckFailure
 
 from components.capture.arm_ids import storage_account_id_parts, vm_id_parts
+from components.common.image_version import IMAGE_VERSION_RULE, is_image_version
 
 # What `pulumi preview` sends for a value that is not known yet (pulumi.runtime.rpc.UNKNOWN).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -32,7 +33,6 @@ OUTPUT_KEYS = ("vm_id", "os_disk_id", "vhd_uri", "generalized_time")
 DISK_MODES = ("managed", "unmanaged")
 OS_TYPES = ("Linux", "Windows")
 MAX_GUEST_TIMEOUT_MINUTES = 24 * 60
-_VERSION = re.compile(r"^\d{1,10}\.\d{1,10}\.\d{1,10}$")
 _CONTAINER = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
@@ -133,8 +133,7 @@ def _one_of(value: Any, allowed: tuple[str, ...]) -> str | None:
 
 
 def _image_version(value: Any) -> str | None:
-    ok = isinstance(value, str) and _VERSION.match(value)
-    return None if ok else "must be a gallery image version MAJOR.MINOR.PATCH, e.g. 1.0.0"
+    return None if is_image_version(value) else f"must be a gallery image version {IMAGE_VERSION_RULE}"
 
 
 def _boolean(value: Any) -> str | None:

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.capture.fakes.arm_world import RESOURCE_GROUP, SUBSCRIPTION, ArmWorld, FakeVm
-from tests.capture.fakes.stack import Fakes, start_fakes
-from tests.capture.grpc_driver import ProviderProcess
-from tests.capture.program_pickle import program_capture
+from fakes.arm_world import RESOURCE_GROUP, SUBSCRIPTION, ArmWorld, FakeVm
+from fakes.program_pickle import program_capture
+from fakes.provider_process import ProviderProcess
+from fakes.stack import Fakes, start_fakes
 
 STORAGE_ACCOUNT_ID = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.Storage/storageAccounts/imgacct"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from tests.capture.fakes.arm_world import DISK_CONTAINER, OS_VHD_CONTAINER, poll_gap_violations
+from fakes.arm_world import DISK_CONTAINER, OS_VHD_CONTAINER, poll_gap_violations
 
 pytestmark = pytest.mark.azurite
 

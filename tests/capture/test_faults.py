@@ -7,8 +7,8 @@ import time
 import grpc
 import pytest
 
-from tests.capture.fakes.arm_world import poll_gap_violations
-from tests.capture.grpc_driver import ProviderError
+from fakes.arm_world import poll_gap_violations
+from fakes.provider_process import ProviderError
 
 pytestmark = pytest.mark.azurite
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from components.common.image_version import is_image_version
 from tests.image.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,3 +144,14 @@ def test_no_package_manager_is_a_clear_error(tmp_path: Path) -> None:
     result = sandbox.run("1.0.0")
     assert result.returncode == 69
     assert "neither apt-get nor dnf found" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "version",
+    ["1.0.0", "0.0.0", "10.20.30", "999999999.0.1", "01.0.0", "1.0", "1.0.0-beta", "1234567890.0.0", " 1.0.0"],
+)
+def test_the_scripts_version_rule_agrees_with_the_programs(apt_sandbox: Sandbox, version: str) -> None:
+    """setup.sh keeps a shell copy of components/common/image_version.py's rule: both accept exactly the same."""
+    result = apt_sandbox.run(version)
+    script_accepts = result.returncode != 78
+    assert script_accepts == is_image_version(version), result.stderr

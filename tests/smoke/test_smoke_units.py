@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from azure.batch.models import BatchSupportedImage
 
-from components.capture.environment import is_loopback_url as is_loopback
+from components.common.loopback import is_loopback_url as is_loopback
 from tools.smoke_client import endpoint_url
 from tools.smoke_errors import ExitCode, SmokeError
 from tools.smoke_marker import EXIT_MARKER_MISMATCH, EXIT_MARKER_MISSING, job_id_for, marker_command

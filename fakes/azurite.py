@@ -11,9 +11,9 @@ from pathlib import Path
 
 from azure.storage.blob import BlobServiceClient
 
-from tests.capture.fakes.tls import TestPki
+from fakes.tls import TestPki
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[1]
 AZURITE_BIN = REPO / "node_modules" / ".bin" / "azurite-blob"
 ACCOUNT = "devstoreaccount1"
 # Azurite's well-known development account key (public, documented by Microsoft; not a secret).

@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.capture.fakes.azurite import Azurite, free_port
-from tests.capture.fakes.tls import TestPki
+from fakes.azurite import Azurite, free_port
+from fakes.tls import TestPki
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"}
 

@@ -1,6 +1,6 @@
 """The capture provider exactly as the program pickles it, taken from a whole-program run under mocks.
 
-Run as a module (`python -m tests.capture.program_pickle`) so the Pulumi mock runtime lives in its own process;
+Run as a module (`python -m fakes.program_pickle`) so the Pulumi mock runtime lives in its own process;
 prints JSON {"provider": <base64 dill>, "inputs": {...the program's capture inputs...}}.
 """
 
@@ -13,14 +13,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 CAPTURE_TYPE = "pulumi-python:dynamic/capture:GeneralizedImage"
 
 
 @cache
 def program_capture() -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-m", "tests.capture.program_pickle"], cwd=REPO, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "fakes.program_pickle"], cwd=REPO, capture_output=True, text=True, timeout=300
     )
     if out.returncode != 0:
         raise RuntimeError(f"the program run under mocks failed:\n{out.stderr[-3000:]}")

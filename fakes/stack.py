@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.capture.fakes.arm_server import FakeArm
-from tests.capture.fakes.azurite import Azurite, start_azurite
-from tests.capture.fakes.copy_proxy import CopyProxy
-from tests.capture.fakes.tls import TestPki, make_pki
+from fakes.arm_server import FakeArm
+from fakes.azurite import Azurite, start_azurite
+from fakes.copy_proxy import CopyProxy
+from fakes.tls import TestPki, make_pki
 
 
 @dataclass

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "arm"
+DATA = Path(__file__).resolve().parent / "data" / "arm"
 
 
 @cache

@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.capture.fakes import arm_bodies
-from tests.capture.fakes.arm_world import (
+from fakes import arm_bodies
+from fakes.arm_world import (
     BOOT_DIAG_CONTAINER,
     DISK_CONTAINER,
     LOCATION,
@@ -29,8 +29,8 @@ from tests.capture.fakes.arm_world import (
     Operation,
     disk_id,
 )
-from tests.capture.fakes.azurite import Azurite, free_port
-from tests.capture.fakes.tls import TestPki
+from fakes.azurite import Azurite, free_port
+from fakes.tls import TestPki
 
 _PREFIX = r"^/subscriptions/(?P<sub>[^/]+)"
 _VM = re.compile(

@@ -19,7 +19,7 @@ from typing import Any
 
 from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 
-from tests.capture.fakes.azurite import ACCOUNT, ACCOUNT_KEY, Azurite
+from fakes.azurite import ACCOUNT, ACCOUNT_KEY, Azurite
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
 RESOURCE_GROUP = "rg-image"

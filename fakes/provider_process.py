@@ -16,7 +16,7 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 PROJECT = "batch-custom-image"
 URN = f"urn:pulumi:test::{PROJECT}::pulumi-python:dynamic/capture:GeneralizedImage::capture"
 

@@ -1,0 +1,18 @@
+"""The gallery image version format, MAJOR.MINOR.PATCH: one definition for the settings, the capture step and smoke.
+
+Azure Compute Gallery versions are three 32-bit integers; this project writes them without leading zeros so that the
+version string, the blob names derived from it and the marker file on the nodes compare equal as text.
+`image/setup.sh` keeps a shell copy of the rule; tests/image/test_setup_script.py checks that the two agree.
+"""
+
+from __future__ import annotations
+
+import re
+
+IMAGE_VERSION_PATTERN = r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$"
+IMAGE_VERSION_RULE = "MAJOR.MINOR.PATCH: whole numbers without leading zeros, at most 9 digits each, e.g. 1.0.0"
+_IMAGE_VERSION = re.compile(IMAGE_VERSION_PATTERN)
+
+
+def is_image_version(value: object) -> bool:
+    return isinstance(value, str) and _IMAGE_VERSION.match(value) is not None
