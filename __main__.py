@@ -10,7 +10,8 @@ from pulumi_azure_native import authorization, resources
 
 from components.batch_account import BatchAccount, BatchAccountArgs
 from components.builder import BuilderVm, BuilderVmArgs
-from components.capture.resource import GeneralizedImage, GeneralizedImageArgs
+from components.capture.resource import GeneralizedImageArgs, capture_builder
+from components.capture.spec import makes_vhd
 from components.cloud_init import render_user_data
 from components.gallery import GallerySource, ImageGallery, ImageGalleryArgs
 from components.naming import stack_names
@@ -50,10 +51,11 @@ if settings.builds_image:
             builder_container=storage.builder_container,
         ),
     )
-    captured = GeneralizedImage(
+    captured = capture_builder(
         "capture",
         GeneralizedImageArgs(
             vm_id=builder.vm_id,
+            vm_urn=builder.vm_urn,
             os_disk_mode=image.builder.os_disk,
             os_type=image.os_type,
             image_version=image.version,
@@ -64,8 +66,9 @@ if settings.builds_image:
             vhd_prefix=f"{image.name}-{image.version}",
             guest_timeout_minutes=image.builder.guest_timeout_minutes,
         ),
+        data_access=storage.deployer_blob_access,
     )
-    if image.builder.os_disk == "unmanaged" or image.export_vhd:
+    if makes_vhd(image.builder.os_disk, image.export_vhd):
         image_vhd_uri = captured.vhd_uri
         source = GallerySource(vhd_uri=captured.vhd_uri, storage_account_id=storage.account_id)
     else:

@@ -33,6 +33,7 @@ class BuilderVmArgs:
 class BuilderVm(pulumi.ComponentResource):
     vm_id: pulumi.Output[str]
     vm_name: pulumi.Output[str]
+    vm_urn: pulumi.Output[str]  # named in the capture's errors: `pulumi up --replace <urn>` rebuilds the VM
     os_disk_vhd_uri: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: BuilderVmArgs, opts: pulumi.ResourceOptions | None = None):
@@ -111,7 +112,8 @@ class BuilderVm(pulumi.ComponentResource):
         )
         self.vm_id = vm.id
         self.vm_name = vm.name
-        self.register_outputs({"vm_id": self.vm_id, "vm_name": self.vm_name})
+        self.vm_urn = vm.urn
+        self.register_outputs({"vm_id": self.vm_id, "vm_name": self.vm_name, "vm_urn": self.vm_urn})
 
 
 def _private_subnet(name: str, args: BuilderVmArgs, child: pulumi.ResourceOptions) -> network.Subnet:

@@ -5,10 +5,12 @@ through Run Command hangs because the agent removes itself). The sequence on the
 
 1. cloud-init writes the setup script and runs it from `runcmd` with `BATCH_IMAGE_VERSION` set; on success it
    leaves a marker file.
-2. `runcmd` also starts a transient systemd unit that waits until cloud-init has finished, checks the marker, cleans
-   cloud-init state, runs `waagent -deprovision+user -force` and powers the VM off. The capture step waits for that
-   power-off. If setup failed, the unit writes the failure to the serial console (visible in boot diagnostics) and
-   leaves the VM running, so the capture step times out with the serial-log tail instead of capturing a broken image.
+2. `runcmd` also starts a transient systemd unit that waits until cloud-init has finished, checks the marker, reads
+   the VM's vmId from the instance metadata service, cleans cloud-init state, runs `waagent -deprovision+user -force`
+   and, only when that succeeded, prints the proof line (components/common/console.py) to the serial console and
+   powers the VM off. The capture step waits for the power-off and checks the proof in boot diagnostics before it
+   generalizes anything. If setup or deprovisioning failed, the unit prints the failure and the log tail to the
+   serial console and leaves the VM running: the capture step sees the failure line and stops with that tail.
 """
 
 from __future__ import annotations
@@ -17,29 +19,42 @@ import base64
 
 import yaml
 
+from components.common.console import DEPROVISION_FAILED, PREFIX, SETUP_FAILED, deprovisioned_line
+
 WORK_DIR = "/var/lib/batch-image"
 SETUP_PATH = f"{WORK_DIR}/setup.sh"
 FINISH_PATH = f"{WORK_DIR}/finish.sh"
 SETUP_OK_MARKER = f"{WORK_DIR}/setup.ok"
 SETUP_LOG = "/var/log/batch-image-setup.log"
-# Printed to the serial console (boot diagnostics) so a failed build can be diagnosed without logging in.
-CONSOLE_FAILURE_LINE = "batch-image: setup FAILED"
+DEPROVISION_LOG = "/var/log/batch-image-deprovision.log"
+# The vmId, the proof's per-VM nonce: the same id the capture step reads from the VM's ARM resource.
+IMDS_VM_ID = "http://169.254.169.254/metadata/instance/compute/vmId?api-version=2021-02-01&format=text"
 
+# Lines go to the serial console (boot diagnostics), so a build can be judged and diagnosed without logging in.
+# DESTDIR (default empty) prefixes every path the script reads, writes or deletes, as in image/setup.sh: the tests
+# run it in a sandbox with stand-ins for cloud-init, curl, waagent and systemctl.
 _FINISH_SCRIPT = f"""#!/bin/sh
 # Started by cloud-init (runcmd) as a transient systemd unit: runs once cloud-init has finished.
 set -u
-cloud-init status --wait >/dev/null 2>&1 || true
-if [ ! -f {SETUP_OK_MARKER} ]; then
-  echo "{CONSOLE_FAILURE_LINE}; last lines of {SETUP_LOG}:" > /dev/console
-  tail -n 40 {SETUP_LOG} > /dev/console 2>&1 || true
+root="${{DESTDIR:-}}"
+console="$root/dev/console"
+fail() {{
+  echo "$1; last lines of $2:" >> "$console"
+  tail -n 40 "$root$2" >> "$console" 2>&1 || true
   exit 1
-fi
-echo "batch-image: setup done; deprovisioning and powering off" > /dev/console
-rm -rf {WORK_DIR} {SETUP_LOG}
+}}
+cloud-init status --wait >/dev/null 2>&1 || true
+[ -f "$root{SETUP_OK_MARKER}" ] || fail "{SETUP_FAILED}" {SETUP_LOG}
+vm_id=$(curl -sf -H Metadata:true --noproxy '*' --max-time 10 --retry 5 '{IMDS_VM_ID}' | tr 'A-F' 'a-f')
+[ -n "$vm_id" ] || fail "{DEPROVISION_FAILED}: the instance metadata service gave no vmId" {SETUP_LOG}
+echo "{PREFIX} setup done; deprovisioning" >> "$console"
+rm -rf "$root{WORK_DIR}" "$root{SETUP_LOG}"
 cloud-init clean --logs --seed
-/usr/sbin/waagent -force -deprovision+user
+waagent -force -deprovision+user > "$root{DEPROVISION_LOG}" 2>&1 || fail "{DEPROVISION_FAILED}" {DEPROVISION_LOG}
+rm -f "$root{DEPROVISION_LOG}"
 export HISTSIZE=0
 sync
+echo "{deprovisioned_line("$vm_id")}" >> "$console"
 systemctl poweroff
 """
 

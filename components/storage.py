@@ -29,6 +29,8 @@ class ImageStorage(pulumi.ComponentResource):
     blob_endpoint: pulumi.Output[str]
     builder_container: pulumi.Output[str]
     images_container: pulumi.Output[str]
+    # The deployer's blob rights (None without a deployer): the capture's VHD operations depend on it.
+    deployer_blob_access: authorization.RoleAssignment | None
 
     def __init__(self, name: str, args: ImageStorageArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("batch-custom-image:storage:ImageStorage", name, None, opts)
@@ -59,8 +61,11 @@ class ImageStorage(pulumi.ComponentResource):
             )
             for key in (BUILDER_DISKS_CONTAINER, IMAGES_CONTAINER)
         }
+        self.deployer_blob_access = None
         if args.deployer_object_id is not None:
-            _blob_contributor(name, account, args.deployer_object_id, args.subscription_id, child)
+            self.deployer_blob_access = _blob_contributor(
+                name, account, args.deployer_object_id, args.subscription_id, child
+            )
 
         self.account_id = account.id
         self.account_name = account.name

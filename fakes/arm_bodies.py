@@ -39,10 +39,14 @@ def vm_body(vm_id: str, name: str, location: str, managed_disk_id: str | None, v
     return body
 
 
-def instance_view_body(name: str, power: str, generalized_time: str | None) -> dict[str, Any]:
+def instance_view_body(name: str, power: str, generalized_time: str | None, busy: bool = False) -> dict[str, Any]:
+    """`busy`: an operation runs on the VM, which Azure reports as ProvisioningState/updating."""
     body = _response("Compute_VirtualMachines_InstanceView")
     body["computerName"] = name
     statuses = [s for s in body["statuses"] if not s["code"].startswith("PowerState/")]
+    if busy:
+        statuses = [s for s in statuses if not s["code"].startswith("ProvisioningState/")]
+        statuses.insert(0, {"code": "ProvisioningState/updating", "level": "Info", "displayStatus": "Updating"})
     statuses.append({"code": f"PowerState/{power}", "level": "Info", "displayStatus": f"VM {power}"})
     if generalized_time:
         statuses.append(

@@ -54,6 +54,7 @@ ROUTES = {
     ("GET", "disk", ""): "get_disk",
     ("POST", "disk", "/begingetaccess"): "grant_access",
     ("POST", "disk", "/endgetaccess"): "revoke_access",
+    ("DELETE", "disk", ""): "delete_disk",
     ("GET", "op", "operations"): "operation_status",
     ("GET", "op", "operationresults"): "operation_result",
 }
@@ -192,27 +193,32 @@ class FakeArm:
     def _get_vm(self, world: ArmWorld, match: re.Match[str], *_: Any) -> Reply:
         vm = world.vm(match["name"])
         vhd = None if vm.managed else world.blob_url(OS_VHD_CONTAINER, world.os_vhd_blob(vm))
-        return Reply(200, arm_bodies.vm_body(vm.id, vm.name, LOCATION, vm.disk_id, vhd))
+        body = arm_bodies.vm_body(vm.id, vm.name, LOCATION, vm.disk_id, vhd)
+        body["properties"].update(vmId=vm.instance_id, timeCreated=vm.created.isoformat())
+        return Reply(200, body)
 
     def _instance_view(self, world: ArmWorld, match: re.Match[str], *_: Any) -> Reply:
         vm = world.vm(match["name"])
-        return Reply(200, arm_bodies.instance_view_body(vm.name, vm.power, vm.generalized_time))
+        busy = any(op.target == vm.name.lower() and op.status == "InProgress" for op in world.ops.values())
+        return Reply(200, arm_bodies.instance_view_body(vm.name, vm.power, vm.generalized_time, busy))
 
     def _deallocate(self, world: ArmWorld, match: re.Match[str], _q: Any, _b: Any, fault: Fault | None) -> Reply:
         vm = world.vm(match["name"])
+        world.busy(vm, "deallocate")
         before = vm.power
         vm.power = "deallocating" if before != "deallocated" else before
 
         def done() -> None:
             vm.power = "deallocated"
 
-        op = world.start("deallocate", done, fault)
+        op = world.start("deallocate", done, fault, target=vm.name)
         if op.fail is not None:
             vm.power = before
         return self._accepted(world, op)
 
     def _generalize(self, world: ArmWorld, match: re.Match[str], *_: Any) -> Reply:
         vm = world.vm(match["name"])
+        world.busy(vm, "generalize")
         if vm.power not in ("stopped", "deallocated"):
             raise ArmError(
                 409,
@@ -227,6 +233,7 @@ class FakeArm:
         self, world: ArmWorld, match: re.Match[str], _q: Any, body: dict[str, Any], fault: Fault | None
     ) -> Reply:
         vm = world.vm(match["name"])
+        world.busy(vm, "capture")
         if vm.managed:
             raise ArmError(
                 409,
@@ -253,7 +260,7 @@ class FakeArm:
             os_vhd = world.blob_url(OS_VHD_CONTAINER, world.os_vhd_blob(vm))
             return arm_bodies.capture_body(vm.name, LOCATION, world.blob_url("system", name), os_vhd)
 
-        return self._accepted(world, world.start("capture", done, fault))
+        return self._accepted(world, world.start("capture", done, fault, target=vm.name))
 
     def _boot_diagnostics(self, world: ArmWorld, match: re.Match[str], query: dict[str, list[str]], *_: Any) -> Reply:
         vm = world.vm(match["name"])
@@ -281,11 +288,12 @@ class FakeArm:
         if body.get("access") != "Read" or not body.get("durationInSeconds"):
             raise ArmError(400, "InvalidParameter", "access and durationInSeconds are required.")
         disk.grants += 1
-        minutes = float(body["durationInSeconds"]) / 60
+        seconds = int(body["durationInSeconds"])
+        disk.granted_seconds.append(seconds)
 
         def done() -> dict[str, Any]:
-            disk.access_active = True
-            return arm_bodies.grant_access_body(world.sas_url(DISK_CONTAINER, disk.blob_name, minutes))
+            disk.access_active, disk.access_expires = True, time.monotonic() + seconds
+            return arm_bodies.grant_access_body(world.sas_url(DISK_CONTAINER, disk.blob_name, seconds / 60))
 
         return self._accepted(world, world.start("grant_access", done, fault))
 
@@ -294,9 +302,13 @@ class FakeArm:
         disk.revokes += 1
 
         def done() -> None:
-            disk.access_active = False
+            disk.access_active, disk.access_expires = False, None
 
         return self._accepted(world, world.start("revoke_access", done, fault))
+
+    def _delete_disk(self, world: ArmWorld, match: re.Match[str], *_: Any) -> Reply:
+        world.delete_disk(match["name"])
+        return Reply(200)
 
 
 def disk_id_of(disk: FakeDisk) -> str:
@@ -344,6 +356,9 @@ def _handler_for(arm: FakeArm) -> type[BaseHTTPRequestHandler]:
             self._serve()
 
         def do_POST(self) -> None:
+            self._serve()
+
+        def do_DELETE(self) -> None:
             self._serve()
 
         def _serve(self) -> None:

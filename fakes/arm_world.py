@@ -1,8 +1,10 @@
 """The fake ARM's world: VMs, managed disks, long-running operations, faults and the request log.
 
-Behaves like Azure where the capture step depends on it: the guest powers itself off (or never does), deallocate /
-capture / grant / revoke are long-running (202 + Azure-AsyncOperation + Location + Retry-After), generalize needs a
-powered-off VM, capture needs a generalized unmanaged VM, grant-access needs the disk's VM off. Capture and
+Behaves like Azure where the capture step depends on it: the guest powers itself off (or never does) and prints its
+deprovisioning proof to the serial console (or does not), deallocate / capture / grant / revoke are long-running
+(202 + Azure-AsyncOperation + Location + Retry-After), generalize needs a powered-off VM, capture needs a generalized
+unmanaged VM, grant-access needs the disk's VM off, a VM refuses a second operation while one runs (409), a disk's
+SAS expires after the granted duration, and a disk with an active SAS cannot be deleted (409). Capture and
 grant-access work on real blobs in Azurite.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 
 from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 
+from components.common.console import deprovisioned_line
 from fakes.azurite import ACCOUNT, ACCOUNT_KEY, Azurite
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
@@ -27,7 +30,7 @@ LOCATION = "westeurope"
 DISK_CONTAINER = "md-disks"  # stands in for the hidden storage of managed disks
 OS_VHD_CONTAINER = "vhds"  # unmanaged OS disks live in the image storage account
 BOOT_DIAG_CONTAINER = "bootdiagnostics"
-LRO_KINDS = ("deallocate", "capture", "grant_access", "revoke_access")
+VM_OPERATIONS = ("deallocate", "capture")  # long-running operations on a VM: one at a time
 
 
 class ArmError(Exception):
@@ -71,6 +74,8 @@ class FakeVm:
     power_off_at: float | None
     serial_log: str
     generalized_time: str | None = None
+    instance_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # properties.vmId
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))  # properties.timeCreated
 
     @property
     def id(self) -> str:
@@ -90,8 +95,10 @@ class FakeDisk:
     name: str
     vm: FakeVm
     access_active: bool = False
+    access_expires: float | None = None  # monotonic time the SAS expires (Azure ends ActiveSAS then)
     grants: int = 0
     revokes: int = 0
+    granted_seconds: list[int] = field(default_factory=list)
 
     @property
     def blob_name(self) -> str:
@@ -106,6 +113,7 @@ class Operation:
     duration: float
     on_success: Callable[[], dict[str, Any] | None]
     fail: Fault | None = None
+    target: str = ""  # the VM it runs on (lower-case name), for the one-operation-at-a-time rule
     status: str = "InProgress"
     result: dict[str, Any] | None = None
 
@@ -149,20 +157,28 @@ class ArmWorld:
         self,
         managed: bool = True,
         power_off_after: float | None = 0.0,
-        serial_log: str = "cloud-init: setup finished\nwaagent: deprovisioned\nreboot: Power down\n",
+        serial_log: str | None = None,
         power: str = "running",
         generalized: bool = False,
         disk_bytes: int = 64 * 1024,
+        deprovisioned: bool = True,
+        age_minutes: float = 0.0,
     ) -> FakeVm:
+        """A builder VM; by default its guest deprovisions, prints its proof and powers off at once."""
         name = f"builder{next(self._names)}-{uuid.uuid4().hex[:6]}"
         vm = FakeVm(
             name,
             managed,
             power,
             None if power_off_after is None else time.monotonic() + power_off_after,
-            serial_log,
+            "",
             _iso(datetime.now(UTC)) if generalized else None,
         )
+        vm.created = datetime.now(UTC) - timedelta(minutes=age_minutes)
+        if serial_log is None:
+            proof = f"{deprovisioned_line(vm.instance_id)}\n" if deprovisioned else ""
+            serial_log = f"cloud-init: setup finished\nwaagent: deprovisioned\n{proof}reboot: Power down\n"
+        vm.serial_log = serial_log
         admin = self.azurite.admin()
         content = (name.encode() * (disk_bytes // len(name) + 1))[:disk_bytes]
         if managed:
@@ -174,6 +190,26 @@ class ArmWorld:
         admin.get_blob_client(BOOT_DIAG_CONTAINER, f"{name}.serialconsole.log").upload_blob(serial_log, overwrite=True)
         self.vms[name.lower()] = vm
         return vm
+
+    def set_serial_log(self, vm: FakeVm, text: str) -> None:
+        vm.serial_log = text
+        self.azurite.admin().get_blob_client(BOOT_DIAG_CONTAINER, f"{vm.name}.serialconsole.log").upload_blob(
+            text, overwrite=True
+        )
+
+    def delete_disk(self, name: str) -> None:
+        """DELETE of a managed disk, as Azure answers it (the builder VM's deletion deletes its OS disk too)."""
+        with self.lock:
+            self.advance()
+            disk = self.disk(name)
+            if disk.access_active:
+                raise ArmError(
+                    409,
+                    "OperationNotAllowed",
+                    f"Disk '{disk.name}' cannot be deleted: it has an active shared access signature. "
+                    "Revoke access to the disk first.",
+                )
+            del self.disks[name.lower()]
 
     def fault(self, op: str, **kwargs: Any) -> Fault:
         fault = Fault(op, **kwargs)
@@ -224,6 +260,9 @@ class ArmWorld:
             for vm in self.vms.values():
                 if vm.power == "running" and vm.power_off_at is not None and now >= vm.power_off_at:
                     vm.power = "stopped"
+            for disk in self.disks.values():
+                if disk.access_active and disk.access_expires is not None and now >= disk.access_expires:
+                    disk.access_active, disk.access_expires = False, None
             for op in self.ops.values():
                 if op.status == "InProgress" and now >= op.started + op.duration:
                     self._finish(op)
@@ -252,7 +291,20 @@ class ArmWorld:
             raise ArmError(404, "ResourceNotFound", f"The Resource 'Microsoft.Compute/disks/{name}' was not found.")
         return disk
 
-    def start(self, kind: str, on_success: Callable[[], dict[str, Any] | None], fault: Fault | None) -> Operation:
+    def busy(self, vm: FakeVm, kind: str) -> None:
+        """Azure runs one operation at a time on a VM: a second one is refused with 409 while the first runs."""
+        running = [op for op in self.ops.values() if op.target == vm.name.lower() and op.status == "InProgress"]
+        if running:
+            raise ArmError(
+                409,
+                "OperationNotAllowed",
+                f"Operation '{kind}' is not allowed on VM '{vm.name}' since the VM is marked for another operation "
+                f"in progress: '{running[0].kind}'.",
+            )
+
+    def start(
+        self, kind: str, on_success: Callable[[], dict[str, Any] | None], fault: Fault | None, target: str = ""
+    ) -> Operation:
         op = Operation(
             uuid.uuid4().hex,
             kind,
@@ -260,6 +312,7 @@ class ArmWorld:
             self.durations.get(kind, 0.1),
             on_success,
             fault if fault and fault.fail_operation else None,
+            target.lower(),
         )
         with self.lock:
             self.ops[op.id] = op

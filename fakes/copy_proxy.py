@@ -3,12 +3,15 @@
 Azurite finishes a Copy Blob synchronously; Azure answers 202 with `x-ms-copy-status: pending` and the copy runs
 for a while (minutes for a 30 GiB disk), reported by Get Blob Properties, and it can fail half-way. The proxy
 forwards every request to Azurite unchanged and rewrites the copy status of the destination blob for a simulated
-duration (`copy_seconds`), optionally failing it at a fraction of that duration (`fail_next_copy_at`).
+duration (`copy_seconds`), optionally failing it at a fraction of that duration (`fail_next_copy_at`). With
+`data_role` off it answers every request 403 AuthorizationPermissionMismatch, as Azure Storage does for an Entra
+identity whose Storage Blob Data role assignment is gone.
 """
 
 from __future__ import annotations
 
 import http.client
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -19,6 +22,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from fakes.azurite import Azurite, free_port
 from fakes.tls import TestPki
 
+_DENIED = (
+    b'<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>This '
+    b"request is not authorized to perform this operation using this permission.</Message></Error>"
+)
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"}
 
 
@@ -50,6 +57,7 @@ class CopyProxy:
         self.account_url = f"https://127.0.0.1:{self.port}/{azurite.account_url.rsplit('/', 1)[1]}"
         self.copy_seconds = 0.0
         self.fail_next_copy_at: float | None = None
+        self.data_role = True
         self.copies: dict[str, SimulatedCopy] = {}
         self.copy_requests: list[str] = []
         self.aborts: list[str] = []
@@ -64,7 +72,7 @@ class CopyProxy:
 
     def reset(self) -> None:
         with self.lock:
-            self.copy_seconds, self.fail_next_copy_at = 0.0, None
+            self.copy_seconds, self.fail_next_copy_at, self.data_role = 0.0, None, True
             self.copies.clear()
             self.copy_requests.clear()
             self.aborts.clear()
@@ -120,6 +128,22 @@ class CopyProxy:
         self.copies[blob] = SimulatedCopy(copy_id, now, duration, self.fail_next_copy_at, 0)
         self.fail_next_copy_at = None
         return _replace(headers, "x-ms-copy-status", "pending")
+
+    def listed(self, container_path: str, body: bytes) -> bytes:
+        """List Blobs (include=copy) reports a simulated copy's status too, as Azure's listing does."""
+        now = time.monotonic()
+
+        def rewrite(match: re.Match[bytes]) -> bytes:
+            block = match.group(0)
+            name = re.search(rb"<Name>([^<]*)</Name>", block)
+            sim = self.copies.get(f"{container_path}/{name.group(1).decode()}") if name else None
+            if sim is None:
+                return block
+            status = sim.status(now).encode()
+            return re.sub(rb"<CopyStatus>[^<]*</CopyStatus>", b"<CopyStatus>" + status + b"</CopyStatus>", block)
+
+        with self.lock:
+            return re.sub(rb"<Blob>.*?</Blob>", rewrite, body, flags=re.DOTALL)
 
     def abort(self, blob: str, copy_id: str) -> bool:
         """Abort Copy Blob on a simulated pending copy (Azurite itself has nothing left to abort)."""
@@ -180,6 +204,8 @@ def _handler_for(proxy: CopyProxy) -> type[BaseHTTPRequestHandler]:
             query = parse_qs(url.query)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if not proxy.data_role:
+                return self._reply(403, [("x-ms-error-code", "AuthorizationPermissionMismatch")], _DENIED)
             is_abort = self.command == "PUT" and query.get("comp") == ["copy"] and "copyid" in query
             if is_abort and proxy.abort(unquote(url.path), query["copyid"][0]):
                 return self._reply(204, [("x-ms-version", self.headers.get("x-ms-version", ""))], b"")
@@ -187,6 +213,8 @@ def _handler_for(proxy: CopyProxy) -> type[BaseHTTPRequestHandler]:
             headers["Host"] = f"{proxy.upstream[0]}:{proxy.upstream[1]}"  # Azurite compares it with copy sources
             status, out_headers, data = proxy.forward(self.command, self.path, headers, body)
             out_headers = proxy.on_response(self.command, url.path, query, headers, status, out_headers)
+            if self.command == "GET" and query.get("comp") == ["list"] and status == 200:
+                data = proxy.listed(unquote(url.path), data)
             self._reply(status, out_headers, data)
 
         def _reply(self, status: int, headers: list[tuple[str, str]], data: bytes) -> None:

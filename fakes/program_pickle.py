@@ -1,7 +1,7 @@
 """The capture provider exactly as the program pickles it, taken from a whole-program run under mocks.
 
 Run as a module (`python -m fakes.program_pickle`) so the Pulumi mock runtime lives in its own process;
-prints JSON {"provider": <base64 dill>, "inputs": {...the program's capture inputs...}}.
+prints JSON {"provider": <base64 dill>, "cleanup_provider": <base64 dill>, "inputs": {...the capture's inputs...}}.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-CAPTURE_TYPE = "pulumi-python:dynamic/capture:GeneralizedImage"
 
 
 @cache
@@ -30,12 +29,14 @@ def program_capture() -> dict[str, Any]:
 def _main() -> None:
     from pulumi.runtime.rpc import unwrap_rpc_secret
 
+    from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
     from tools.offline import run_program
 
-    capture = run_program().one(CAPTURE_TYPE)
-    inputs = dict(capture.inputs)
+    run = run_program()
+    inputs = dict(run.one(CAPTURE_TYPE).inputs)
     provider = unwrap_rpc_secret(inputs.pop("__provider"))
-    print(json.dumps({"provider": provider, "inputs": inputs}))
+    cleanup_provider = unwrap_rpc_secret(run.one(CLEANUP_TYPE).inputs["__provider"])
+    print(json.dumps({"provider": provider, "cleanup_provider": cleanup_provider, "inputs": inputs}))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,19 @@ class ProviderProcess:
     def kill(self) -> None:
         self.process.kill()
         self.process.wait()
+
+    def interrupt(self, grace: float = 5.0) -> str:
+        """Stop the server the way the Pulumi CLI stops a plugin: SIGINT, `grace` seconds, then SIGKILL.
+
+        Returns "exited" when the process ended on its own within the grace, "killed" otherwise.
+        """
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return "killed"
+        return "exited"
 
     def _call(self, method: str, request: Any) -> Any:
         try:

@@ -29,6 +29,9 @@ import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 
+from components.capture.resource import CAPTURE_TYPE
+from components.capture.spec import expected_outputs
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "batch-custom-image"
 NAMESPACE = f"{PROJECT}:"
@@ -196,7 +199,8 @@ class AzureMocks(pulumi.runtime.Mocks):
         typ = args.typ
         if typ.startswith("pulumi-python:dynamic"):
             outputs.pop("__provider", None)
-            outputs.update(_capture_outputs(args.inputs))
+            if typ == CAPTURE_TYPE:
+                outputs.update(_capture_outputs(args.inputs))
             return f"{args.name}-capture", outputs
         if typ == "tls:index/privateKey:PrivateKey":
             outputs["publicKeyOpenssh"] = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDmockedkey builder\n"
@@ -275,24 +279,14 @@ def _extra_outputs(typ: str, name: str, outputs: Mapping[str, Any], location: st
 
 
 def _capture_outputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """What the capture provider returns, computed from its inputs the way the provider does."""
+    """What the capture provider returns: computed by the capture's own contract (components/capture/spec.py)."""
     vm_id = str(inputs.get("vm_id", ""))
     vm_name = vm_id.rsplit("/", 1)[-1]
     rg_prefix = vm_id.split("/providers/")[0]
-    blob = str(inputs.get("blob_endpoint", ""))
-    container, prefix = inputs.get("vhd_container"), inputs.get("vhd_prefix")
-    if inputs.get("os_disk_mode") == "unmanaged":
-        vhd_uri = f"{blob}system/Microsoft.Compute/Images/{container}/{prefix}-osDisk.{_guid_like(vm_id)}.vhd"
-        os_disk_id = ""
-    else:
-        vhd_uri = f"{blob}{container}/{prefix}.vhd" if inputs.get("export_vhd") else ""
-        os_disk_id = f"{rg_prefix}/providers/Microsoft.Compute/disks/{vm_name}_OsDisk_1"
-    return {
-        "vm_id": vm_id,
-        "os_disk_id": os_disk_id,
-        "vhd_uri": vhd_uri,
-        "generalized_time": "2026-01-01T00:00:00Z",
-    }
+    os_disk_id = f"{rg_prefix}/providers/Microsoft.Compute/disks/{vm_name}_OsDisk_1"
+    os_vhd_uri = f"{inputs.get('blob_endpoint', '')}builder-disks/{vm_name}-osdisk.vhd"
+    outputs = expected_outputs(inputs, _guid_like(vm_id), os_disk_id, os_vhd_uri)
+    return {**outputs, "generalized_time": "2026-01-01T00:00:00Z"}
 
 
 def _wire_unknowns(value: Any) -> Any:

@@ -11,6 +11,7 @@ from components.capture.clients import compute_client, credential
 from components.capture.compute import AzureCompute, ComputeCalls
 from components.capture.environment import Endpoints, from_environment
 from components.capture.errors import CaptureError
+from components.capture.interrupt import Clock, SystemClock
 from components.capture.vhd_store import AzureVhdStore, VhdStore
 
 
@@ -19,6 +20,7 @@ class Cloud:
     endpoints: Endpoints
     compute: ComputeCalls
     vhds: VhdStore | None
+    clock: Clock
 
 
 @contextmanager
@@ -28,11 +30,12 @@ def open_cloud(vm_id: str, blob_endpoint: str) -> Iterator[Cloud]:
     if vm is None:
         raise CaptureError(f"vm_id {vm_id!r} is not the ARM id of a virtual machine")
     endpoints = from_environment()
+    clock = SystemClock()
     cred = credential(endpoints)
     client = compute_client(endpoints, cred, vm.subscription_id)
     try:
         vhds = AzureVhdStore(endpoints, cred, blob_endpoint) if blob_endpoint else None
-        yield Cloud(endpoints, AzureCompute(client, endpoints, vm), vhds)
+        yield Cloud(endpoints, AzureCompute(client, endpoints, vm, clock), vhds, clock)
     finally:
         client.close()
         close = getattr(cred, "close", None)

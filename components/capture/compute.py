@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.core.polling import LROPoller
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.compute.models import GrantAccessData, VirtualMachineCaptureParameters
@@ -15,6 +15,8 @@ from components.capture.arm_ids import ArmId, disk_id_parts
 from components.capture.clients import lro_polling
 from components.capture.environment import Endpoints
 from components.capture.errors import CaptureError
+from components.capture.interrupt import CHECK_SECONDS, Clock, Interrupted, utc_iso
+from components.capture.serial_log import read_tail
 
 T = TypeVar("T")
 
@@ -24,8 +26,20 @@ ACTIVE_SAS_STATES = ("activesas", "activesasfrozen")
 @dataclass(frozen=True)
 class VmFacts:
     vm_id: str
+    instance_id: str  # properties.vmId: unique to this VM instance, even when a VM is recreated under the same name
+    created: datetime | None  # properties.timeCreated: the guest's deadline counts from here
     managed_os_disk_id: str | None  # managed OS disk
     os_vhd_uri: str | None  # unmanaged OS disk
+
+
+@dataclass(frozen=True)
+class DiskFacts:
+    active_sas: bool  # diskState ActiveSAS / ActiveSASFrozen: a read SAS granted on it is still valid
+    size_gb: int | None
+
+
+class OperationInProgress(CaptureError):
+    """ARM answered 409: another operation (perhaps an earlier run's) is still running on the VM."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,7 @@ class InstanceState:
     power: str  # running, stopping, stopped, deallocating, deallocated, starting, unknown
     generalized: bool
     generalized_time: str | None
+    busy: bool = False  # ProvisioningState/updating: an operation (perhaps an earlier run's) still runs on the VM
 
     @property
     def powered_off(self) -> bool:
@@ -45,43 +60,51 @@ class ComputeCalls(Protocol):
     def deallocate(self) -> None: ...
     def generalize(self) -> None: ...
     def capture(self, vhd_prefix: str, container: str) -> str: ...
-    def disk_access_active(self, disk_id: str) -> bool: ...
+    def disk(self, disk_id: str) -> DiskFacts | None: ...
     def grant_read_access(self, disk_id: str, seconds: int) -> str: ...
-    def revoke_access(self, disk_id: str) -> None: ...
-    def serial_log_sas_uri(self) -> str | None: ...
+    def revoke_access(self, disk_id: str, wait: bool = True) -> None: ...
+    def serial_log(self) -> str | None: ...  # the end of the serial console log; None without boot diagnostics
 
 
 class AzureCompute:
-    """ComputeCalls against ARM; long-running operations use ARM pollers that honour Retry-After."""
+    """ComputeCalls against ARM; long-running operations use ARM pollers that honour Retry-After, and their waits end
+    when the engine stops the provider (the operation itself goes on in Azure; a rerun finds it)."""
 
-    def __init__(self, client: ComputeManagementClient, endpoints: Endpoints, vm: ArmId) -> None:
+    def __init__(self, client: ComputeManagementClient, endpoints: Endpoints, vm: ArmId, clock: Clock) -> None:
         self._client = client
         self._endpoints = endpoints
         self._vm = vm
+        self._clock = clock
 
     def get_vm(self) -> VmFacts | None:
         try:
             vm = self._client.virtual_machines.get(self._vm.resource_group, self._vm.name)
         except ResourceNotFoundError:
             return None
-        os_disk = vm.get("properties", {}).get("storageProfile", {}).get("osDisk", {})
+        props = vm.get("properties", {})
+        os_disk = props.get("storageProfile", {}).get("osDisk", {})
+        created = props.get("timeCreated")
         return VmFacts(
             vm_id=vm.id or "",
+            instance_id=str(props.get("vmId") or ""),
+            created=datetime.fromisoformat(created) if created else None,
             managed_os_disk_id=(os_disk.get("managedDisk") or {}).get("id"),
             os_vhd_uri=(os_disk.get("vhd") or {}).get("uri"),
         )
 
     def instance_state(self) -> InstanceState:
         view = self._client.virtual_machines.instance_view(self._vm.resource_group, self._vm.name)
-        power, generalized, when = "unknown", False, None
+        power, generalized, when, busy = "unknown", False, None, False
         for status in view.statuses or []:
             code = (status.code or "").lower()
             if code.startswith("powerstate/"):
                 power = code.split("/", 1)[1]
+            if code in ("provisioningstate/updating", "provisioningstate/creating"):
+                busy = True
             if code == "osstate/generalized":
                 generalized = True
-                when = _utc_iso(status.time) if status.time else None
-        return InstanceState(power, generalized, when)
+                when = utc_iso(status.time) if status.time else None
+        return InstanceState(power, generalized, when, busy)
 
     def deallocate(self) -> None:
         poller = self._client.virtual_machines.begin_deallocate(
@@ -96,15 +119,24 @@ class AzureCompute:
         params = VirtualMachineCaptureParameters(
             vhd_prefix=vhd_prefix, destination_container_name=container, overwrite_vhds=False
         )
-        poller = self._client.virtual_machines.begin_capture(
-            self._vm.resource_group, self._vm.name, params, polling=lro_polling(self._endpoints)
-        )
+        try:
+            poller = self._client.virtual_machines.begin_capture(
+                self._vm.resource_group, self._vm.name, params, polling=lro_polling(self._endpoints)
+            )
+        except HttpResponseError as err:
+            if err.status_code == 409:
+                raise OperationInProgress(f"ARM refused the capture: {err.message}") from None
+            raise
         return captured_vhd_uri(self._finish(poller, "capture"))
 
-    def disk_access_active(self, disk_id: str) -> bool:
-        disk = self._client.disks.get(*self._disk(disk_id))
-        state = str(disk.get("properties", {}).get("diskState", "")).lower()
-        return state in ACTIVE_SAS_STATES
+    def disk(self, disk_id: str) -> DiskFacts | None:
+        try:
+            disk = self._client.disks.get(*self._disk(disk_id))
+        except ResourceNotFoundError:
+            return None
+        props = disk.get("properties", {})
+        size = props.get("diskSizeGB")
+        return DiskFacts(str(props.get("diskState", "")).lower() in ACTIVE_SAS_STATES, int(size) if size else None)
 
     def grant_read_access(self, disk_id: str, seconds: int) -> str:
         data = GrantAccessData(access="Read", duration_in_seconds=seconds)
@@ -115,15 +147,18 @@ class AzureCompute:
             raise CaptureError("grant access to the OS disk returned no access URL")
         return sas
 
-    def revoke_access(self, disk_id: str) -> None:
+    def revoke_access(self, disk_id: str, wait: bool = True) -> None:
+        """Revoke the disk's SAS; `wait=False` only sends the request (on interrupt: Azure completes it alone)."""
         poller = self._client.disks.begin_revoke_access(*self._disk(disk_id), polling=lro_polling(self._endpoints))
-        self._finish(poller, "revoke access to the OS disk")
+        if wait:
+            self._finish(poller, "revoke access to the OS disk")
 
-    def serial_log_sas_uri(self) -> str | None:
+    def serial_log(self) -> str | None:
         data = self._client.virtual_machines.retrieve_boot_diagnostics_data(
             self._vm.resource_group, self._vm.name, sas_uri_expiration_time_in_minutes=5
         )
-        return data.serial_console_log_blob_uri
+        uri = data.serial_console_log_blob_uri
+        return read_tail(uri, self._endpoints.verify) if uri else None
 
     def _disk(self, disk_id: str) -> tuple[str, str]:
         parts = disk_id_parts(disk_id)
@@ -133,14 +168,17 @@ class AzureCompute:
 
     def _finish(self, poller: LROPoller[T], what: str) -> T:
         timeout = self._endpoints.operation_timeout_seconds
-        poller.wait(timeout)
-        if not poller.done():
-            raise CaptureError(f"{what} did not finish within {timeout / 60:g} minutes (BCI_OPERATION_TIMEOUT_MINUTES)")
+        deadline = self._clock.monotonic() + timeout
+        while not poller.done():
+            if self._clock.cancelled():
+                raise Interrupted(f"stopped waiting for '{what}', which goes on in Azure")
+            remaining = deadline - self._clock.monotonic()
+            if remaining <= 0:
+                raise CaptureError(
+                    f"{what} did not finish within {timeout / 60:g} minutes (BCI_OPERATION_TIMEOUT_MINUTES)"
+                )
+            poller.wait(min(CHECK_SECONDS, remaining))
         return poller.result()
-
-
-def _utc_iso(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def captured_vhd_uri(result: Any) -> str:

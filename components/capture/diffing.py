@@ -1,4 +1,4 @@
-"""What a change of inputs (or drift found by refresh) means for the capture resource."""
+"""What a change of inputs (or drift found by refresh) means for the capture resource and its clean-up resource."""
 
 from __future__ import annotations
 
@@ -6,25 +6,7 @@ from typing import Any
 
 from pulumi.dynamic import DiffResult
 
-from components.capture.spec import is_unknown
-
-# A new VM, image version, disk mode, OS type or VHD destination is a new capture.
-REPLACE_KEYS = (
-    "vm_id",
-    "image_version",
-    "os_disk_mode",
-    "os_type",
-    "export_vhd",
-    "storage_account_id",
-    "blob_endpoint",
-    "vhd_container",
-    "vhd_prefix",
-)
-# Only recorded in the state (delete reads it), no cloud change.
-UPDATE_KEYS = ("retain_vhd_on_delete",)
-# Deliberately ignored: a new deadline for the guest does not redo a finished capture.
-IGNORED_KEYS = ("guest_timeout_minutes",)
-DESTINATION_KEYS = ("blob_endpoint", "vhd_container", "vhd_prefix", "os_disk_mode")
+from components.capture.spec import DESTINATION_KEYS, REPLACE_KEYS, STATE_KEYS, is_unknown, makes_vhd
 
 
 def _changed(olds: dict[str, Any], news: dict[str, Any], key: str) -> bool:
@@ -33,23 +15,28 @@ def _changed(olds: dict[str, Any], news: dict[str, Any], key: str) -> bool:
 
 
 def _drifted(olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
-    """Outputs a refresh emptied: the VM is no longer generalized, or the VHD blob is gone."""
-    drift = []
-    if olds.get("generalized_time") == "":
-        drift.append("generalized_time")
-    needs_vhd = news.get("os_disk_mode") == "unmanaged" or news.get("export_vhd") is True
-    if needs_vhd and olds.get("vhd_uri") == "":
+    """Outputs a refresh emptied: the builder VM is gone, it is no longer generalized, or the VHD blob is gone."""
+    drift = [key for key in ("vm_instance_id", "generalized_time") if olds.get(key) == ""]
+    if makes_vhd(news.get("os_disk_mode"), news.get("export_vhd")) and olds.get("vhd_uri") == "":
         drift.append("vhd_uri")
     return drift
 
 
 def diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
     replaces = [k for k in REPLACE_KEYS if _changed(olds, news, k)] + _drifted(olds, news)
-    updates = [k for k in UPDATE_KEYS if _changed(olds, news, k)]
-    same_destination = not any(_changed(olds, news, k) for k in DESTINATION_KEYS)
+    updates = [k for k in STATE_KEYS if _changed(olds, news, k)]
+    # The VHD's name is keyed on the VM instance and version (spec.artifact_stem): only a replacement on the same
+    # VM and destination writes the same blob, and then the old one goes first (or, retained, is adopted as is).
+    same_blob = not any(_changed(olds, news, k) for k in ("vm_id", *DESTINATION_KEYS)) and bool(olds.get("vhd_uri"))
     return DiffResult(
         changes=bool(replaces or updates),
         replaces=replaces,
-        # the replacement would write the same blob name: remove the old VHD first
-        delete_before_replace=bool(replaces) and same_destination and bool(olds.get("vhd_uri")),
+        delete_before_replace=bool(replaces) and same_blob,
     )
+
+
+def diff_cleanup(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    """The clean-up resource follows its builder VM: a new VM is a new clean-up resource; the rest is recorded."""
+    replaces = ["vm_id"] if _changed(olds, news, "vm_id") else []
+    others = [k for k in news if k != "__provider" and k != "vm_id" and _changed(olds, news, k)]
+    return DiffResult(changes=bool(replaces or others), replaces=replaces, delete_before_replace=False)

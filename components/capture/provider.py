@@ -1,8 +1,20 @@
-"""The capture step's dynamic provider: generalize the builder VM and capture (or export) its OS disk.
+"""The capture step's dynamic providers: the capture itself, and the clean-up resource that guards its builder VM.
 
-Pickled by reference into the state (`components.capture.provider.CaptureProvider`) and run in the engine's
-dynamic-provider process. It holds no clients or credentials: every method builds its Azure clients from the
-environment (see `environment.py`) and closes them. Imports: Azure SDKs, `pulumi.dynamic` and stdlib only.
+Pickled by reference into the state (`components.capture.provider.CaptureProvider`, `...CleanupProvider`) and run in
+the engine's dynamic-provider process. They hold no clients or credentials: every method builds its Azure clients
+from the environment (see `environment.py`) and closes them. Imports: Azure SDKs, `pulumi.dynamic` and stdlib only.
+
+What the engine does, and what the providers do about it (README "The capture step" tells users the same):
+- Ctrl-C / a cancelled update: the CLI sends SIGINT, waits 5 s, then SIGKILL. Every wait notices (interrupt.py);
+  an export aborts its copy, deletes the partial VHD and requests revoke-access within that grace.
+- SIGKILL, a crash, a lost machine: nothing runs. Whatever the run left is stamped with its origin and found by the
+  next operation: `create` of any version, `read` and `delete` clean the stack's partial VHDs and their disks' SAS;
+  `create` of the same inputs resumes (an unfinished copy, an earlier run's capture still running in Azure).
+- An interrupted first `create` never reaches the state, so nothing of the capture would run before the next
+  `up` replaces the builder VM or `destroy` deletes it. The clean-up resource closes that gap: it is created (no
+  cloud call) before the capture starts and depends on the VM, so the engine deletes it just before the VM, and its
+  `delete` revokes the disk's SAS and removes partial VHDs.
+- `refresh`: see refresh.py (a gone VM with a VHD left keeps the capture in the state until `up` replaces it).
 """
 
 from __future__ import annotations
@@ -21,11 +33,12 @@ from pulumi.dynamic import (
 
 from components.capture import diffing
 from components.capture.errors import CaptureError
+from components.capture.interrupt import Interrupted
 from components.capture.spec import INPUT_KEYS, CaptureSpec, input_failures
 
-# The Azure SDKs (behind cloud, drift and steps) are imported inside the methods that call Azure: the program
-# process only pickles this class (by reference) and never runs those methods, and importing azure-mgmt-compute,
-# azure-identity and azure-storage-blob there would add ~0.4 s to every `pulumi preview` and `make plan`.
+# The Azure SDKs (behind cloud, steps, refresh and teardown) are imported inside the methods that call Azure: the
+# program process only pickles these classes (by reference) and never runs those methods, and importing
+# azure-mgmt-compute, azure-identity and azure-storage-blob there would add ~0.4 s to every preview and `make plan`.
 
 log = logging.getLogger("components.capture")
 
@@ -47,6 +60,18 @@ def _normalized(news: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _spec(props: dict[str, Any]) -> CaptureSpec:
+    try:
+        return CaptureSpec.from_props(_normalized(props))
+    except ValueError as err:
+        raise CaptureError(f"invalid capture inputs: {err}") from None
+
+
+def _blob_endpoint(props: dict[str, Any]) -> str:
+    """The VHD store is opened whenever the stack has one: even a capture that writes no VHD cleans leftovers."""
+    return str(props.get("blob_endpoint") or "")
+
+
 class CaptureProvider(ResourceProvider):
     serialize_as_secret_always = False
 
@@ -62,16 +87,20 @@ class CaptureProvider(ResourceProvider):
         from components.capture.steps import StepContext, run_create
 
         spec = _spec(props)
-        with open_cloud(spec.vm_id, spec.blob_endpoint if spec.makes_vhd else "") as cloud:
+        with open_cloud(spec.vm_id, _blob_endpoint(props)) as cloud:
             ctx = StepContext(
                 spec=spec,
                 compute=cloud.compute,
                 vhds=cloud.vhds,
                 poll_seconds=cloud.endpoints.poll_seconds,
-                copy_timeout_seconds=cloud.endpoints.operation_timeout_seconds,
-                verify=cloud.endpoints.verify,
+                operation_timeout_seconds=cloud.endpoints.operation_timeout_seconds,
+                clock=cloud.clock,
             )
-            outcome = run_create(ctx)
+            try:
+                outcome = run_create(ctx)
+            except Interrupted as err:
+                log.warning("%s", err)  # the engine no longer reads the RPC's answer; its log gets the plugin's stderr
+                raise
         log.info("capture of %s finished: %s", spec.vm_id, "; ".join(ctx.trail))
         return CreateResult(resource_id(spec), {**_inputs(props), **outcome.as_outputs()})
 
@@ -80,30 +109,51 @@ class CaptureProvider(ResourceProvider):
         return UpdateResult({**_olds, **_inputs(_news)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from components.capture import drift
+        from components.capture import refresh
         from components.capture.cloud import open_cloud
         from components.capture.steps import run_step
 
-        vm_id, blob_endpoint = props.get("vm_id", ""), props.get("blob_endpoint", "")
-        with open_cloud(vm_id, blob_endpoint) as cloud:
-            outs = run_step("refresh", lambda: drift.refreshed_outputs(cloud, props))
+        with open_cloud(props.get("vm_id", ""), _blob_endpoint(props)) as cloud:
+            outs = run_step("refresh", lambda: refresh.refreshed_outputs(cloud, props))
         if outs is None:
             return ReadResult("", {})
         return ReadResult(id_, outs, _inputs(outs))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        from components.capture import drift
+        from components.capture import teardown
         from components.capture.cloud import open_cloud
         from components.capture.steps import run_step
 
-        vm_id, blob_endpoint = _props.get("vm_id", ""), _props.get("blob_endpoint", "")
-        with open_cloud(vm_id, blob_endpoint) as cloud:
-            result = run_step("delete_vhd", lambda: drift.delete_vhd(cloud, _props))
-        log.info("delete of %s: %s", _id, result)
+        with open_cloud(_props.get("vm_id", ""), _blob_endpoint(_props)) as cloud:
+            done = run_step("delete", lambda: teardown.delete_capture(cloud, _props))
+        log.info("delete of %s: %s", _id, "; ".join(done))
 
 
-def _spec(props: dict[str, Any]) -> CaptureSpec:
-    try:
-        return CaptureSpec.from_props(_normalized(props))
-    except ValueError as err:
-        raise CaptureError(f"invalid capture inputs: {err}") from None
+class CleanupProvider(ResourceProvider):
+    """The clean-up resource: recorded before the capture starts, deleted just before the builder VM."""
+
+    serialize_as_secret_always = False
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = _normalized(news)
+        return CheckResult(news, input_failures(news))
+
+    def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
+        return diffing.diff_cleanup(_olds, _news)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        spec = _spec(props)
+        return CreateResult(f"{spec.vm_id}/captureCleanup", _inputs(props))
+
+    def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(_inputs(_news))
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        from components.capture import teardown
+        from components.capture.cloud import open_cloud
+        from components.capture.steps import run_step
+
+        spec = _spec(_props)
+        with open_cloud(spec.vm_id, _blob_endpoint(_props)) as cloud:
+            done = run_step("clean_up_after_builder", lambda: teardown.clean_up_after_builder(cloud, spec))
+        log.info("clean-up after %s: %s", spec.vm_id, "; ".join(done) or "nothing left")

@@ -1,40 +1,25 @@
-"""Program-side half of the capture step: the dynamic resource between the builder VM and the gallery.
+"""Program-side half of the capture step: the dynamic resources between the builder VM and the gallery.
 
-Inputs (dict keys are the wire names the provider sees):
-
-| key                    | meaning                                                                      |
-|------------------------|------------------------------------------------------------------------------|
-| vm_id                  | ARM id of the builder VM (an output of the VM, so the VM exists first)       |
-| os_disk_mode           | "managed" or "unmanaged"                                                     |
-| os_type                | "Linux" or "Windows"                                                         |
-| image_version          | gallery image version this capture is for (a new version = a new capture)   |
-| export_vhd             | managed disk only: copy the generalized OS disk into the storage account    |
-| storage_account_id     | ARM id of the image storage account                                          |
-| blob_endpoint          | that account's primary blob endpoint, e.g. https://acct.blob.core.windows.net/ |
-| vhd_container          | container for exported VHDs; for unmanaged capture, destinationContainerName |
-| vhd_prefix             | VHD name prefix: export blob `<prefix>.vhd`; capture `vhdPrefix`             |
-| guest_timeout_minutes  | deadline for the guest to power itself off after deprovisioning             |
-| retain_vhd_on_delete   | keep the VHD blob when this resource is deleted                              |
-
-Outputs: vm_id, os_disk_id, vhd_uri ("" when no VHD exists), generalized_time (ISO 8601, UTC).
+Each input and output is declared and documented once, in `spec.py` (`CaptureSpec`, `CaptureOutcome`); the props
+sent to the engine are derived from those declarations, and `GeneralizedImageArgs` must name exactly those inputs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
 
-from components.capture.provider import CaptureProvider
-
-# The type token the engine, the policy pack and the offline plan see.
-CAPTURE_TYPE = "pulumi-python:dynamic/capture:GeneralizedImage"
+from components.capture.provider import CaptureProvider, CleanupProvider
+from components.capture.spec import INPUT_KEYS, OUTPUT_KEYS
 
 
 @dataclass
 class GeneralizedImageArgs:
+    """The capture's inputs, field for field `spec.CaptureSpec` (see its documentation of each)."""
+
     vm_id: pulumi.Input[str]
     os_disk_mode: str
     os_type: str
@@ -45,33 +30,51 @@ class GeneralizedImageArgs:
     vhd_container: pulumi.Input[str]
     vhd_prefix: str
     guest_timeout_minutes: int
+    vm_urn: pulumi.Input[str] = ""
     retain_vhd_on_delete: bool = False
+
+    def props(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in INPUT_KEYS}
+
+
+if tuple(f.name for f in fields(GeneralizedImageArgs)) != INPUT_KEYS:  # pragma: no cover - caught at import
+    raise TypeError(f"GeneralizedImageArgs must declare exactly spec.CaptureSpec's inputs {INPUT_KEYS}")
+
+
+class CaptureCleanup(pulumi.dynamic.Resource, module="capture", name="CaptureCleanup"):
+    """Removes what an unfinished capture of its builder VM left (disk SAS, partial VHDs) just before the VM goes."""
+
+    def __init__(self, name: str, args: GeneralizedImageArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(CleanupProvider(), name, args.props(), opts)
 
 
 class GeneralizedImage(pulumi.dynamic.Resource, module="capture", name="GeneralizedImage"):
-    """The generalized (and, where asked, VHD-exported) builder VM."""
+    """The generalized (and, where asked, VHD-exported) builder VM. Outputs: `spec.CaptureOutcome`, plus vm_id."""
 
     vm_id: pulumi.Output[str]
+    vm_instance_id: pulumi.Output[str]
     os_disk_id: pulumi.Output[str]
     vhd_uri: pulumi.Output[str]
     generalized_time: pulumi.Output[str]
 
     def __init__(self, name: str, args: GeneralizedImageArgs, opts: pulumi.ResourceOptions | None = None):
-        props: dict[str, Any] = {
-            "vm_id": args.vm_id,
-            "os_disk_mode": args.os_disk_mode,
-            "os_type": args.os_type,
-            "image_version": args.image_version,
-            "export_vhd": args.export_vhd,
-            "storage_account_id": args.storage_account_id,
-            "blob_endpoint": args.blob_endpoint,
-            "vhd_container": args.vhd_container,
-            "vhd_prefix": args.vhd_prefix,
-            "guest_timeout_minutes": args.guest_timeout_minutes,
-            "retain_vhd_on_delete": args.retain_vhd_on_delete,
-            # outputs only: seeded None so Pulumi exposes them as Output attributes
-            "os_disk_id": None,
-            "vhd_uri": None,
-            "generalized_time": None,
-        }
-        super().__init__(CaptureProvider(), name, props, opts)
+        # Outputs are seeded None so Pulumi exposes them as Output attributes.
+        super().__init__(CaptureProvider(), name, {**args.props(), **dict.fromkeys(OUTPUT_KEYS)}, opts)
+
+
+# The type tokens the engine, the policy pack and the offline plan see (the pack keeps its own copy, tested to agree).
+CAPTURE_TYPE = "pulumi-python:dynamic/capture:GeneralizedImage"
+CLEANUP_TYPE = "pulumi-python:dynamic/capture:CaptureCleanup"
+
+
+def capture_builder(
+    name: str, args: GeneralizedImageArgs, data_access: pulumi.Resource | None = None
+) -> GeneralizedImage:
+    """The capture and its clean-up resource, ordered for every engine operation.
+
+    `data_access` is what gives the deployer's identity its blob rights (the storage account's role assignment): both
+    depend on it, so `pulumi destroy` deletes them (and their VHDs) before that access is removed.
+    """
+    needs = [data_access] if data_access is not None else []
+    cleanup = CaptureCleanup(f"{name}-cleanup", args, pulumi.ResourceOptions(depends_on=needs))
+    return GeneralizedImage(name, args, pulumi.ResourceOptions(depends_on=[cleanup, *needs]))

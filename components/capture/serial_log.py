@@ -1,4 +1,4 @@
-"""The tail of the builder VM's serial console log (boot diagnostics), for the guest-timeout error message."""
+"""The builder VM's serial console log (boot diagnostics): proof of deprovisioning, and the tail shown in errors."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from azure.storage.blob import BlobClient
 
 from components.capture.errors import redact
 
-TAIL_BYTES = 8192
+TAIL_BYTES = 64 * 1024
 TAIL_LINES = 40
 
 
 def read_tail(sas_uri: str, verify: str | bool) -> str:
-    """The last lines of the blob at `sas_uri` (a short-lived SAS from retrieveBootDiagnosticsData)."""
+    """The end of the blob at `sas_uri` (a short-lived SAS from retrieveBootDiagnosticsData), whole lines only."""
     blob = BlobClient.from_blob_url(sas_uri, connection_verify=verify)
     size = blob.get_blob_properties().size
     offset = max(0, size - TAIL_BYTES)
@@ -22,17 +22,16 @@ def read_tail(sas_uri: str, verify: str | bool) -> str:
     lines = data.decode("utf-8", errors="replace").splitlines()
     if offset:
         lines = lines[1:]  # the first line is cut
-    return "\n".join(lines[-TAIL_LINES:])
+    return "\n".join(lines)
 
 
-def serial_log_tail(get_sas_uri: Callable[[], str | None], verify: str | bool) -> str:
-    """The serial log tail, or a sentence saying why it is unavailable. Never raises, never shows the SAS."""
+def tail_for_error(read_log: Callable[[], str | None]) -> str:
+    """The last lines of the serial log, or a sentence saying why there are none. Never raises, never shows a SAS."""
     try:
-        uri = get_sas_uri()
-        if not uri:
-            return "(no serial log: boot diagnostics are not enabled on the builder VM)"
-        tail = read_tail(uri, verify)
+        log = read_log()
     except (AzureError, OSError, ValueError) as err:
         first_line = (str(err).splitlines() or [""])[0]
         return f"(serial log unavailable: {redact(f'{type(err).__name__}: {first_line}')})"
-    return tail or "(the serial log is empty)"
+    if log is None:
+        return "(no serial log: boot diagnostics are not enabled on the builder VM)"
+    return "\n".join(log.splitlines()[-TAIL_LINES:]) or "(the serial log is empty)"

@@ -1,55 +1,186 @@
-"""The capture resource's inputs: validation (one clear failure per property) and a typed view of them."""
+"""The capture resource's contract, declared once: every input and output, what it means, how a change of it is
+handled, and how it is validated.
+
+Everything else is derived from these declarations: the program-side resource's props (`resource.py`), the provider's
+`check` (`input_failures`) and `diff` (`REPLACE_KEYS`, `STATE_KEYS`), the offline plan's stand-in for the provider
+(`expected_outputs`), and where the VHD goes (`artifact_stem`).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from pulumi.dynamic import CheckFailure
+from pulumi.runtime.rpc import UNKNOWN
 
 from components.capture.arm_ids import storage_account_id_parts, vm_id_parts
 from components.common.image_version import IMAGE_VERSION_RULE, is_image_version
 
-# What `pulumi preview` sends for a value that is not known yet (pulumi.runtime.rpc.UNKNOWN).
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
-INPUT_KEYS = (
-    "vm_id",
-    "os_disk_mode",
-    "os_type",
-    "image_version",
-    "export_vhd",
-    "storage_account_id",
-    "blob_endpoint",
-    "vhd_container",
-    "vhd_prefix",
-    "guest_timeout_minutes",
-    "retain_vhd_on_delete",
-)
-OUTPUT_KEYS = ("vm_id", "os_disk_id", "vhd_uri", "generalized_time")
+# How a changed input is handled: a new capture, an in-place update of the recorded state only, or nothing at all.
+Change = Literal["replace", "state", "ignore"]
+Rule = Callable[[Any, Mapping[str, Any]], str | None]
 
 DISK_MODES = ("managed", "unmanaged")
 OS_TYPES = ("Linux", "Windows")
 MAX_GUEST_TIMEOUT_MINUTES = 24 * 60
 _CONTAINER = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,69}$")  # 70: the name adds "-<key>" (artifact_stem)
+CAPTURE_CONTAINER = "system"  # where the VM capture API writes, under Microsoft.Compute/Images/<container>/
+
+
+def makes_vhd(os_disk_mode: Any, export_vhd: Any) -> bool:
+    """The one rule for "this capture writes a VHD": the classic unmanaged capture always does, a managed disk when
+    `export_vhd` asks for it."""
+    return os_disk_mode == "unmanaged" or export_vhd is True
+
+
+def is_unknown(value: Any) -> bool:
+    """A value not known yet: the wire sentinel, or the `pulumi.output.Unknown` the servicer decodes it to."""
+    kind = type(value)
+    return (isinstance(value, str) and value == UNKNOWN) or (
+        kind.__name__ == "Unknown" and kind.__module__ == "pulumi.output"
+    )
+
+
+# --- validation rules (one clear sentence of what is allowed each) -----------------------------------------------
+
+
+def _vm_id(value: Any, _: Mapping[str, Any]) -> str | None:
+    if vm_id_parts(value) is None:
+        return (
+            "must be the ARM id of a virtual machine: "
+            "/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.Compute/virtualMachines/<name>"
+        )
+    return None
+
+
+def _urn(value: Any, _: Mapping[str, Any]) -> str | None:
+    if value in (None, "") or (isinstance(value, str) and value.startswith("urn:pulumi:")):
+        return None
+    return "must be the builder VM's Pulumi URN (urn:pulumi:...), or empty"
+
+
+def _one_of(allowed: tuple[str, ...]) -> Rule:
+    return lambda value, _: None if value in allowed else f"must be one of {', '.join(allowed)}"
+
+
+def _image_version(value: Any, _: Mapping[str, Any]) -> str | None:
+    return None if is_image_version(value) else f"must be a gallery image version {IMAGE_VERSION_RULE}"
+
+
+def _boolean(value: Any, _: Mapping[str, Any]) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _optional_boolean(value: Any, props: Mapping[str, Any]) -> str | None:
+    return None if value is None else _boolean(value, props)
+
+
+def _needed_for_vhd(rule: Rule) -> Rule:
+    """A destination setting: required when the capture writes a VHD, may be empty otherwise."""
+
+    def check(value: Any, props: Mapping[str, Any]) -> str | None:
+        if value in (None, "") and not makes_vhd(props.get("os_disk_mode"), props.get("export_vhd")):
+            return None
+        return rule(value, props)
+
+    return check
+
+
+def _storage_account_id(value: Any, _: Mapping[str, Any]) -> str | None:
+    if storage_account_id_parts(value) is None:
+        return (
+            "must be the ARM id of a storage account: "
+            "/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>"
+        )
+    return None
+
+
+def _blob_endpoint(value: Any, _: Mapping[str, Any]) -> str | None:
+    parsed = urlparse(value) if isinstance(value, str) else None
+    if not parsed or parsed.scheme != "https" or not parsed.netloc or parsed.query or not value.endswith("/"):
+        return (
+            "must be the storage account's https blob endpoint ending in '/', e.g. https://acct.blob.core.windows.net/"
+        )
+    return None
+
+
+def _container(value: Any, _: Mapping[str, Any]) -> str | None:
+    ok = isinstance(value, str) and _CONTAINER.match(value)
+    return None if ok else "must be a blob container name: 3-63 lowercase letters, digits and single hyphens"
+
+
+def _prefix(value: Any, _: Mapping[str, Any]) -> str | None:
+    ok = isinstance(value, str) and _PREFIX.match(value)
+    return None if ok else "must be 1-70 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+
+def _timeout(value: Any, _: Mapping[str, Any]) -> str | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not 0 < value <= MAX_GUEST_TIMEOUT_MINUTES:
+        return f"must be a number of minutes greater than 0 and at most {MAX_GUEST_TIMEOUT_MINUTES}"
+    return None
+
+
+def _input(doc: str, change: Change, rule: Rule) -> Any:
+    return field(metadata={"doc": doc, "change": change, "rule": rule})
+
+
+# --- the declarations ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class CaptureSpec:
-    vm_id: str
-    os_disk_mode: str
-    os_type: str
-    image_version: str
-    export_vhd: bool
-    storage_account_id: str
-    blob_endpoint: str
-    vhd_container: str
-    vhd_prefix: str
-    guest_timeout_minutes: float
-    retain_vhd_on_delete: bool
+    """The capture resource's inputs (dict keys on the wire are these field names)."""
+
+    vm_id: str = _input("ARM id of the builder VM (an output of the VM, so the VM exists first)", "replace", _vm_id)
+    os_disk_mode: str = _input(
+        "'managed' or 'unmanaged' (classic VHD-in-storage OS disk)", "replace", _one_of(DISK_MODES)
+    )
+    os_type: str = _input("'Linux' or 'Windows'", "replace", _one_of(OS_TYPES))
+    image_version: str = _input(
+        "gallery image version this capture is for (a new version = a new capture)", "replace", _image_version
+    )
+    export_vhd: bool = _input(
+        "managed disk only: copy the generalized OS disk into the storage account", "replace", _boolean
+    )
+    storage_account_id: str = _input(
+        "ARM id of the image storage account", "replace", _needed_for_vhd(_storage_account_id)
+    )
+    blob_endpoint: str = _input(
+        "that account's primary blob endpoint, e.g. https://acct.blob.core.windows.net/",
+        "replace",
+        _needed_for_vhd(_blob_endpoint),
+    )
+    vhd_container: str = _input(
+        "container for exported VHDs; for the unmanaged capture, its destinationContainerName",
+        "replace",
+        _needed_for_vhd(_container),
+    )
+    vhd_prefix: str = _input(
+        "VHD name prefix; the name adds a key of the VM instance and version (see artifact_stem)", "replace", _prefix
+    )
+    guest_timeout_minutes: float = _input(
+        "deadline for the guest to deprovision and power off, counted from the VM's creation; a new deadline does "
+        "not redo a finished capture",
+        "ignore",
+        _timeout,
+    )
+    vm_urn: str = _input(
+        "Pulumi URN of the builder VM, named in errors that tell how to rebuild it (`pulumi up --replace`)",
+        "ignore",
+        _urn,
+    )
+    retain_vhd_on_delete: bool = _input(
+        "keep the VHD blob when this resource is deleted (recorded in the state, no cloud change)",
+        "state",
+        _optional_boolean,
+    )
 
     @property
     def unmanaged(self) -> bool:
@@ -57,15 +188,11 @@ class CaptureSpec:
 
     @property
     def makes_vhd(self) -> bool:
-        return self.unmanaged or self.export_vhd
-
-    @property
-    def export_blob_name(self) -> str:
-        return f"{self.vhd_prefix}.vhd"
+        return makes_vhd(self.os_disk_mode, self.export_vhd)
 
     @staticmethod
-    def from_props(props: dict[str, Any]) -> CaptureSpec:
-        """The typed inputs; raises ValueError naming every bad key (create/update call check's rules again)."""
+    def from_props(props: Mapping[str, Any]) -> CaptureSpec:
+        """The typed inputs; raises ValueError naming every bad key (create calls check's rules again)."""
         failures = input_failures(props)
         if failures:
             raise ValueError("; ".join(f"{f.property}: {f.reason}" for f in failures))
@@ -80,106 +207,81 @@ class CaptureSpec:
             vhd_container=props.get("vhd_container") or "",
             vhd_prefix=props["vhd_prefix"],
             guest_timeout_minutes=float(props["guest_timeout_minutes"]),
+            vm_urn=props.get("vm_urn") or "",
             retain_vhd_on_delete=bool(props.get("retain_vhd_on_delete", False)),
         )
 
 
-def is_unknown(value: Any) -> bool:
-    """A value not known yet: the wire sentinel, or the `pulumi.output.Unknown` the servicer decodes it to."""
-    kind = type(value)
-    return (isinstance(value, str) and value == UNKNOWN) or (
-        kind.__name__ == "Unknown" and kind.__module__ == "pulumi.output"
-    )
+@dataclass(frozen=True)
+class CaptureOutcome:
+    """The capture resource's outputs (besides its inputs, which the provider echoes into the state)."""
+
+    vm_instance_id: str = field(metadata={"doc": "the builder VM's vmId: the instance this capture was taken from"})
+    os_disk_id: str = field(metadata={"doc": "managed OS disk id, or the unmanaged OS disk's VHD URI"})
+    vhd_uri: str = field(metadata={"doc": "the VHD in the storage account; '' when this capture wrote none"})
+    generalized_time: str = field(metadata={"doc": "when Azure marked the VM generalized (ISO 8601, UTC)"})
+
+    def as_outputs(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def input_failures(props: dict[str, Any]) -> list[CheckFailure]:
-    """One failure per bad property; values unknown during preview are not judged."""
-    needs_vhd = props.get("os_disk_mode") == "unmanaged" or props.get("export_vhd") is True
-    rules = {
-        "vm_id": _vm_id,
-        "os_disk_mode": lambda v: _one_of(v, DISK_MODES),
-        "os_type": lambda v: _one_of(v, OS_TYPES),
-        "image_version": _image_version,
-        "export_vhd": _boolean,
-        "storage_account_id": lambda v: _storage_account_id(v, needs_vhd),
-        "blob_endpoint": lambda v: _blob_endpoint(v, needs_vhd),
-        "vhd_container": lambda v: _container(v, needs_vhd),
-        "vhd_prefix": _prefix,
-        "guest_timeout_minutes": _timeout,
-        "retain_vhd_on_delete": _optional_boolean,
-    }
+INPUT_KEYS = tuple(f.name for f in fields(CaptureSpec))
+OUTPUT_KEYS = tuple(f.name for f in fields(CaptureOutcome))
+REPLACE_KEYS = tuple(f.name for f in fields(CaptureSpec) if f.metadata["change"] == "replace")
+STATE_KEYS = tuple(f.name for f in fields(CaptureSpec) if f.metadata["change"] == "state")
+# A replacement writes to the same place when these and the VM instance are the same.
+DESTINATION_KEYS = ("blob_endpoint", "vhd_container", "vhd_prefix", "os_disk_mode", "image_version")
+
+
+def input_failures(props: Mapping[str, Any]) -> list[CheckFailure]:
+    """One failure per bad input; values unknown during preview are not judged."""
     failures = []
-    for key, rule in rules.items():
-        value = props.get(key)
+    for spec_field in fields(CaptureSpec):
+        value = props.get(spec_field.name)
         if is_unknown(value):
             continue
-        reason = rule(value)
+        reason = spec_field.metadata["rule"](value, props)
         if reason:
-            failures.append(CheckFailure(key, f"{reason} (got {value!r})"))
+            failures.append(CheckFailure(spec_field.name, f"{reason} (got {value!r})"))
     return failures
 
 
-def _vm_id(value: Any) -> str | None:
-    if vm_id_parts(value) is None:
-        return (
-            "must be the ARM id of a virtual machine: "
-            "/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.Compute/virtualMachines/<name>"
-        )
-    return None
+# --- where the VHD goes -------------------------------------------------------------------------------------------
 
 
-def _one_of(value: Any, allowed: tuple[str, ...]) -> str | None:
-    return None if value in allowed else f"must be one of {', '.join(allowed)}"
+def artifact_stem(vhd_prefix: str, vm_instance_id: str, image_version: str) -> str:
+    """`<prefix>-<key>`: the key (8 hex digits) is derived from the VM instance and image version.
+
+    A replacement built on another VM therefore never writes over (or refuses to write over) the VHD of the capture
+    it replaces, a VHD kept with retain_vhd_on_delete stays where it is, and a rerun of the same capture finds its own.
+    """
+    key = hashlib.sha256(f"{vm_instance_id.lower()}/{image_version}".encode()).hexdigest()[:8]
+    return f"{vhd_prefix}-{key}"
 
 
-def _image_version(value: Any) -> str | None:
-    return None if is_image_version(value) else f"must be a gallery image version {IMAGE_VERSION_RULE}"
+def export_blob_name(spec: CaptureSpec, vm_instance_id: str) -> str:
+    return f"{artifact_stem(spec.vhd_prefix, vm_instance_id, spec.image_version)}.vhd"
 
 
-def _boolean(value: Any) -> str | None:
-    return None if isinstance(value, bool) else "must be true or false"
+def captured_blob_prefix(spec: CaptureSpec, vm_instance_id: str) -> str:
+    """Where the VM capture API writes, in container 'system': `<vhdPrefix>-osDisk.<guid>.vhd` under this folder."""
+    stem = artifact_stem(spec.vhd_prefix, vm_instance_id, spec.image_version)
+    return f"Microsoft.Compute/Images/{spec.vhd_container}/{stem}-osDisk."
 
 
-def _optional_boolean(value: Any) -> str | None:
-    return None if value is None else _boolean(value)
-
-
-def _storage_account_id(value: Any, needed: bool) -> str | None:
-    if not needed and value in (None, ""):
-        return None
-    if storage_account_id_parts(value) is None:
-        return (
-            "must be the ARM id of a storage account: "
-            "/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>"
-        )
-    return None
-
-
-def _blob_endpoint(value: Any, needed: bool) -> str | None:
-    if not needed and value in (None, ""):
-        return None
-    parsed = urlparse(value) if isinstance(value, str) else None
-    if not parsed or parsed.scheme != "https" or not parsed.netloc or parsed.query or not value.endswith("/"):
-        return (
-            "must be the storage account's https blob endpoint ending in '/', e.g. https://acct.blob.core.windows.net/"
-        )
-    return None
-
-
-def _container(value: Any, needed: bool) -> str | None:
-    if not needed and value in (None, ""):
-        return None
-    ok = isinstance(value, str) and _CONTAINER.match(value)
-    return None if ok else "must be a blob container name: 3-63 lowercase letters, digits and single hyphens"
-
-
-def _prefix(value: Any) -> str | None:
-    ok = isinstance(value, str) and _PREFIX.match(value)
-    return None if ok else "must be 1-80 letters, digits, '.', '_' or '-', starting with a letter or digit"
-
-
-def _timeout(value: Any) -> str | None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not 0 < value <= MAX_GUEST_TIMEOUT_MINUTES:
-        return f"must be a number of minutes greater than 0 and at most {MAX_GUEST_TIMEOUT_MINUTES}"
-    return None
+def expected_outputs(inputs: Mapping[str, Any], vm_instance_id: str, managed_disk_id: str, os_vhd_uri: str) -> dict:
+    """What `create` returns for these inputs and VM facts (the offline plan's stand-in for the provider)."""
+    spec = CaptureSpec.from_props({**inputs, "vm_urn": inputs.get("vm_urn") or ""})
+    vhd_uri = ""
+    if spec.unmanaged:
+        captured = captured_blob_prefix(spec, vm_instance_id)
+        vhd_uri = f"{spec.blob_endpoint}{CAPTURE_CONTAINER}/{captured}{vm_instance_id}.vhd"
+    elif spec.export_vhd:
+        vhd_uri = f"{spec.blob_endpoint}{spec.vhd_container}/{export_blob_name(spec, vm_instance_id)}"
+    outcome = CaptureOutcome(
+        vm_instance_id=vm_instance_id,
+        os_disk_id=os_vhd_uri if spec.unmanaged else managed_disk_id,
+        vhd_uri=vhd_uri,
+        generalized_time="",
+    )
+    return {**{k: inputs[k] for k in INPUT_KEYS if k in inputs}, **outcome.as_outputs()}

@@ -7,15 +7,18 @@ from typing import Protocol
 
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import ResourceNotFoundError
-from azure.storage.blob import BlobClient, BlobServiceClient
+from azure.storage.blob import BlobClient, BlobProperties, BlobServiceClient
 
 from components.capture.arm_ids import same_id
 from components.capture.environment import Endpoints
 
-# Metadata stamped on every VHD this resource creates: the proof of ownership that resume and delete rely on.
+# Metadata stamped on every VHD this resource creates (at the start of a copy, right after a capture): the proof of
+# ownership that resume, delete and the clean-up of interrupted runs rely on.
 SOURCE_VM_KEY = "bci_source_vm"
+SOURCE_INSTANCE_KEY = "bci_source_instance"
 SOURCE_DISK_KEY = "bci_source_disk"
 IMAGE_VERSION_KEY = "bci_image_version"
+UNFINISHED_COPY = ("pending", "failed", "aborted")
 
 
 @dataclass(frozen=True)
@@ -29,9 +32,18 @@ class BlobState:
     def owned_by(self, vm_id: str) -> bool:
         return same_id(self.metadata.get(SOURCE_VM_KEY, ""), vm_id)
 
+    @property
+    def ours(self) -> bool:
+        """Written by a capture of this project (any VM, any version)."""
+        return SOURCE_VM_KEY in self.metadata
 
-def ownership(vm_id: str, image_version: str, disk_id: str = "") -> dict[str, str]:
-    stamp = {SOURCE_VM_KEY: vm_id, IMAGE_VERSION_KEY: image_version}
+    @property
+    def unfinished(self) -> bool:
+        return self.copy_status in UNFINISHED_COPY
+
+
+def ownership(vm_id: str, instance_id: str, image_version: str, disk_id: str = "") -> dict[str, str]:
+    stamp = {SOURCE_VM_KEY: vm_id, SOURCE_INSTANCE_KEY: instance_id, IMAGE_VERSION_KEY: image_version}
     if disk_id:
         stamp[SOURCE_DISK_KEY] = disk_id
     return stamp
@@ -50,7 +62,7 @@ class VhdStore(Protocol):
     def delete(self, container: str, name: str) -> bool: ...
     def delete_url(self, url: str) -> bool: ...
     def set_metadata(self, container: str, name: str, metadata: dict[str, str]) -> None: ...
-    def names(self, container: str, prefix: str) -> list[str]: ...
+    def listing(self, container: str, prefix: str = "") -> list[tuple[str, BlobState]]: ...
     def url(self, container: str, name: str) -> str: ...
 
 
@@ -95,11 +107,14 @@ class AzureVhdStore:
     def set_metadata(self, container: str, name: str, metadata: dict[str, str]) -> None:
         self._blob(container, name).set_blob_metadata(metadata)
 
-    def names(self, container: str, prefix: str) -> list[str]:
+    def listing(self, container: str, prefix: str = "") -> list[tuple[str, BlobState]]:
+        """Every blob under `prefix` with its copy state and metadata, in one List Blobs call per page."""
         client = self._service.get_container_client(container)
-        if not client.exists():
+        try:
+            blobs = list(client.list_blobs(name_starts_with=prefix or None, include=["metadata", "copy"]))
+        except ResourceNotFoundError:
             return []
-        return sorted(b.name for b in client.list_blobs(name_starts_with=prefix))
+        return sorted((b.name, _blob_state(client.get_blob_client(b.name).url, b)) for b in blobs)
 
 
 def _state(blob: BlobClient) -> BlobState | None:
@@ -107,9 +122,13 @@ def _state(blob: BlobClient) -> BlobState | None:
         props = blob.get_blob_properties()
     except ResourceNotFoundError:
         return None
+    return _blob_state(blob.url, props)
+
+
+def _blob_state(url: str, props: BlobProperties) -> BlobState:
     copy = props.copy
     return BlobState(
-        url=blob.url,
+        url=url,
         copy_status=copy.status if copy and copy.status else None,
         copy_id=copy.id if copy else None,
         copy_description=copy.status_description if copy else None,

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from components.capture.spec import CaptureSpec, captured_blob_prefix, export_blob_name
 from fakes.arm_world import RESOURCE_GROUP, SUBSCRIPTION, ArmWorld, FakeVm
 from fakes.program_pickle import program_capture
 from fakes.provider_process import ProviderProcess
@@ -88,3 +89,20 @@ def inputs(container: str) -> Callable[..., dict[str, Any]]:
         return {**props, **overrides}
 
     return make
+
+
+@pytest.fixture
+def as_cleanup() -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The clean-up resource's props for a capture's props (the same inputs, its own pickled provider)."""
+    provider = program_capture()["cleanup_provider"]
+    return lambda props: {**props, "__provider": provider}
+
+
+def export_name(props: dict[str, Any], vm: FakeVm) -> str:
+    """Where the provider exports this VM's OS disk: the name is keyed on the VM instance (spec.artifact_stem)."""
+    return export_blob_name(CaptureSpec.from_props(props), vm.instance_id)
+
+
+def capture_prefix(props: dict[str, Any], vm: FakeVm) -> str:
+    """Where the VM capture API writes this VM's VHD in container 'system'."""
+    return captured_blob_prefix(CaptureSpec.from_props(props), vm.instance_id)

@@ -10,6 +10,7 @@ import pytest
 from pulumi.runtime.proto import provider_pb2
 
 from fakes.arm_world import DISK_CONTAINER, OS_VHD_CONTAINER, poll_gap_violations
+from tests.capture.conftest import capture_prefix, export_name
 
 pytestmark = pytest.mark.azurite
 
@@ -32,10 +33,11 @@ def test_managed_export_copies_the_generalized_os_disk_and_revokes_access(
 
     id_, outs = shared_provider.create(checked)
 
-    vhd_name = f"{props['vhd_prefix']}.vhd"
+    vhd_name = export_name(props, vm)
+    assert vhd_name.startswith(f"{props['vhd_prefix']}-") and vhd_name.endswith(".vhd")
     assert id_ == f"{vm.id}/generalizedImage/{props['image_version']}"
     assert outs["vhd_uri"] == f"{fakes.proxy.account_url}/{container}/{vhd_name}"
-    assert outs["os_disk_id"] == vm.disk_id and outs["vm_id"] == vm.id
+    assert outs["os_disk_id"] == vm.disk_id and outs["vm_id"] == vm.id and outs["vm_instance_id"] == vm.instance_id
     assert outs["generalized_time"].endswith("Z")
     source = _blob(fakes, DISK_CONTAINER, world.disk_of(vm).blob_name).download_blob().readall()
     assert _blob(fakes, container, vhd_name).download_blob().readall() == source
@@ -44,11 +46,13 @@ def test_managed_export_copies_the_generalized_os_disk_and_revokes_access(
     disk = world.disk_of(vm)
     assert (disk.grants, disk.revokes, disk.access_active) == (1, 1, False)
     assert [e.op for e in world.requests(method="POST")] == [
-        "deallocate",
+        "boot_diagnostics",  # the guest's proof that it deprovisioned, read before anything is changed
         "generalize",
+        "deallocate",
         "grant_access",
         "revoke_access",
     ]
+    assert disk.granted_seconds == [600]  # 10 minutes: the floor (the tests' copy deadline is 1 minute)
     assert poll_gap_violations(world.log) == []
     assert "sig=" not in str(outs) and "sig=" not in shared_provider.stderr()
 
@@ -74,7 +78,8 @@ def test_unmanaged_capture_reads_the_vhd_uri_from_the_capture_template(
 
     _, outs = shared_provider.create(checked)
 
-    prefix = f"Microsoft.Compute/Images/{container}/{props['vhd_prefix']}-osDisk."
+    prefix = capture_prefix(props, vm)
+    assert prefix.startswith(f"Microsoft.Compute/Images/{container}/{props['vhd_prefix']}-")
     captured = [
         n for n in fakes.azurite.admin().get_container_client("system").list_blob_names(name_starts_with=prefix)
     ]
@@ -95,7 +100,7 @@ def test_read_reports_nothing_changed_then_a_deleted_vhd(world, fakes, shared_pr
     assert read_id == id_ and read_outs["vhd_uri"] == outs["vhd_uri"]
     assert read_inputs["vm_id"] == vm.id and "vhd_uri" not in read_inputs
 
-    _blob(fakes, container, f"{checked['vhd_prefix']}.vhd").delete_blob()
+    _blob(fakes, container, export_name(checked, vm)).delete_blob()
     _, drifted, _ = shared_provider.read(id_, outs)
     assert drifted["vhd_uri"] == ""
     diff = shared_provider.diff(id_, drifted, checked)
@@ -118,7 +123,7 @@ def test_delete_removes_the_vhd_unless_retained(world, fakes, shared_provider, i
     vm = world.add_vm(managed=True)
     checked, _ = shared_provider.check(inputs(vm))
     id_, outs = shared_provider.create(checked)
-    vhd = f"{checked['vhd_prefix']}.vhd"
+    vhd = export_name(checked, vm)
 
     shared_provider.delete(id_, {**outs, "retain_vhd_on_delete": True})
     assert _vhds(fakes, container) == [vhd]
@@ -131,7 +136,7 @@ def test_delete_leaves_a_blob_this_resource_did_not_create(world, fakes, shared_
     vm = world.add_vm(managed=True)
     checked, _ = shared_provider.check(inputs(vm))
     id_, outs = shared_provider.create(checked)
-    vhd = f"{checked['vhd_prefix']}.vhd"
+    vhd = export_name(checked, vm)
     _blob(fakes, container, vhd).upload_blob(b"someone else's VHD", overwrite=True)
 
     shared_provider.delete(id_, outs)

@@ -27,7 +27,8 @@ BAD = [
     ("storage_account_id", "imgacct", "ARM id of a storage account"),
     ("blob_endpoint", "http://imgacct.blob.core.windows.net/", "https blob endpoint"),
     ("vhd_container", "Images", "3-63 lowercase letters"),
-    ("vhd_prefix", "app/node", "1-80 letters"),
+    ("vhd_prefix", "app/node", "1-70 letters"),
+    ("vm_urn", "builder-vm", "Pulumi URN"),
     ("guest_timeout_minutes", 0, "greater than 0 and at most 1440"),
     ("guest_timeout_minutes", 2000, "greater than 0 and at most 1440"),
     ("retain_vhd_on_delete", "no", "true or false"),
@@ -86,15 +87,18 @@ def test_diff_replaces_on_a_new_capture(shared_provider, good, key, value):
     assert list(diff.replaces) == [key]
 
 
-def test_diff_removes_the_old_vhd_first_when_the_replacement_writes_the_same_blob(shared_provider, good):
-    same_blob = shared_provider.diff("id", {**good, **OUTS}, {**good, "image_version": "2.0.0"})
-    new_blob = shared_provider.diff("id", {**good, **OUTS}, {**good, "vhd_prefix": "app-node-2.0.0"})
+def test_diff_removes_the_old_vhd_first_only_when_the_replacement_writes_the_same_blob(shared_provider, good):
+    """The VHD's name is keyed on the VM instance and version: only the same VM and destination reuse it."""
+    same_blob = shared_provider.diff("id", {**good, **OUTS}, {**good, "os_type": "Windows"})
+    new_version = shared_provider.diff("id", {**good, **OUTS}, {**good, "image_version": "2.0.0"})
+    new_vm = shared_provider.diff("id", {**good, **OUTS}, {**good, "vm_id": vm_id("rebuilt")})
 
     assert same_blob.deleteBeforeReplace is True
-    assert new_blob.deleteBeforeReplace is False
+    assert new_version.deleteBeforeReplace is False and new_vm.deleteBeforeReplace is False
 
 
-def test_diff_ignores_the_guest_timeout(shared_provider, good):
-    diff = shared_provider.diff("id", {**good, **OUTS}, {**good, "guest_timeout_minutes": 5})
+@pytest.mark.parametrize(("key", "value"), [("guest_timeout_minutes", 5), ("vm_urn", "urn:pulumi:dev::p::t::renamed")])
+def test_diff_ignores_the_guest_timeout_and_the_vm_urn(shared_provider, good, key, value):
+    diff = shared_provider.diff("id", {**good, **OUTS}, {**good, key: value})
 
     assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE

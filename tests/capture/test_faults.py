@@ -9,6 +9,7 @@ import pytest
 
 from fakes.arm_world import poll_gap_violations
 from fakes.provider_process import ProviderError
+from tests.capture.conftest import capture_prefix, export_name
 
 pytestmark = pytest.mark.azurite
 
@@ -51,7 +52,7 @@ def test_429_with_retry_after_is_waited_out(world, fakes, shared_provider, input
     assert [e.status for e in attempts] == [429, 202]
     assert attempts[1].t - attempts[0].t >= 1.0
     assert poll_gap_violations(world.log) == []
-    assert outs["vhd_uri"] and _names(fakes, container) == [f"{checked['vhd_prefix']}.vhd"]
+    assert outs["vhd_uri"] and _names(fakes, container) == [export_name(checked, vm)]
 
 
 def test_a_burst_of_5xx_is_retried(world, fakes, shared_provider, inputs, container):
@@ -62,12 +63,12 @@ def test_a_burst_of_5xx_is_retried(world, fakes, shared_provider, inputs, contai
 
     _, outs = shared_provider.create(checked)
 
-    assert outs["vhd_uri"].endswith(f"/{container}/{checked['vhd_prefix']}.vhd")
+    assert outs["vhd_uri"].endswith(f"/{container}/{export_name(checked, vm)}")
     assert [e.status for e in world.requests("instance_view")][:4] == [503, 503, 503, 200]
     assert [e.status for e in world.requests("grant_access")] == [500, 500, 202]
     disk = world.disk_of(vm)
     assert (disk.grants, disk.access_active) == (1, False)
-    assert _names(fakes, container) == [f"{checked['vhd_prefix']}.vhd"]
+    assert _names(fakes, container) == [export_name(checked, vm)]
 
 
 def test_an_operation_that_ends_failed_stops_the_capture(world, fakes, shared_provider, inputs, container):
@@ -80,8 +81,8 @@ def test_an_operation_that_ends_failed_stops_the_capture(world, fakes, shared_pr
     assert (
         "capture step 'deallocate' failed" in error and "(AllocationFailed) Deallocation failed on the host." in error
     )
-    assert vm.generalized_time is None and vm.power == "stopped"
-    assert _posts(world) == ["deallocate"]
+    assert vm.generalized_time and vm.power == "stopped"  # generalized first, then the deallocation failed
+    assert _posts(world) == ["boot_diagnostics", "generalize", "deallocate"]
     assert _names(fakes, container) == []
 
 
@@ -94,10 +95,11 @@ def test_the_guest_never_powering_off_times_out_with_the_serial_log(world, fakes
     error = _create_fails(shared_provider, checked)
 
     assert time.monotonic() - started >= 0.6
-    assert "did not power itself off within 0.01 minutes" in error and "power state: running" in error
+    assert "did not deprovision and power itself off within 0.01 minutes of its creation" in error
+    assert "power state: running" in error and f"`pulumi up --replace '{checked['vm_urn']}'`" in error
     assert "setup.sh: apt-get failed: exit 100" in error and "step 99" in error
     assert "step 10\n" not in error  # only the tail
-    assert vm.power == "running" and _posts(world) == ["boot_diagnostics"]
+    assert vm.power == "running" and set(_posts(world)) == {"boot_diagnostics"}
     assert _names(fakes, container) == []
 
 
@@ -111,7 +113,7 @@ def test_a_vm_already_generalized_is_not_deallocated_or_generalized_again(
 
     assert _posts(world) == ["grant_access", "revoke_access"]
     assert outs["generalized_time"] == vm.generalized_time
-    assert _names(fakes, container) == [f"{checked['vhd_prefix']}.vhd"]
+    assert _names(fakes, container) == [export_name(checked, vm)]
 
 
 def test_a_copy_failing_half_way_leaves_no_blob_and_revokes_access(world, fakes, shared_provider, inputs, container):
@@ -168,7 +170,7 @@ def test_a_failed_revoke_after_a_failed_copy_tells_the_user_how_to_revoke(
     assert _names(fakes, container) == []
 
 
-def test_killed_between_deallocate_and_capture_then_rerun_captures_once(
+def test_killed_between_generalize_and_capture_then_rerun_captures_once(
     world, fakes, start_provider, inputs, container
 ):
     vm = world.add_vm(managed=False)
@@ -181,12 +183,12 @@ def test_killed_between_deallocate_and_capture_then_rerun_captures_once(
     held.release.set()
     with pytest.raises(grpc.RpcError):
         pending.result()
-    assert vm.power == "deallocated" and vm.generalized_time
+    assert vm.power == "stopped" and vm.generalized_time
 
     _, outs = start_provider().create(props)
 
-    assert _posts(world) == ["deallocate", "generalize", "capture"]
-    captured = [n for n in _names(fakes, "system", f"Microsoft.Compute/Images/{container}/") if n.endswith(".vhd")]
+    assert _posts(world) == ["boot_diagnostics", "generalize", "deallocate", "capture"]
+    captured = [n for n in _names(fakes, "system", capture_prefix(props, vm)) if n.endswith(".vhd")]
     assert len(captured) == 1 and outs["vhd_uri"].endswith(captured[0])
 
 
@@ -206,8 +208,8 @@ def test_killed_during_deallocate_then_rerun_waits_for_it(world, fakes, start_pr
 
     start_provider().create(props)
 
-    assert _posts(world) == ["deallocate", "generalize", "grant_access", "revoke_access"]
-    assert _names(fakes, container) == [f"{props['vhd_prefix']}.vhd"]
+    assert _posts(world) == ["boot_diagnostics", "generalize", "deallocate", "grant_access", "revoke_access"]
+    assert _names(fakes, container) == [export_name(props, vm)]
 
 
 def test_killed_after_azure_captured_then_rerun_adopts_that_vhd(world, fakes, start_provider, inputs, container):
@@ -224,21 +226,23 @@ def test_killed_after_azure_captured_then_rerun_adopts_that_vhd(world, fakes, st
 
     _, outs = start_provider().create(props)
 
-    assert _posts(world) == ["deallocate", "generalize", "capture"]
-    captured = [n for n in _names(fakes, "system", f"Microsoft.Compute/Images/{container}/") if n.endswith(".vhd")]
+    assert _posts(world) == ["boot_diagnostics", "generalize", "deallocate", "capture"]
+    captured = [n for n in _names(fakes, "system", capture_prefix(props, vm)) if n.endswith(".vhd")]
     assert len(captured) == 1 and outs["vhd_uri"].endswith(captured[0])
     metadata = fakes.azurite.admin().get_blob_client("system", captured[0]).get_blob_properties().metadata
     assert metadata["bci_source_vm"] == vm.id and metadata["bci_image_version"] == props["image_version"]
 
 
-def test_a_vm_deallocated_but_not_generalized_is_only_generalized(world, fakes, shared_provider, inputs, container):
-    vm = world.add_vm(power="deallocated")
+def test_a_deallocated_vm_that_proved_it_deprovisioned_is_only_generalized(
+    world, fakes, shared_provider, inputs, container
+):
+    vm = world.add_vm(power="deallocated")  # its serial log carries the proof line
     checked, _ = shared_provider.check(inputs(vm))
 
     shared_provider.create(checked)
 
-    assert _posts(world) == ["generalize", "grant_access", "revoke_access"]
-    assert _names(fakes, container) == [f"{checked['vhd_prefix']}.vhd"]
+    assert _posts(world) == ["boot_diagnostics", "generalize", "grant_access", "revoke_access"]
+    assert _names(fakes, container) == [export_name(checked, vm)]
 
 
 def test_killed_during_the_copy_then_rerun_continues_the_same_copy(world, fakes, start_provider, inputs, container):
@@ -260,7 +264,7 @@ def test_killed_during_the_copy_then_rerun_continues_the_same_copy(world, fakes,
     disk = world.disk_of(vm)
     assert (disk.grants, disk.revokes, disk.access_active) == (1, 1, False)
     assert len(fakes.proxy.copy_requests) == 1
-    assert _names(fakes, container) == [f"{props['vhd_prefix']}.vhd"] and outs["vhd_uri"]
+    assert _names(fakes, container) == [export_name(props, vm)] and outs["vhd_uri"]
 
 
 def test_a_rerun_after_success_reuses_the_vhd(world, fakes, shared_provider, inputs, container):
@@ -277,7 +281,7 @@ def test_a_rerun_after_success_reuses_the_vhd(world, fakes, shared_provider, inp
 def test_a_foreign_blob_at_the_destination_is_not_overwritten(world, fakes, shared_provider, inputs, container):
     vm = world.add_vm()
     checked, _ = shared_provider.check(inputs(vm))
-    blob = fakes.azurite.admin().get_blob_client(container, f"{checked['vhd_prefix']}.vhd")
+    blob = fakes.azurite.admin().get_blob_client(container, export_name(checked, vm))
     blob.upload_blob(b"a VHD from another build")
 
     error = _create_fails(shared_provider, checked)
@@ -291,16 +295,16 @@ def test_delete_succeeds_when_the_blob_is_already_gone(world, fakes, shared_prov
     vm = world.add_vm()
     checked, _ = shared_provider.check(inputs(vm))
     id_, outs = shared_provider.create(checked)
-    fakes.azurite.admin().get_blob_client(container, f"{checked['vhd_prefix']}.vhd").delete_blob()
+    fakes.azurite.admin().get_blob_client(container, export_name(checked, vm)).delete_blob()
 
     shared_provider.delete(id_, outs)
 
     assert _names(fakes, container) == []
 
 
-def test_read_after_the_vm_was_deleted_reports_the_resource_gone(world, fakes, shared_provider, inputs):
+def test_read_after_the_vm_was_deleted_reports_a_capture_without_vhd_gone(world, fakes, shared_provider, inputs):
     vm = world.add_vm()
-    checked, _ = shared_provider.check(inputs(vm))
+    checked, _ = shared_provider.check(inputs(vm, export_vhd=False))
     id_, outs = shared_provider.create(checked)
     del world.vms[vm.name.lower()]
 

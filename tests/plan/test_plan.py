@@ -119,7 +119,7 @@ def test_json_file_and_text_together(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_graph_has_the_pool_version_capture_builder_chain(dev_plan: dict[str, Any]) -> None:
     by_name = {r["name"]: r["urn"] for r in dev_plan["resources"]}
     edges = {tuple(e) for e in dev_plan["graph"]["edges"]}
-    chain = ["builder-vm", "capture", "gallery-version", "pools-render"]
+    chain = ["builder-vm", "capture-cleanup", "capture", "gallery-version", "pools-render"]
     for before, after in itertools.pairwise(chain):
         assert (by_name[before], by_name[after]) in edges, f"{before} → {after}"
     assert (by_name["pools-render"], by_name["gallery-version"]) not in edges  # edges point in creation order
@@ -129,7 +129,7 @@ def test_critical_path_and_its_estimate_for_dev(dev_plan: dict[str, Any]) -> Non
     path = dev_plan["criticalPath"]
     names = [s["name"] for s in path["steps"]]
     assert names[0] == "rg"
-    assert names[-4:] == ["builder-vm", "capture", "gallery-version", "pools-render"]
+    assert names[-5:] == ["builder-vm", "capture-cleanup", "capture", "gallery-version", "pools-render"]
     minutes = {s["name"]: s["minutes"] for s in path["steps"]}
     assert minutes["capture"] == plan_graph.TYPICAL_MINUTES["pulumi-python:dynamic/capture:GeneralizedImage"]
     assert path["estimatedMinutes"] == pytest.approx(sum(minutes.values()))

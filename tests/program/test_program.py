@@ -13,10 +13,11 @@ import pytest
 import yaml
 from pulumi.runtime.rpc import UNKNOWN
 
+from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID
 from tools.offline import BATCH_PRINCIPAL_OBJECT_ID, ProgramRun, RegisteredResource, run_program
 
-CAPTURE = "pulumi-python:dynamic/capture:GeneralizedImage"
+CAPTURE = CAPTURE_TYPE
 POOL = "azure-native:batch:Pool"
 VERSION = "azure-native:compute:GalleryImageVersion"
 VM = "azure-native:compute:VirtualMachine"
@@ -172,6 +173,38 @@ def test_builder_custom_data_runs_setup_then_deprovisions(dev: ProgramRun) -> No
     finish = scripts["/var/lib/batch-image/finish.sh"]
     assert finish.index("cloud-init status --wait") < finish.index("waagent -force -deprovision+user")
     assert finish.index("waagent") < finish.index("poweroff")
+
+
+def _deletion_waves(run: ProgramRun) -> list[set[str]]:
+    """`pulumi destroy` as the engine runs it: a resource is deleted once everything that depends on it (through
+    dependencies, property dependencies or as a child) is gone; each wave is deleted in parallel."""
+    needs = {
+        r.urn: set(r.dependencies) | {u for us in r.property_dependencies.values() for u in us} for r in run.resources
+    }
+    for r in run.resources:
+        if r.parent in needs:
+            needs[r.parent].add(r.urn)  # a parent goes after its children
+    left, waves = set(needs), []
+    while left:
+        wave = {urn for urn in left if not any(urn in needs[other] for other in left)}
+        assert wave, "dependency cycle"
+        waves.append(wave)
+        left -= wave
+    return waves
+
+
+def test_destroy_deletes_the_capture_and_its_cleanup_before_the_blob_access_they_need(dev: ProgramRun) -> None:
+    """The capture deletes its VHD, and the clean-up resource partial VHDs, with the deployer's Entra identity: the
+    engine must delete both before the deployer's Storage Blob Data Contributor assignment, and the clean-up just
+    before the builder VM (so a disk SAS an interrupted export left is revoked before the VM's disk goes)."""
+    waves = _deletion_waves(dev)
+    wave_of = {urn: i for i, wave in enumerate(waves) for urn in wave}
+    blob_access = next(r for r in dev.of_type(ROLE) if r.name.endswith("deployer-blob-access"))
+    capture, cleanup = dev.one(CAPTURE), dev.one(CLEANUP_TYPE)
+
+    assert wave_of[capture.urn] < wave_of[cleanup.urn] < wave_of[blob_access.urn]
+    assert wave_of[cleanup.urn] < wave_of[dev.one(VM).urn]
+    assert cleanup.inputs["vm_id"] == capture.inputs["vm_id"] == dev.one(VM).outputs["id"]
 
 
 def test_outputs_match_the_contract(dev: ProgramRun) -> None:
