@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from . import types
+from . import _tokens as types
 from ._props import is_unknown, normalize_region, peek
 
 

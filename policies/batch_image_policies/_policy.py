@@ -1,8 +1,9 @@
-"""Small builders shared by the policy modules: type filters and config schemas."""
+"""What every policy module needs to declare a policy: a type filter, its config schema and options, and the one
+shape of a violation message."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
@@ -24,8 +25,23 @@ def for_types(types: Collection[str], check: ResourceCheck) -> Validate:
     return validate
 
 
+# --- violation messages --------------------------------------------------------------------------------------------
+
+
+def violation(subject: str, problem: str, found: str, change: str, why: str) -> str:
+    """E.g. `storage account "img": minimum TLS version too old (found "TLS1_0"). Change: ... Why: ...`."""
+    return f"{subject}: {problem} (found {found}). Change: {change}. Why: {why}."
+
+
+def subject(kind: str, name: str) -> str:
+    return f'{kind} "{name}"'
+
+
+# --- config schemas (JSON schema per option, each with its `default`) ---------------------------------------------
+
+
 def schema(**properties: dict[str, Any]) -> PolicyConfigSchema:
-    """A policy's config schema (JSON schema per option, each with its `default`)."""
+    """A policy's config schema."""
     return PolicyConfigSchema(properties=dict(properties))
 
 
@@ -43,3 +59,31 @@ def boolean(description: str, default: bool) -> dict[str, Any]:
 
 def choice(description: str, values: list[str], default: str) -> dict[str, Any]:
     return {"type": "string", "enum": values, "description": description, "default": default}
+
+
+# --- reading options (with their defaults: only the Pulumi engine applies schema defaults) ------------------------
+
+
+def option(config: Mapping[str, Any], key: str, default: Any) -> Any:
+    value = config.get(key)
+    return default if value is None else value
+
+
+def int_option(config: Mapping[str, Any], key: str, default: int) -> int:
+    """Numbers arrive as floats through protobuf; a bad value falls back to the documented default."""
+    value = option(config, key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    return int(value)
+
+
+def str_list_option(config: Mapping[str, Any], key: str, default: Sequence[str]) -> list[str]:
+    value = option(config, key, default)
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return list(default)
+    return [str(v) for v in value]
+
+
+def bool_option(config: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = option(config, key, default)
+    return value if isinstance(value, bool) else default

@@ -3,22 +3,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
 
-from . import types
-from ._config import bool_option, option, str_list_option
-from ._messages import subject, violation
-from ._policy import Report, boolean, choice, for_types, schema, string_list
+from . import _tokens as types
+from ._batch import allocation_mode
+from ._policy import (
+    Report,
+    bool_option,
+    boolean,
+    choice,
+    for_types,
+    option,
+    schema,
+    str_list_option,
+    string_list,
+    subject,
+    violation,
+)
 from ._props import is_unknown, items, peek, text
 
 ALLOCATION_MODES = ["UserSubscription", "BatchService"]
-
-
-def allocation_mode(props: Any) -> Any:
-    """The account's pool allocation mode (Azure's default is BatchService)."""
-    return peek(props, "poolAllocationMode", "BatchService")
 
 
 def _account(args: ResourceValidationArgs) -> str:
@@ -139,10 +143,3 @@ batch_account_public_network_access = ResourceValidationPolicy(
         )
     ),
 )
-
-POLICIES = [
-    batch_account_user_subscription_mode,
-    batch_account_keyvault_reference,
-    batch_account_entra_auth_only,
-    batch_account_public_network_access,
-]

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
 
-from . import types
-from ._config import str_list_option
-from ._messages import subject, violation
-from ._policy import Report, for_types, schema, string_list
+from . import _tokens as types
+from ._policy import Report, for_types, schema, str_list_option, string_list, subject, violation
 from ._props import is_unknown, items, keys, peek, text
 from ._secrets_scan import decode_custom_data, findings
 
@@ -148,10 +146,3 @@ builder_vm_no_secrets_in_custom_data = ResourceValidationPolicy(
         extraPatterns=string_list("Additional regular expressions that count as a secret in custom data.", []),
     ),
 )
-
-POLICIES = [
-    builder_vm_managed_os_disk,
-    builder_vm_ssh_key_only,
-    builder_vm_no_public_ip,
-    builder_vm_no_secrets_in_custom_data,
-]

@@ -12,11 +12,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from . import types
-from ._config import str_list_option
+from . import _tokens as types
 from ._graph import depends_on, known_str, names_of, of_type, refers_to
-from ._messages import subject, violation
-from ._policy import schema, string_list
+from ._policy import schema, str_list_option, string_list, subject, violation
 from ._props import items, text
 
 WHY = (
@@ -88,5 +86,3 @@ builder_vm_no_extensions = StackValidationPolicy(
         )
     ),
 )
-
-POLICIES = [builder_vm_no_extensions]

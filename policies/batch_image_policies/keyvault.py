@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
 
-from . import types
-from ._messages import subject, violation
-from ._policy import Report, for_types
+from . import _tokens as types
+from ._policy import Report, for_types, subject, violation
 from ._props import is_unknown, peek, text
 
 
@@ -39,5 +38,3 @@ keyvault_soft_delete_purge_protection = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=for_types({types.KEY_VAULT}, _soft_delete_purge_protection),
 )
-
-POLICIES = [keyvault_soft_delete_purge_protection]

@@ -7,13 +7,11 @@ from collections.abc import Sequence
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy
 
-from . import types
-from ._config import option, str_list_option
+from . import _tokens as types
+from ._batch import allocation_mode
 from ._graph import depends_on, known_str, location, of_type, refers_to, same_id
-from ._messages import subject, violation
-from ._policy import schema, string_list
+from ._policy import option, schema, str_list_option, string_list, subject, violation
 from ._props import is_unknown, items, peek, text
-from .batch_account import allocation_mode
 
 REQUIRED_SECRET_PERMISSIONS = ["get", "list", "set", "delete", "recover"]
 WHY = "Batch stores the account's secrets in this vault as the Microsoft Azure Batch principal"
@@ -167,5 +165,3 @@ keyvault_batch_access_policy = StackValidationPolicy(
         ),
     ),
 )
-
-POLICIES = [keyvault_batch_access_policy]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy
 
-from . import types
+from . import _tokens as types
+from ._batch import NODE_AGENT_SKUS
 from ._graph import of_type, pool_image_definitions
-from ._messages import subject, violation
+from ._policy import subject, violation
 from ._props import is_unknown, peek, text
-from .node_agents import NODE_AGENT_SKUS
 
 SKU_PATH = "deploymentConfiguration.virtualMachineConfiguration.nodeAgentSkuId"
 WHY = "the node agent SKU must match the image's OS and be one Batch supports, or nodes never become usable"
@@ -59,5 +59,3 @@ batch_pool_node_agent_sku = StackValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_node_agent_sku,
 )
-
-POLICIES = [batch_pool_node_agent_sku]

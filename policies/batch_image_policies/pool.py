@@ -8,13 +8,23 @@ import re
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
 
-from . import types
-from ._config import bool_option, int_option, str_list_option
-from ._messages import subject, violation
-from ._policy import Report, boolean, for_types, integer, schema, string_list
+from . import _tokens as types
+from ._batch import NODE_AGENT_END_OF_LIFE
+from ._policy import (
+    Report,
+    bool_option,
+    boolean,
+    for_types,
+    int_option,
+    integer,
+    schema,
+    str_list_option,
+    string_list,
+    subject,
+    violation,
+)
 from ._props import is_unknown, items, keys, peek, text
 from ._scale import duration_minutes, pool_size
-from .node_agents import NODE_AGENT_END_OF_LIFE
 
 VM_CONFIG = "deploymentConfiguration.virtualMachineConfiguration"
 _SEGMENT = r"[^/]+"
@@ -237,12 +247,3 @@ batch_pool_node_agent_end_of_life = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=for_types({types.BATCH_POOL}, _node_agent_end_of_life),
 )
-
-POLICIES = [
-    batch_pool_gallery_image,
-    batch_pool_simplified_communication,
-    batch_pool_resize_timeout,
-    batch_pool_max_nodes,
-    batch_pool_disk_encryption,
-    batch_pool_node_agent_end_of_life,
-]

@@ -7,11 +7,9 @@ from collections.abc import Sequence
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy
 
-from . import types
-from ._config import int_option
+from . import _tokens as types
 from ._graph import location, of_type, pool_accounts, pool_image_versions
-from ._messages import subject, violation
-from ._policy import integer, schema
+from ._policy import int_option, integer, schema, subject, violation
 from ._props import is_unknown, items, normalize_region, number, peek, text
 from ._scale import pool_size
 
@@ -149,5 +147,3 @@ gallery_replicas_cover_pools = StackValidationPolicy(
     validate=_replicas_cover_pools,
     config_schema=schema(nodesPerReplica=integer("Pool nodes one gallery replica serves.", 300, 1)),
 )
-
-POLICIES = [image_resources_same_region, gallery_replicas_cover_pools]

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
 
-from . import types
-from ._config import option, str_list_option
-from ._messages import subject, violation
-from ._policy import Report, choice, for_types, schema, string_list
+from . import _tokens as types
+from ._policy import Report, choice, for_types, option, schema, str_list_option, string_list, subject, violation
 from ._props import is_unknown, peek, text
 
 STANDARD_SKUS = ["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"]
@@ -169,11 +167,3 @@ storage_account_shared_key_disabled = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=for_types({types.STORAGE_ACCOUNT}, _shared_key_disabled),
 )
-
-POLICIES = [
-    storage_account_standard_gpv2,
-    storage_account_https_only,
-    storage_account_min_tls,
-    storage_account_no_public_blob_access,
-    storage_account_shared_key_disabled,
-]

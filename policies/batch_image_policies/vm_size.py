@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
 
-from . import types
-from ._config import str_list_option
-from ._messages import subject, violation
-from ._policy import Report, for_types, schema, string_list
+from . import _tokens as types
+from ._policy import Report, for_types, schema, str_list_option, string_list, subject, violation
 from ._props import is_unknown, peek, text
 
 SIZE_PATHS = {types.VIRTUAL_MACHINE: "hardwareProfile.vmSize", types.BATCH_POOL: "vmSize"}
@@ -43,5 +41,3 @@ vm_size_allowed = ResourceValidationPolicy(
         allowedVmSizes=string_list("VM sizes allowed for builder VMs and pools; empty means any size.", [])
     ),
 )
-
-POLICIES = [vm_size_allowed]

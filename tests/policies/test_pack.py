@@ -112,7 +112,7 @@ def test_pack_imports_nothing_from_the_program_or_tools():
 
 
 def test_node_agent_data_agrees_with_the_program_settings():
-    from batch_image_policies.node_agents import NODE_AGENT_END_OF_LIFE, NODE_AGENT_SKUS
+    from batch_image_policies._batch import NODE_AGENT_END_OF_LIFE, NODE_AGENT_SKUS
 
     from components import settings
 
