@@ -1,12 +1,16 @@
-"""What every policy module needs to declare a policy: a type filter, its config schema and options, and the one
-shape of a violation message."""
+"""What every policy module needs to declare a policy: a type filter, its config schema and options, its source
+citations, and the one shape of a violation message.
+
+A violation message says what is wrong with which resource, the value found and what is allowed; how to fix it and
+why sit once in the policy's own fields (`description`, `remediation_steps`, `url`, `framework`, `tags`), which the
+Pulumi CLI and Pulumi Cloud show next to every violation."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
+from pulumi_policy import PolicyComplianceFramework, PolicyConfigSchema, ReportViolation, ResourceValidationArgs
 
 Report = Callable[[str], None]
 """Reports one violation of the resource being validated (the message only)."""
@@ -28,13 +32,33 @@ def for_types(types: Collection[str], check: ResourceCheck) -> Validate:
 # --- violation messages --------------------------------------------------------------------------------------------
 
 
-def violation(subject: str, problem: str, found: str, change: str, why: str) -> str:
-    """E.g. `storage account "img": minimum TLS version too old (found "TLS1_0"). Change: ... Why: ...`."""
-    return f"{subject}: {problem} (found {found}). Change: {change}. Why: {why}."
+def violation(subject: str, problem: str, found: str, allowed: str) -> str:
+    """E.g. `storage account "img": minimum TLS version below TLS1_2 (found minimumTlsVersion "TLS1_0"; allowed:
+    minimumTlsVersion "TLS1_2" or newer).`"""
+    return f"{subject}: {problem} (found {found}; allowed: {allowed})."
 
 
 def subject(kind: str, name: str) -> str:
     return f'{kind} "{name}"'
+
+
+# --- sources -------------------------------------------------------------------------------------------------------
+
+
+def sources(*references: str, topics: Sequence[str]) -> dict[str, Any]:
+    """A policy's `framework` and `tags` keyword arguments: the benchmark it implements (Checkov ids, CKV_AZURE_*,
+    when it has them, else Azure Policy definitions named by the first 8 hex digits of their id) and its topics.
+    Every reference is also a tag, for filtering in Pulumi Cloud."""
+    checkov = [r for r in references if r.startswith("CKV")]
+    framework = (
+        PolicyComplianceFramework(
+            name="Checkov" if checkov else "Azure Policy", reference=", ".join(checkov or references)
+        )
+        if references
+        else None
+    )
+    tags = [*topics, *(r if r.startswith("CKV") else f"azure-policy-{r}" for r in references)]
+    return {"framework": framework, "tags": tags}
 
 
 # --- config schemas (JSON schema per option, each with its `default`) ---------------------------------------------
