@@ -113,7 +113,6 @@ def custom_data(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-
 __all__ = [
     "DELETE",
     "UNKNOWN",

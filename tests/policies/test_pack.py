@@ -182,3 +182,25 @@ def test_benchmark_citations_are_framework_and_tags(name, framework, reference, 
     served = next(p for p in PolicyRunner().servicer.GetAnalyzerInfo(None, None).policies if p.name == name)
     assert (served.framework.name, served.framework.reference) == (framework, reference)
     assert tag in served.tags
+
+
+# Valid, invalid and edge-case ISO 8601 durations: the pack's copy of the parser must read each one as the program's
+# settings do (the same minutes, or both reject it).
+DURATIONS = [
+    "PT15M", "PT1H", "PT1H30M", "P1D", "P1DT2H", "PT90S", "PT0S", "PT5M", "PT168H", "P0D", "PT1H0M0S",
+    "", "P", "PT", "P1DT", "PT15", "15M", "PT-5M", "PT1.5M", "pt15m", " PT15M", "PT15M ", "PT1M1H", "P1W", "PT15m",
+    "15 minutes", "P1Y", "PTM",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", DURATIONS)
+def test_duration_parser_agrees_with_the_program_settings(value):
+    from batch_image_policies._scale import duration_minutes
+
+    from components import settings
+
+    try:
+        expected: float | None = settings.duration_minutes(value)
+    except ValueError:
+        expected = None
+    assert duration_minutes(value) == expected
