@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .registry import ALL_POLICIES
+from .rules import ALL_POLICIES
 
 PACK_NAME = "batch-custom-image"
 PACK_DESCRIPTION = (

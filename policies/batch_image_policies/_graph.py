@@ -7,8 +7,8 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from . import types
-from ._props import is_unknown, normalize_region, peek
+from . import _tokens as types
+from ._props import is_unknown, items, normalize_region, number, peek
 
 
 def of_type(resources: Iterable[PolicyResource], *tokens: str) -> list[PolicyResource]:
@@ -92,3 +92,33 @@ def pool_accounts(pool: PolicyResource, resources: Sequence[PolicyResource]) -> 
     return [
         a for a in accounts if depends_on(pool, a, "accountName") or pool_names & names_of(a, "name", "accountName")
     ]
+
+
+def batch_regions(resources: Sequence[PolicyResource]) -> dict[str, str]:
+    """Batch account name -> region (accounts whose region is known)."""
+    found = {}
+    for account in of_type(resources, types.BATCH_ACCOUNT):
+        region = location(account, resources)
+        if region:
+            found[account.name] = region
+    return found
+
+
+def target_regions(version: PolicyResource) -> dict[str, int] | None:
+    """Replica count per region of a gallery image version (no target regions: its own region); None when
+    unknown during preview."""
+    entries = peek(version.props, "publishingProfile.targetRegions")
+    if is_unknown(entries):
+        return None
+    default_count = number(peek(version.props, "publishingProfile.replicaCount")) or 1
+    regions: dict[str, int] = {}
+    for entry in items(version.props, "publishingProfile.targetRegions"):
+        name = peek(entry, "name")
+        if is_unknown(entry) or is_unknown(name):
+            return None
+        if isinstance(name, str):
+            regions[normalize_region(name)] = int(number(peek(entry, "regionalReplicaCount")) or default_count)
+    own = peek(version.props, "location")
+    if not regions and isinstance(own, str) and not is_unknown(own):
+        regions[normalize_region(own)] = int(default_count)  # no target regions: the source region only
+    return regions

@@ -93,10 +93,6 @@ def number(value: Any) -> float | None:
     return float(value)
 
 
-def same_region(a: str, b: str) -> bool:
-    return normalize_region(a) == normalize_region(b)
-
-
 def normalize_region(region: str) -> str:
     """ "West Europe" and "westeurope" are the same Azure region."""
     return region.replace(" ", "").lower()

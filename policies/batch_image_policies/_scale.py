@@ -8,21 +8,22 @@ from typing import Any
 
 from ._props import is_unknown, number, peek
 
-_NUM = r"\d+(?:\.\d+)?"
-_DURATION = re.compile(rf"^P(?:(?P<d>{_NUM})D)?(?:T(?:(?P<h>{_NUM})H)?(?:(?P<m>{_NUM})M)?(?:(?P<s>{_NUM})S)?)?$")
+# The same grammar as the program's settings (components/settings.py `duration_minutes`, a test keeps them equal):
+# whole numbers of days, hours, minutes and seconds, upper case, no time designator without a time part.
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _STATEMENT_SPLIT = re.compile(r"[;\n]")
 _ASSIGN = re.compile(r"^\s*\$(?P<var>\w+)\s*=(?!=)\s*(?P<expr>.+?)\s*$", re.S)
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 TARGET_VARS = ("TargetDedicatedNodes", "TargetLowPriorityNodes")
 
 
-def duration_minutes(value: str) -> float | None:
-    """Minutes in an ISO 8601 duration such as PT15M or PT1H30M; None when it is not one."""
-    match = _DURATION.match(value.strip().upper()) if isinstance(value, str) else None
-    if not match or value.strip().upper() in ("P", "PT"):
+def duration_minutes(value: object) -> float | None:
+    """Minutes in an ISO 8601 duration such as PT15M or PT1H30M (the forms Batch accepts); None when it is not one."""
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if not match or value in ("P", "PT") or str(value).endswith("T"):
         return None
-    parts = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
-    return parts["d"] * 1440 + parts["h"] * 60 + parts["m"] + parts["s"] / 60
+    days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    return days * 1440 + hours * 60 + minutes + seconds / 60
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,39 @@
-"""Fixtures for the policy pack tests."""
+"""Fixtures for the policy pack tests: the program's dev stack as records keyed by resource name."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.policies.stack import Res, dev_stack
+from tests.policies.helpers import Stack, changed, stack_with
+from tests.policies.program import ProgramRun, run_program
+
+VMC = "deploymentConfiguration.virtualMachineConfiguration"
 
 
-@pytest.fixture
-def stack() -> dict[str, Res]:
-    return dev_stack()
+@pytest.fixture(scope="session")
+def dev_run() -> ProgramRun:
+    """The dev stack as the program registers it (tools/offline.py), once per session."""
+    return run_program()
+
+
+@pytest.fixture(scope="session")
+def dev(dev_run: ProgramRun) -> Stack:
+    """The dev stack's records by resource name, as the program registers them (three deliberate advisories)."""
+    return {r.name: r for r in dev_run.resources}
+
+
+@pytest.fixture(scope="session")
+def baseline(dev: Stack) -> Stack:
+    """The dev stack with its three deliberate advisories fixed, so that it passes every policy and each test changes
+    one thing: shared-key storage, the public Batch endpoint and unencrypted pool disks (see the program's README)."""
+    pools = [
+        changed(p, f"{VMC}.diskEncryptionConfiguration", {"targets": ["TemporaryDisk"]})
+        for p in dev.values()
+        if p.typ == "azure-native:batch:Pool"
+    ]
+    return stack_with(
+        dev,
+        changed(dev["image-storage-account"], "allowSharedKeyAccess", False),
+        changed(dev["batch-account"], "publicNetworkAccess", "Disabled"),
+        *pools,
+    )

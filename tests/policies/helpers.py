@@ -1,22 +1,34 @@
-"""Running the pack over test records through tools.policy_runner (Configure, Analyze, AnalyzeStack)."""
+"""Running the pack over records through tools.policy_runner (Configure, Analyze, AnalyzeStack), and changing
+records the way the engine would see a changed program."""
 
 from __future__ import annotations
 
+import base64
+import copy
 from collections.abc import Iterable, Mapping
-from typing import Any
+from dataclasses import replace
+from typing import Any, TypeVar, cast
 
-from tests.policies.stack import Res, dev_stack
-from tools.policy_runner import PolicyReport, PolicyResult, PolicyRunner
+from pulumi.runtime.rpc import UNKNOWN, _special_secret_sig, _special_sig_key
+from pulumi_policy import Policy
+
+from tools.policy_runner import PolicyReport, PolicyResult, PolicyRunner, Record, ResourceRecord, load_pack
+
+Stack = Mapping[str, ResourceRecord]
+"""Records keyed by resource name."""
+T = TypeVar("T")
+DELETE = object()
+PROJECT = "batch-custom-image"
 
 
-def run(stack: Mapping[str, Res] | Iterable[Res], config: Mapping[str, Any] | None = None) -> PolicyReport:
+def run(stack: Stack | Iterable[ResourceRecord], config: Mapping[str, Any] | None = None) -> PolicyReport:
     resources = list(stack.values()) if isinstance(stack, Mapping) else list(stack)
     return PolicyRunner(config).run(resources)
 
 
-def with_changes(**changes: Res) -> dict[str, Res]:
-    """The dev stack with some records replaced (or added under new keys)."""
-    return {**dev_stack(), **changes}
+def stack_with(stack: Stack, *records: ResourceRecord) -> dict[str, ResourceRecord]:
+    """The stack with these records replacing (or joining) the ones of the same name."""
+    return {**stack, **{r.name: r for r in records}}
 
 
 def only(report: PolicyReport, policy: str) -> list[PolicyResult]:
@@ -33,8 +45,86 @@ def single(report: PolicyReport, policy: str) -> PolicyResult:
 
 
 def assert_message_shape(result: PolicyResult, *fragments: str) -> None:
-    """Every violation says what is wrong, the value found, what to change, and why."""
+    """Every violation names the resource and says what is wrong, the value found and what is allowed."""
     detail = result.message.split("\n", 1)[1]
-    assert "(found " in detail and ". Change: " in detail and ". Why: " in detail, detail
+    assert "(found " in detail and "; allowed: " in detail and detail.endswith(")."), detail
     for fragment in fragments:
         assert fragment in detail, f"{fragment!r} not in {detail!r}"
+
+
+def policy(name: str) -> Policy:
+    return next(p for p in load_pack().policies if p.name == name)
+
+
+def assert_guidance(name: str, *fragments: str) -> None:
+    """How to fix a violation and why, once per policy: in its description (which the CLI prints above every
+    violation) or its remediation steps (which Pulumi Cloud shows)."""
+    found = policy(name)
+    guidance = f"{found.description}\n{found.remediation_steps}"
+    assert found.remediation_steps and found.url, name
+    for fragment in fragments:
+        assert fragment in guidance, f"{fragment!r} not in {guidance!r}"
+
+
+def changed(res: T, path: str, value: Any, *, outputs_too: bool = True) -> T:
+    """A copy of the record (any record dataclass) with the dotted path set in its inputs and outputs (or removed
+    when value is DELETE)."""
+    record: Any = res
+    inputs = _set(copy.deepcopy(dict(record.inputs)), path, value)
+    outputs = _set(copy.deepcopy(dict(record.outputs)), path, value) if outputs_too else record.outputs
+    return cast(T, replace(record, inputs=inputs, outputs=outputs))
+
+
+def _set(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    *parents, last = path.split(".")
+    node: Any = data
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+    if isinstance(node, list):
+        node[int(last)] = value
+    elif value is DELETE:
+        node.pop(last, None)
+    else:
+        node[last] = value
+    return data
+
+
+def new(typ: str, name: str, inputs: dict[str, Any], deps: Mapping[str, ResourceRecord] | None = None) -> Record:
+    """A resource the program does not register (e.g. a VM extension someone adds): deps maps an input name to the
+    resource that input comes from."""
+    deps = deps or {}
+    return Record(
+        typ=typ,
+        name=name,
+        urn=f"urn:pulumi:dev::{PROJECT}::{typ}::{name}",
+        inputs=inputs,
+        outputs=copy.deepcopy(inputs),
+        dependencies=tuple(dict.fromkeys(d.urn for d in deps.values())),
+        property_dependencies={k: (d.urn,) for k, d in deps.items()},
+    )
+
+
+def secret(value: Any) -> dict[str, Any]:
+    """A secret as RegisterResource sends it."""
+    return {_special_sig_key: _special_secret_sig, "value": value}
+
+
+def custom_data(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+__all__ = [
+    "DELETE",
+    "UNKNOWN",
+    "Stack",
+    "assert_guidance",
+    "assert_message_shape",
+    "changed",
+    "custom_data",
+    "new",
+    "only",
+    "run",
+    "secret",
+    "single",
+    "stack_with",
+]

@@ -4,6 +4,7 @@ module boundaries, and the node agent data shared with the program."""
 from __future__ import annotations
 
 import ast
+import importlib
 from importlib import metadata
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]  # no types-jsonschema pinned
@@ -11,8 +12,7 @@ import pytest
 import yaml
 from pulumi_policy import StackValidationPolicy
 
-from tests.policies.helpers import run
-from tests.policies.stack import DELETE, changed, dev_stack
+from tests.policies.helpers import DELETE, changed, run, stack_with
 from tools.policy_runner import POLICY_PACK_DIR, PolicyRunner, load_pack, load_policy_config
 
 # The contract table of issue 4: name -> default level (stack-level ones marked).
@@ -103,7 +103,9 @@ def test_main_only_builds_the_pack_from_the_package():
 
 
 def test_pack_imports_nothing_from_the_program_or_tools():
-    for path in (POLICY_PACK_DIR / "batch_image_policies").glob("*.py"):
+    paths = sorted((POLICY_PACK_DIR / "batch_image_policies").rglob("*.py"))
+    assert any(p.parent.name == "rules" for p in paths)
+    for path in paths:
         for node in ast.walk(ast.parse(path.read_text())):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -112,7 +114,7 @@ def test_pack_imports_nothing_from_the_program_or_tools():
 
 
 def test_node_agent_data_agrees_with_the_program_settings():
-    from batch_image_policies.node_agents import NODE_AGENT_END_OF_LIFE, NODE_AGENT_SKUS
+    from batch_image_policies._batch import NODE_AGENT_END_OF_LIFE, NODE_AGENT_SKUS
 
     from components import settings
 
@@ -120,17 +122,18 @@ def test_node_agent_data_agrees_with_the_program_settings():
     assert settings.NODE_AGENT_END_OF_LIFE == NODE_AGENT_END_OF_LIFE
 
 
-def test_example_config_is_valid_and_tunes_the_pack():
+def test_example_config_is_valid_and_tunes_the_pack(baseline):
     config = load_policy_config(POLICY_PACK_DIR / "config.example.json")
-    stack = dev_stack()
-    stack["pool"] = changed(stack["pool"], f"{VMC}.diskEncryptionConfiguration", DELETE)  # disabled by the example
-    stack["pool"] = changed(stack["pool"], "scaleSettings.fixedScale.targetDedicatedNodes", 150)  # maxNodes 200
-    stack["pool"] = changed(stack["pool"], "scaleSettings.fixedScale.resizeTimeout", "PT20M")  # 20 min per 1,000
+    pool = changed(baseline["pools-render"], f"{VMC}.diskEncryptionConfiguration", DELETE)  # disabled by the example
+    pool = changed(pool, "scaleSettings.fixedScale.targetDedicatedNodes", 150)  # maxNodes 200
+    pool = changed(pool, "scaleSettings.fixedScale.resizeTimeout", "PT20M")  # 20 min per 1,000
+    stack = stack_with(baseline, pool)
     assert run(stack).for_policy("batch-pool-disk-encryption")
     assert run(stack).for_policy("batch-pool-max-nodes")
     assert run(stack, config).results == []
-    stack["vm"] = changed(stack["vm"], "hardwareProfile.vmSize", "Standard_M128s")
-    stack["vm"] = changed(stack["vm"], "storageProfile.osDisk.vhd", {"uri": "https://a.blob.core.windows.net/d.vhd"})
+    vm = changed(baseline["builder-vm"], "hardwareProfile.vmSize", "Standard_M128s")
+    vm = changed(vm, "storageProfile.osDisk.vhd", {"uri": "https://a.blob.core.windows.net/d.vhd"})
+    stack = stack_with(stack, vm)
     levels = {(r.policy_name, r.level) for r in run(stack, config).results}
     assert levels == {("vm-size-allowed", "mandatory"), ("builder-vm-managed-os-disk", "mandatory")}
 
@@ -143,7 +146,61 @@ def test_readme_documents_the_pack():
         assert f"`{name}`" in readme, name
 
 
-def test_the_good_fixture_stack_passes_every_policy():
+def test_the_baseline_passes_every_policy(baseline):
     # The baseline each test changes one thing in: every policy ran on it and found nothing.
-    report = run(dev_stack(), {"vm-size-allowed": {"allowedVmSizes": ["Standard_D2ds_v5", "Standard_D4ds_v5"]}})
+    report = run(baseline, {"vm-size-allowed": {"allowedVmSizes": ["Standard_D2ds_v5", "Standard_D4ds_v5"]}})
     assert report.results == [] and report.not_applicable == []
+
+
+def test_each_policy_lives_in_the_rules_module_named_after_it():
+    # Find a policy's file from its name: batch-pool-node-agent-sku is rules/batch_pool_node_agent_sku.py.
+    for policy in PACK.policies:
+        module = importlib.import_module(f"batch_image_policies.rules.{policy.name.replace('-', '_')}")
+        assert module.policy is policy, policy.name
+    modules = {p.stem for p in (POLICY_PACK_DIR / "batch_image_policies" / "rules").glob("[!_]*.py")}
+    assert modules == {p.name.replace("-", "_") for p in PACK.policies}
+
+
+def test_every_policy_says_how_to_fix_it_and_where_to_read_more():
+    info = {p.name: p for p in PolicyRunner().servicer.GetAnalyzerInfo(None, None).policies}
+    for policy in PACK.policies:
+        served = info[policy.name]
+        assert served.remediation_steps == policy.remediation_steps and len(served.remediation_steps) > 20, policy.name
+        assert served.url.startswith("https://"), policy.name
+        assert served.severity != 0 and list(served.tags), policy.name  # 0: unspecified
+
+
+@pytest.mark.parametrize(
+    ("name", "framework", "reference", "tag"),
+    [
+        ("storage-account-min-tls", "Checkov", "CKV_AZURE_44", "CKV_AZURE_44"),
+        ("keyvault-soft-delete-purge-protection", "Checkov", "CKV_AZURE_42, CKV_AZURE_110", "azure-policy-0b60c0b2"),
+        ("batch-pool-disk-encryption", "Azure Policy", "1760f9d4", "azure-policy-1760f9d4"),
+    ],
+)
+def test_benchmark_citations_are_framework_and_tags(name, framework, reference, tag):
+    served = next(p for p in PolicyRunner().servicer.GetAnalyzerInfo(None, None).policies if p.name == name)
+    assert (served.framework.name, served.framework.reference) == (framework, reference)
+    assert tag in served.tags
+
+
+# Valid, invalid and edge-case ISO 8601 durations: the pack's copy of the parser must read each one as the program's
+# settings do (the same minutes, or both reject it).
+DURATIONS = [
+    "PT15M", "PT1H", "PT1H30M", "P1D", "P1DT2H", "PT90S", "PT0S", "PT5M", "PT168H", "P0D", "PT1H0M0S",
+    "", "P", "PT", "P1DT", "PT15", "15M", "PT-5M", "PT1.5M", "pt15m", " PT15M", "PT15M ", "PT1M1H", "P1W", "PT15m",
+    "15 minutes", "P1Y", "PTM",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", DURATIONS)
+def test_duration_parser_agrees_with_the_program_settings(value):
+    from batch_image_policies._scale import duration_minutes
+
+    from components import settings
+
+    try:
+        expected: float | None = settings.duration_minutes(value)
+    except ValueError:
+        expected = None
+    assert duration_minutes(value) == expected

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from tests.policies.stack import changed
-from tools.offline import ProgramRun, RegisteredResource, run_program
+from tests.policies.helpers import changed
+from tests.policies.program import ProgramRun, RegisteredResource, run_program
 from tools.policy_runner import PolicyReport, run_policies
 
 VMC = "deploymentConfiguration.virtualMachineConfiguration"
@@ -23,13 +23,8 @@ DEV_ADVISORIES = {
 
 
 @pytest.fixture(scope="module")
-def dev() -> ProgramRun:
-    return run_program()
-
-
-@pytest.fixture(scope="module")
-def dev_report(dev: ProgramRun) -> PolicyReport:
-    return run_policies(dev.resources)
+def dev_report(dev_run: ProgramRun) -> PolicyReport:
+    return run_policies(dev_run.resources)
 
 
 def _swap(run: ProgramRun, old: RegisteredResource, new: RegisteredResource) -> list[RegisteredResource]:
@@ -56,8 +51,8 @@ def test_unmanaged_builder_triggers_the_managed_disk_policy():
     assert "osDisk.vhd.uri" in result.message and report.mandatory == []
 
 
-def test_extension_on_the_program_builder_is_caught(dev):
-    vm = dev.one("azure-native:compute:VirtualMachine")
+def test_extension_on_the_program_builder_is_caught(dev_run):
+    vm = dev_run.one("azure-native:compute:VirtualMachine")
     extension = RegisteredResource(
         typ="azure-native:compute:VirtualMachineExtension",
         name="custom-script",
@@ -75,30 +70,30 @@ def test_extension_on_the_program_builder_is_caught(dev):
         property_dependencies={},
         custom=True,
     )
-    report = run_policies([*dev.resources, extension])
+    report = run_policies([*dev_run.resources, extension])
     [result] = report.for_policy("builder-vm-no-extensions")
     assert result.level == "mandatory" and result.urn == extension.urn
 
 
-def test_program_vault_in_rbac_mode_is_caught(dev):
-    vault = dev.one("azure-native:keyvault:Vault")
+def test_program_vault_in_rbac_mode_is_caught(dev_run):
+    vault = dev_run.one("azure-native:keyvault:Vault")
     rbac = changed(vault, "properties.enableRbacAuthorization", True)
-    [result] = run_policies(_swap(dev, vault, rbac)).for_policy("keyvault-batch-access-policy")
+    [result] = run_policies(_swap(dev_run, vault, rbac)).for_policy("keyvault-batch-access-policy")
     assert result.urn == vault.urn
 
 
-def test_program_pool_agent_is_matched_against_the_gallery_image_os(dev):
-    pool = dev.of_type("azure-native:batch:Pool")[0]
+def test_program_pool_agent_is_matched_against_the_gallery_image_os(dev_run):
+    pool = dev_run.of_type("azure-native:batch:Pool")[0]
     windows = changed(pool, f"{VMC}.nodeAgentSkuId", "batch.node.windows amd64")
-    [result] = run_policies(_swap(dev, pool, windows)).for_policy("batch-pool-node-agent-sku")
+    [result] = run_policies(_swap(dev_run, pool, windows)).for_policy("batch-pool-node-agent-sku")
     assert 'osType "Linux"' in result.message
 
 
-def test_program_gallery_replica_outside_the_batch_region_is_caught(dev):
-    version = dev.one("azure-native:compute:GalleryImageVersion")
+def test_program_gallery_replica_outside_the_batch_region_is_caught(dev_run):
+    version = dev_run.one("azure-native:compute:GalleryImageVersion")
     moved = changed(version, "publishingProfile.targetRegions", [{"name": "eastus", "regionalReplicaCount": 1}])
     moved = replace(moved, outputs={**moved.outputs, "location": "eastus"})
-    [result] = run_policies(_swap(dev, version, moved)).for_policy("image-resources-same-region")
+    [result] = run_policies(_swap(dev_run, version, moved)).for_policy("image-resources-same-region")
     assert result.urn == version.urn
 
 
@@ -111,8 +106,8 @@ def test_program_gallery_replica_outside_the_batch_region_is_caught(dev):
         "hardwareProfile.vmSize",
     ],
 )
-def test_paths_the_pack_reads_exist_in_the_program_vm(dev, path):
-    assert _get(dev.one("azure-native:compute:VirtualMachine").inputs, path) is not None
+def test_paths_the_pack_reads_exist_in_the_program_vm(dev_run, path):
+    assert _get(dev_run.one("azure-native:compute:VirtualMachine").inputs, path) is not None
 
 
 @pytest.mark.parametrize(
@@ -135,8 +130,8 @@ def test_paths_the_pack_reads_exist_in_the_program_vm(dev, path):
         ("pulumi-python:dynamic/capture:GeneralizedImage", "vm_id"),
     ],
 )
-def test_paths_the_pack_reads_exist_in_what_the_program_sends(dev, typ, path):
-    assert all(_get(r.inputs, path) is not None for r in dev.of_type(typ)), (typ, path)
+def test_paths_the_pack_reads_exist_in_what_the_program_sends(dev_run, typ, path):
+    assert all(_get(r.inputs, path) is not None for r in dev_run.of_type(typ)), (typ, path)
 
 
 def _get(data, path):

@@ -7,13 +7,14 @@ from dataclasses import asdict
 
 import pytest
 from pulumi.runtime import proto
+from pulumi.runtime.rpc import UNKNOWN, _special_resource_sig, _special_sig_key
 
-from tests.policies.helpers import run, single, with_changes
-from tests.policies.stack import arm, changed, dev_stack
+from tests.policies.helpers import changed, run, single, stack_with
 from tools.policy_runner import (
     PolicyConfigError,
     PolicyResult,
     PolicyRunner,
+    Record,
     configure_request,
     format_report,
     load_pack,
@@ -21,10 +22,14 @@ from tools.policy_runner import (
     main,
 )
 
-S = dev_stack()
-BROKEN = with_changes(
-    sa=changed(changed(S["sa"], "minimumTlsVersion", "TLS1_0"), "allowSharedKeyAccess", True),
-)
+SA = "image-storage-account"
+
+
+@pytest.fixture(scope="module")
+def broken(baseline):
+    return stack_with(
+        baseline, changed(changed(baseline[SA], "minimumTlsVersion", "TLS1_0"), "allowSharedKeyAccess", True)
+    )
 
 
 @pytest.mark.parametrize(
@@ -45,23 +50,23 @@ def test_bad_config_gets_one_clear_error(config, expected):
     assert expected in str(error.value)
 
 
-def test_levels_default_to_each_policy_own_level():
+def test_levels_default_to_each_policy_own_level(broken):
     # The servicer alone would report everything as advisory (proto default); the runner always sends a level.
-    levels = {r.policy_name: r.level for r in run(BROKEN).results}
+    levels = {r.policy_name: r.level for r in run(broken).results}
     assert levels == {"storage-account-min-tls": "mandatory", "storage-account-shared-key-disabled": "advisory"}
 
 
-def test_all_sets_every_level_and_a_policy_entry_wins():
-    assert run(BROKEN, {"all": "disabled"}).results == []
+def test_all_sets_every_level_and_a_policy_entry_wins(broken):
+    assert run(broken, {"all": "disabled"}).results == []
     config = {"all": "advisory", "storage-account-shared-key-disabled": {"enforcementLevel": "mandatory"}}
-    levels = {r.policy_name: r.level for r in run(BROKEN, config).results}
+    levels = {r.policy_name: r.level for r in run(broken, config).results}
     assert levels == {"storage-account-min-tls": "advisory", "storage-account-shared-key-disabled": "mandatory"}
 
 
-def test_remediate_level_reports_as_mandatory():
+def test_remediate_level_reports_as_mandatory(baseline):
     result = single(
         run(
-            with_changes(sa=changed(S["sa"], "allowSharedKeyAccess", True)),
+            stack_with(baseline, changed(baseline[SA], "allowSharedKeyAccess", True)),
             {"storage-account-shared-key-disabled": "remediate"},
         ),
         "storage-account-shared-key-disabled",
@@ -78,48 +83,52 @@ def test_configure_request_carries_a_level_and_defaults_for_every_policy():
     assert dict(request.policyConfig["batch-pool-resize-timeout"].properties) == {"minutesPer1000Nodes": 15}
 
 
-def test_resource_reference_inputs_are_sent_as_ids():
-    version_id = arm("Microsoft.Compute/galleries/galdev/images/app-node/versions/1.0.0")
+def test_resource_reference_inputs_are_sent_as_ids(baseline):
+    version = baseline["gallery-version"]
     reference = {
-        "4dabf18193072939515e22adb298388d": "5cf8f73096256a8f31e491e813e4eb8e",
-        "urn": S["version"].urn,
-        "id": version_id,
+        _special_sig_key: _special_resource_sig,
+        "urn": version.urn,
+        "id": version.outputs["id"],
         "packageVersion": "3.29.0",
     }
-    pool = changed(S["pool"], "deploymentConfiguration.virtualMachineConfiguration.imageReference.id", reference)
-    assert run(with_changes(pool=pool)).results == []
+    pool = changed(
+        baseline["pools-render"], "deploymentConfiguration.virtualMachineConfiguration.imageReference.id", reference
+    )
+    assert run(stack_with(baseline, pool)).results == []
 
 
 @pytest.mark.parametrize(
     "path",
     ["scaleSettings", "deploymentConfiguration", "deploymentConfiguration.virtualMachineConfiguration.imageReference"],
 )
-def test_whole_objects_unknown_during_preview_are_not_judged(path):
-    pool = changed(S["pool"], path, "04da6b54-80e4-46f7-96ec-b56ff0331ba9")
-    assert run(with_changes(pool=pool)).results == []
+def test_whole_objects_unknown_during_preview_are_not_judged(baseline, path):
+    pool = changed(baseline["pools-render"], path, UNKNOWN)
+    assert run(stack_with(baseline, pool)).results == []
 
 
-def test_preview_diagnostic_is_marked():
+def test_preview_diagnostic_is_marked(broken):
     message = "can't run policy 'x' from policy pack 'batch-custom-image@v0.1.0' during preview: string value at .a"
     result = PolicyResult("x", "advisory", message, "", "", "", "resource")
     assert result.skipped_in_preview
     assert not single(
-        run(BROKEN, {"storage-account-shared-key-disabled": "disabled"}), "storage-account-min-tls"
+        run(broken, {"storage-account-shared-key-disabled": "disabled"}), "storage-account-min-tls"
     ).skipped_in_preview
 
 
-def test_report_format_lists_mandatory_first():
-    text = format_report(run(BROKEN))
+def test_report_format_lists_mandatory_first(broken):
+    text = format_report(run(broken))
     lines = text.splitlines()
-    assert lines[0].startswith("[mandatory] storage-account-min-tls (azure-native:storage:StorageAccount image): ")
+    assert lines[0].startswith(
+        "[mandatory] storage-account-min-tls (azure-native:storage:StorageAccount image-storage-account): "
+    )
     assert lines[1].startswith("[advisory] storage-account-shared-key-disabled")
     assert lines[-1] == "policy results: 1 mandatory, 1 advisory"
 
 
-def test_command_line_exit_code_follows_mandatory_violations(tmp_path, capsys):
+def test_command_line_exit_code_follows_mandatory_violations(baseline, broken, tmp_path, capsys):
     good, bad = tmp_path / "good.json", tmp_path / "bad.json"
-    good.write_text(json.dumps([asdict(r) for r in S.values()]))
-    bad.write_text(json.dumps([asdict(r) for r in BROKEN.values()]))
+    good.write_text(json.dumps([_record(r) for r in baseline.values()]))
+    bad.write_text(json.dumps([_record(r) for r in broken.values()]))
     assert main([str(good)]) == 0
     assert main([str(bad)]) == 1
     assert "[mandatory] storage-account-min-tls" in capsys.readouterr().out
@@ -136,3 +145,8 @@ def test_config_file_must_be_a_json_object(tmp_path):
     path.write_text("{oops")
     with pytest.raises(PolicyConfigError, match="not valid JSON"):
         load_policy_config(path)
+
+
+def _record(record):
+    """A record as the runner's command line reads it (the ResourceRecord fields only)."""
+    return {k: v for k, v in asdict(record).items() if k in Record.__dataclass_fields__}

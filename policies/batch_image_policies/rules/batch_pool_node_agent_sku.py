@@ -1,0 +1,69 @@
+"""batch-pool-node-agent-sku: the pool's node agent SKU is one Batch knows and matches the OS of the gallery image it
+boots (a stack policy: the OS is on the gallery image definition, not on the pool)."""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from .._batch import NODE_AGENT_SKUS, VM_CONFIG
+from .._graph import of_type, pool_image_definitions
+from .._policy import sources, subject, violation
+from .._props import is_unknown, peek, text
+from .._tokens import BATCH_POOL
+
+
+def _check(args: StackValidationArgs, report: ReportViolation) -> None:
+    for pool in of_type(args.resources, BATCH_POOL):
+        sku = peek(pool.props, f"{VM_CONFIG}.nodeAgentSkuId")
+        if is_unknown(sku):
+            continue
+        if not isinstance(sku, str) or sku not in NODE_AGENT_SKUS:
+            report(
+                violation(
+                    subject("Batch pool", pool.name),
+                    "unknown node agent SKU",
+                    f"nodeAgentSkuId {text(sku)}",
+                    f"one of {', '.join(sorted(NODE_AGENT_SKUS))} (pools[].nodeAgentSkuId)",
+                ),
+                pool.urn,
+            )
+            continue
+        _check_os(pool, str(sku), args.resources, report)
+
+
+def _check_os(pool: PolicyResource, sku: str, resources: list[PolicyResource], report: ReportViolation) -> None:
+    expected = NODE_AGENT_SKUS[sku]
+    for definition in pool_image_definitions(pool, resources):
+        os_type = peek(definition.props, "osType")
+        if isinstance(os_type, str) and not is_unknown(os_type) and os_type.lower() != expected.lower():
+            matching = sorted(s for s, os_name in NODE_AGENT_SKUS.items() if os_name.lower() == os_type.lower())
+            report(
+                violation(
+                    subject("Batch pool", pool.name),
+                    f'node agent for {expected} on a {os_type} image (gallery image "{definition.name}")',
+                    f"nodeAgentSkuId {text(sku)}, osType {text(os_type)}",
+                    f"a {os_type} node agent ({', '.join(matching) or 'none known'}) or an image of the agent's OS",
+                ),
+                pool.urn,
+            )
+
+
+policy = StackValidationPolicy(
+    name="batch-pool-node-agent-sku",
+    description="Pools use a known node agent SKU that matches the OS of their gallery image: otherwise nodes never "
+    "become usable.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_check,
+    severity=Severity.HIGH,
+    remediation_steps="Set pools[].nodeAgentSkuId to a node agent Batch supports for the image's OS "
+    "(`az batch pool supported-images list`), or build the image from a base of the agent's OS.",
+    url="https://learn.microsoft.com/azure/batch/batch-linux-nodes",
+    **sources(topics=["batch", "image"]),
+)

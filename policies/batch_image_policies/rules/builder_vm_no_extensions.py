@@ -1,0 +1,89 @@
+"""builder-vm-no-extensions: no VM extension or run command on a builder VM that is captured into the image (a stack
+policy: it needs the capture resource to know which VM is captured)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from .._graph import depends_on, known_str, names_of, of_type, refers_to
+from .._policy import schema, sources, str_list_option, string_list, subject, violation
+from .._props import items, text
+from .._tokens import CAPTURE, DEFAULT_EXTENSION_TYPES, VIRTUAL_MACHINE
+
+ALLOWED = "no extension or run command on a VM that is captured; setup in the builder's cloud-init custom data"
+
+
+def captured_vms(resources: Sequence[PolicyResource]) -> list[PolicyResource]:
+    """VMs a capture step consumes: its vm_id is the VM's id, or it depends on the VM."""
+    captures = of_type(resources, CAPTURE)
+    return [
+        vm
+        for vm in of_type(resources, VIRTUAL_MACHINE)
+        if any(refers_to(c, "vm_id", vm) or depends_on(c, vm) for c in captures)
+    ]
+
+
+def _targets(extension: PolicyResource, vm: PolicyResource) -> bool:
+    if depends_on(extension, vm):
+        return True
+    vm_names = names_of(vm, "name", "vmName")
+    return bool(names_of(extension, "vmName") & vm_names)
+
+
+def _check(args: StackValidationArgs, report: ReportViolation) -> None:
+    extension_types = str_list_option(args.get_config(), "extensionTypes", list(DEFAULT_EXTENSION_TYPES))
+    for vm in captured_vms(args.resources):
+        for extension in (r for r in args.resources if r.resource_type in extension_types):
+            if _targets(extension, vm):
+                report(
+                    violation(
+                        subject("VM", vm.name),
+                        "an extension or run command targets the builder VM that is captured into the image",
+                        f'{extension.resource_type} "{extension.name}"',
+                        ALLOWED,
+                    ),
+                    extension.urn,
+                )
+        installed = [e for e in items(vm.props, "resources") if e is not None]
+        if installed:
+            names = [known_str(e, "name") or known_str(e, "id") or text(e) for e in installed]
+            report(
+                violation(
+                    subject("VM", vm.name),
+                    "the captured builder VM carries extensions",
+                    f"resources {', '.join(names)}",
+                    ALLOWED,
+                ),
+                vm.urn,
+            )
+
+
+policy = StackValidationPolicy(
+    name="builder-vm-no-extensions",
+    description="No VM extension or run command on a builder VM that is captured into the image: Batch warns that "
+    "extensions pre-installed in a custom image break pool deployment, and deprovisioning through Run Command hangs "
+    "because the agent removes itself (WALinuxAgent#3547).",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_check,
+    config_schema=schema(
+        extensionTypes=string_list(
+            "Resource type tokens that install an extension or run a command on a VM.",
+            list(DEFAULT_EXTENSION_TYPES),
+        )
+    ),
+    severity=Severity.HIGH,
+    remediation_steps="Remove the extension or run command resource (and any extension in the builder's base image); "
+    "put the setup in the builder's cloud-init custom data (builder.setupScript) and let the capture step generalize "
+    "the VM.",
+    url="https://learn.microsoft.com/azure/batch/batch-sig-images",
+    **sources(topics=["compute", "image"]),
+)

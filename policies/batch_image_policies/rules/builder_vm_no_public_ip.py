@@ -1,0 +1,52 @@
+"""builder-vm-no-public-ip: the builder VM's network interfaces have no public IP address (CKV2_AZURE_39)."""
+
+from __future__ import annotations
+
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+from .._policy import Report, for_types, sources, subject, violation
+from .._props import is_unknown, items, peek, text
+from .._tokens import NETWORK_INTERFACE, VIRTUAL_MACHINE
+
+
+def _check(args: ResourceValidationArgs, report: Report) -> None:
+    kind = "network interface" if args.resource_type == NETWORK_INTERFACE else "VM"
+    for where, ip_config in _ip_configurations(args):
+        if is_unknown(ip_config):
+            continue
+        for key in ("publicIPAddress", "publicIPAddressConfiguration"):
+            public_ip = peek(ip_config, key)
+            if public_ip is None:
+                continue
+            report(
+                violation(
+                    subject(kind, args.name),
+                    "an IP configuration has a public IP address",
+                    f"{where}.{key} {text(public_ip)}",
+                    f"no {key}: reach the builder through the virtual network (Bastion, VPN) or not at all",
+                )
+            )
+
+
+def _ip_configurations(args: ResourceValidationArgs) -> list[tuple[str, object]]:
+    if args.resource_type == NETWORK_INTERFACE:
+        return [(f"ipConfigurations[{i}]", c) for i, c in enumerate(items(args.props, "ipConfigurations"))]
+    found: list[tuple[str, object]] = []
+    for n, nic in enumerate(items(args.props, "networkProfile.networkInterfaceConfigurations")):
+        for i, c in enumerate(items(nic, "ipConfigurations")):
+            found.append((f"networkInterfaceConfigurations[{n}].ipConfigurations[{i}]", c))
+    return found
+
+
+policy = ResourceValidationPolicy(
+    name="builder-vm-no-public-ip",
+    description="The builder VM's network interface has no public IP address: it would expose the builder (and the "
+    "image being made) to the internet.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=for_types({NETWORK_INTERFACE, VIRTUAL_MACHINE}, _check),
+    severity=Severity.HIGH,
+    remediation_steps="Remove publicIPAddress / publicIPAddressConfiguration from the builder's IP configurations; "
+    "reach the builder through the virtual network (Bastion, VPN) or not at all (setup runs from cloud-init).",
+    url="https://learn.microsoft.com/azure/virtual-network/ip-services/public-ip-addresses",
+    **sources("CKV2_AZURE_39", topics=["compute", "network"]),
+)

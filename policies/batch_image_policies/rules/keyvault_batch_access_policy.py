@@ -1,0 +1,178 @@
+"""keyvault-batch-access-policy: a UserSubscription Batch account's vault is in access-policy mode, in the account's
+region, and grants the Batch principal the secret permissions Batch needs (a stack policy: it links the account, its
+vault, access policies and the Batch principal's role assignment)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from .._batch import allocation_mode
+from .._graph import depends_on, known_str, location, of_type, refers_to, same_id
+from .._policy import option, schema, sources, str_list_option, string_list, subject, violation
+from .._props import is_unknown, items, peek, text
+from .._tokens import BATCH_ACCOUNT, KEY_VAULT, KEY_VAULT_ACCESS_POLICY, ROLE_ASSIGNMENT
+
+REQUIRED_SECRET_PERMISSIONS = ["get", "list", "set", "delete", "recover"]
+_SUBSCRIPTION_SCOPE = "/subscriptions/"
+BATCH_ORCHESTRATION_ROLE = "a35466a1-cfd6-450a-b35e-683fcdf30363"  # Azure Batch Service Orchestration Role
+
+
+def account_vaults(account: PolicyResource, resources: Sequence[PolicyResource]) -> list[PolicyResource]:
+    return [v for v in of_type(resources, KEY_VAULT) if refers_to(account, "keyVaultReference.id", v)]
+
+
+def batch_principals(resources: Sequence[PolicyResource], configured: str) -> set[str]:
+    """The Batch principal's object id: configured, or the service principal holding the Azure Batch Service
+    Orchestration Role on the subscription (else any service principal with a subscription-scope role)."""
+    if configured:
+        return {configured.lower()}
+    by_role: dict[bool, set[str]] = {True: set(), False: set()}
+    for assignment in of_type(resources, ROLE_ASSIGNMENT):
+        scope = known_str(assignment.props, "scope") or ""
+        at_subscription = scope.startswith(_SUBSCRIPTION_SCOPE) and scope.rstrip("/").count("/") == 2
+        principal = known_str(assignment.props, "principalId")
+        if at_subscription and principal and peek(assignment.props, "principalType") == "ServicePrincipal":
+            role = (known_str(assignment.props, "roleDefinitionId") or "").lower()
+            by_role[role.endswith(BATCH_ORCHESTRATION_ROLE)].add(principal.lower())
+    return by_role[True] or by_role[False]
+
+
+def _grants(vault: PolicyResource, resources: Sequence[PolicyResource]) -> list[tuple[object, list[str]]]:
+    """(object id, secret permissions) of every access policy on the vault, inline or separate resources."""
+    entries = [(peek(e, "objectId"), _perms(e)) for e in items(vault.props, "properties.accessPolicies")]
+    for policy in of_type(resources, KEY_VAULT_ACCESS_POLICY):
+        if depends_on(policy, vault, "vaultName") or same_id(
+            known_str(policy.props, "vaultName"), known_str(vault.props, "name")
+        ):
+            entries.append((peek(policy.props, "policy.objectId"), _perms(peek(policy.props, "policy"))))
+    return entries
+
+
+def _perms(entry: object) -> list[str]:
+    return [p.lower() for p in items(entry, "permissions.secrets") if isinstance(p, str)]
+
+
+def _check_account(
+    account: PolicyResource,
+    resources: Sequence[PolicyResource],
+    principals: set[str],
+    required: list[str],
+    report: ReportViolation,
+) -> None:
+    vaults = account_vaults(account, resources)
+    if not vaults:
+        return  # no vault in this stack (an existing one) or its id is unknown: batch-account-keyvault-reference
+    for vault in vaults:
+        _check_mode(vault, report)
+        _check_region(account, vault, resources, report)
+        _check_grant(vault, resources, principals, required, report)
+
+
+def _check_mode(vault: PolicyResource, report: ReportViolation) -> None:
+    rbac = peek(vault.props, "properties.enableRbacAuthorization")
+    if rbac is False or is_unknown(rbac):
+        return
+    report(
+        violation(
+            subject("Key Vault", vault.name),
+            "the Batch account's vault is not in access-policy mode",
+            f"properties.enableRbacAuthorization {text(rbac)}",
+            "properties.enableRbacAuthorization false, set explicitly (new vaults default to RBAC since Key Vault API "
+            "2026-02-01)",
+        ),
+        vault.urn,
+    )
+
+
+def _check_region(
+    account: PolicyResource, vault: PolicyResource, resources: Sequence[PolicyResource], report: ReportViolation
+) -> None:
+    account_region, vault_region = location(account, resources), location(vault, resources)
+    if account_region is None or vault_region is None or account_region == vault_region:
+        return
+    report(
+        violation(
+            subject("Key Vault", vault.name),
+            f'the vault is not in the Batch account "{account.name}"\'s region',
+            f"location {text(vault_region)} (account: {text(account_region)})",
+            f"a vault in the Batch account's region {text(account_region)}",
+        ),
+        vault.urn,
+    )
+
+
+def _check_grant(
+    vault: PolicyResource,
+    resources: Sequence[PolicyResource],
+    principals: set[str],
+    required: list[str],
+    report: ReportViolation,
+) -> None:
+    grants = _grants(vault, resources)
+    candidates = [
+        (obj, perms)
+        for obj, perms in grants
+        if is_unknown(obj) or not principals or (isinstance(obj, str) and obj.lower() in principals)
+    ]
+    if any(is_unknown(obj) or set(required) <= set(perms) for obj, perms in candidates):
+        return
+    who = f"principal {', '.join(sorted(principals))}" if principals else "any principal"
+    found = "; ".join(f"{text(obj)}: secrets {perms}" for obj, perms in grants) or "no access policies"
+    report(
+        violation(
+            subject("Key Vault", vault.name),
+            f"no access policy grants {who} the secret permissions Batch needs",
+            found,
+            f"an access policy granting the Microsoft Azure Batch service principal secrets {'/'.join(required)}",
+        ),
+        vault.urn,
+    )
+
+
+def _check(args: StackValidationArgs, report: ReportViolation) -> None:
+    configured = str(option(args.get_config(), "batchPrincipalObjectId", ""))
+    principals = batch_principals(args.resources, configured)
+    required = [
+        p.lower() for p in str_list_option(args.get_config(), "requiredSecretPermissions", REQUIRED_SECRET_PERMISSIONS)
+    ]
+    for account in of_type(args.resources, BATCH_ACCOUNT):
+        if allocation_mode(account.props) == "UserSubscription":
+            _check_account(account, args.resources, principals, required, report)
+
+
+policy = StackValidationPolicy(
+    name="keyvault-batch-access-policy",
+    description="A UserSubscription account's vault is in access-policy mode, in the account's region, and grants the "
+    "Batch principal secrets get/list/set/delete/recover: Batch stores the account's secrets in this vault as the "
+    "Microsoft Azure Batch principal, through access policies (an RBAC-mode vault gives 'invalid key vault "
+    "reference'; a missing grant fails account creation with 'does not have the Batch Service in access policies').",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_check,
+    config_schema=schema(
+        batchPrincipalObjectId={
+            "type": "string",
+            "description": "Object id of the Microsoft Azure Batch service principal in your tenant; empty: the "
+            "service principal given a subscription-scope role in the stack.",
+            "default": "",
+        },
+        requiredSecretPermissions=string_list(
+            "Secret permissions the Batch principal needs.", REQUIRED_SECRET_PERMISSIONS
+        ),
+    ),
+    severity=Severity.HIGH,
+    remediation_steps="Set properties.enableRbacAuthorization to false explicitly, create the vault in the Batch "
+    "account's region, and add an access policy for the Microsoft Azure Batch service principal (app id "
+    "ddbf3205-c6bd-46ae-8127-60eb93363864, object id from batch.servicePrincipalObjectId) with the secret "
+    "permissions this policy's requiredSecretPermissions lists.",
+    url="https://learn.microsoft.com/azure/batch/batch-account-create-portal",
+    **sources(topics=["batch", "key-vault", "identity"]),
+)

@@ -1,0 +1,45 @@
+"""keyvault-soft-delete-purge-protection: Key Vaults keep soft delete and purge protection on (CKV_AZURE_42/110,
+Azure Policy 0b60c0b2)."""
+
+from __future__ import annotations
+
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+from .._policy import Report, for_types, sources, subject, violation
+from .._props import is_unknown, peek, text
+from .._tokens import KEY_VAULT
+
+
+def _check(args: ResourceValidationArgs, report: Report) -> None:
+    soft_delete = peek(args.props, "properties.enableSoftDelete")
+    purge_protection = peek(args.props, "properties.enablePurgeProtection")
+    problems = []
+    if soft_delete is False:
+        problems.append("soft delete is off")
+    if purge_protection is not True and not is_unknown(purge_protection):
+        problems.append("purge protection is off")
+    if not problems:
+        return
+    report(
+        violation(
+            subject("Key Vault", args.name),
+            " and ".join(problems),
+            f"properties.enableSoftDelete {text(soft_delete)}, properties.enablePurgeProtection "
+            f"{text(purge_protection)}",
+            "properties.enableSoftDelete true or not set, and properties.enablePurgeProtection true",
+        )
+    )
+
+
+policy = ResourceValidationPolicy(
+    name="keyvault-soft-delete-purge-protection",
+    description="Key Vaults keep soft delete and purge protection on: the Batch account keeps its secrets in the "
+    "vault, and a deleted or purged vault breaks the account.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=for_types({KEY_VAULT}, _check),
+    severity=Severity.HIGH,
+    remediation_steps="Set properties.enableSoftDelete to true (or leave it unset) and "
+    "properties.enablePurgeProtection to true.",
+    url="https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview",
+    **sources("CKV_AZURE_42", "CKV_AZURE_110", "0b60c0b2", topics=["key-vault", "resilience"]),
+)
