@@ -12,7 +12,7 @@ from components.capture.compute import DiskFacts
 from components.capture.errors import CaptureError, redact
 from components.capture.interrupt import Interrupted
 from components.capture.spec import export_blob_name
-from components.capture.steps import StepContext
+from components.capture.steps import StepContext, Ticks
 from components.capture.vhd_store import BlobState, matches, ownership
 
 MIN_GRANT_SECONDS = 600  # Packer grants 600 s for its whole copy; a started server-side copy keeps its source
@@ -114,6 +114,7 @@ class DiskAccess:
 def _wait_for_copy(ctx: StepContext, name: str) -> None:
     store, spec = ctx.store(), ctx.spec
     deadline = ctx.clock.monotonic() + ctx.operation_timeout_seconds
+    ticks = Ticks(ctx.clock, ctx.poll_seconds)
     while True:
         state = store.state(spec.vhd_container, name)
         if state is None:
@@ -127,7 +128,7 @@ def _wait_for_copy(ctx: StepContext, name: str) -> None:
                 f"the copy of the OS disk did not finish within {ctx.operation_timeout_seconds / 60:g} minutes "
                 "(BCI_OPERATION_TIMEOUT_MINUTES)"
             )
-        ctx.clock.sleep(ctx.poll_seconds)
+        ticks.sleep()
 
 
 def _discard(ctx: StepContext, name: str, state: BlobState | None = None) -> str | None:

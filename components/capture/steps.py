@@ -63,6 +63,19 @@ class StepContext:
         return self.vm
 
 
+class Ticks:
+    """Polls at a fixed rate (start + k * interval): the time each request takes does not push the next one later."""
+
+    def __init__(self, clock: Clock, interval: float) -> None:
+        self._clock, self._interval = clock, interval
+        self._next = clock.monotonic()
+
+    def sleep(self, at_most: float | None = None) -> None:
+        self._next += self._interval
+        wait = max(0.0, self._next - self._clock.monotonic())
+        self._clock.sleep(wait if at_most is None else min(wait, at_most))
+
+
 def utc_now(ctx: StepContext) -> str:
     return utc_iso(ctx.clock.now())
 
@@ -137,6 +150,7 @@ def wait_for_guest_power_off(ctx: StepContext) -> InstanceState:
     """
     vm, spec = ctx.builder(), ctx.spec
     deadline = (vm.created or ctx.clock.now()) + timedelta(minutes=spec.guest_timeout_minutes)
+    ticks = Ticks(ctx.clock, ctx.poll_seconds)
     state = ctx.compute.instance_state()
     polls = 0
     while not (state.powered_off or state.generalized):
@@ -152,7 +166,7 @@ def wait_for_guest_power_off(ctx: StepContext) -> InstanceState:
         polls += 1
         if polls % SERIAL_LOG_EVERY_POLLS == 0:
             _stop_on_guest_failure(ctx)
-        ctx.clock.sleep(min(ctx.poll_seconds, remaining))
+        ticks.sleep(at_most=remaining)
         state = ctx.compute.instance_state()
     ctx.note(f"guest powered off (power state {state.power})")
     return state
