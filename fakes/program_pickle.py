@@ -30,7 +30,7 @@ def program_capture() -> dict[str, Any]:
 def _main() -> None:
     from pulumi.runtime.rpc import unwrap_rpc_secret
 
-    from tools.offline import run_program
+    from tools.plan.offline import run_program
 
     capture = run_program().one(CAPTURE_TYPE)
     inputs = dict(capture.inputs)

@@ -13,10 +13,11 @@ import jsonschema
 import pytest
 import yaml
 
-from tools import plan, plan_graph
+from tools.plan import cli as plan
+from tools.plan import graph as plan_graph
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = json.loads((ROOT / "tools/plan.schema.json").read_text())
+SCHEMA = json.loads((ROOT / "tools/plan/plan.schema.json").read_text())
 DEV_STACK = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
 
 

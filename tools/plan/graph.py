@@ -26,7 +26,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tools.policy_runner import ResourceRecord as Node  # the records tools/offline.py produces
+from tools.plan.policy_runner import ResourceRecord as Node  # the records tools/plan/offline.py produces
 
 TYPICAL_MINUTES: dict[str, float] = {
     "azure-native:resources:ResourceGroup": 0.2,

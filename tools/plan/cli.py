@@ -4,14 +4,14 @@
                          [--stack-file PATH] [--policy-pack-config FILE]
 
 It reads Pulumi.yaml and Pulumi.<stack>.yaml, validates them with the program's own settings, evaluates
-`__main__.py` under Azure-shaped Pulumi mocks (tools/offline.py), and runs the policy pack through the analyzer
-interface the engine uses (tools/policy_runner.py). It prints every resource, the dependency graph, the critical
-path of `pulumi up` with an estimated duration (tools/plan_graph.py), and the policy results by level.
+`__main__.py` under Azure-shaped Pulumi mocks (tools/plan/offline.py), and runs the policy pack through the analyzer
+interface the engine uses (tools/plan/policy_runner.py). It prints every resource, the dependency graph, the critical
+path of `pulumi up` with an estimated duration (tools/plan/graph.py), and the policy results by level.
 
 Exit codes: 0 = no mandatory violation; 1 = at least one mandatory violation; 2 = the configuration is invalid
 (stack file missing or unreadable, settings error, bad policy-pack config).
 
-`--json` writes the whole plan as one JSON document, described by tools/plan.schema.json (schemaVersion 1).
+`--json` writes the whole plan as one JSON document, described by tools/plan/plan.schema.json (schemaVersion 1).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from typing import Any
 import yaml
 
 from components.settings import SettingsError
-from tools import plan_graph
-from tools.offline import PROJECT_ROOT, ProgramRun, RegisteredResource, load_stack_config, run_program
-from tools.policy_runner import PolicyConfigError, PolicyReport, load_policy_config, run_policies
+from tools.plan import graph as plan_graph
+from tools.plan.offline import PROJECT_ROOT, ProgramRun, RegisteredResource, load_stack_config, run_program
+from tools.plan.policy_runner import PolicyConfigError, PolicyReport, load_policy_config, run_policies
 
 SCHEMA_VERSION = 1
 EXIT_OK, EXIT_MANDATORY, EXIT_CONFIG = 0, 1, 2
@@ -66,7 +66,7 @@ KEY_PROPERTIES: dict[str, list[str]] = {
 
 
 def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, Any]:
-    """The plan as one JSON-ready document (see tools/plan.schema.json)."""
+    """The plan as one JSON-ready document (see tools/plan/plan.schema.json)."""
     names = {r.urn: r.name for r in run.resources}
     path = plan_graph.critical_path(run.resources)
     return {
