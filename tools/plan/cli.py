@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from components.settings import SettingsError
+from tools.plan import catalog
 from tools.plan import graph as plan_graph
 from tools.plan.offline import PROJECT_ROOT, ProgramRun, RegisteredResource, load_stack_config, run_program
 from tools.plan.policy_runner import PolicyConfigError, PolicyReport, load_policy_config, run_policies
@@ -34,32 +35,6 @@ SCHEMA_VERSION = 1
 EXIT_OK, EXIT_MANDATORY, EXIT_CONFIG = 0, 1, 2
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
-# The few properties that matter, per resource type (dotted paths into the wire-name inputs).
-KEY_PROPERTIES: dict[str, list[str]] = {
-    "azure-native:resources:ResourceGroup": ["location"],
-    "azure-native:storage:StorageAccount": ["accountName", "kind", "sku.name", "location"],
-    "azure-native:storage:BlobContainer": ["containerName"],
-    "azure-native:network:Subnet": ["addressPrefix"],
-    "azure-native:compute:VirtualMachine": [
-        "hardwareProfile.vmSize",
-        "storageProfile.imageReference.offer",
-        "storageProfile.imageReference.sku",
-        "storageProfile.osDisk.vhd.uri",
-        "location",
-    ],
-    "pulumi-python:dynamic/capture:GeneralizedImage": ["os_disk_mode", "export_vhd", "image_version"],
-    "azure-native:compute:GalleryImage": ["galleryImageName", "osType", "hyperVGeneration"],
-    "azure-native:compute:GalleryImageVersion": ["galleryImageVersionName", "publishingProfile.targetRegions"],
-    "azure-native:keyvault:Vault": ["vaultName", "location"],
-    "azure-native:authorization:RoleAssignment": ["principalId", "roleDefinitionId"],
-    "azure-native:batch:BatchAccount": ["accountName", "poolAllocationMode", "location"],
-    "azure-native:batch:Pool": [
-        "vmSize",
-        "deploymentConfiguration.virtualMachineConfiguration.nodeAgentSkuId",
-        "scaleSettings",
-    ],
-}
 
 
 # --- building the plan ---------------------------------------------------------------------------------------------
@@ -112,7 +87,7 @@ def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, A
 
 def key_properties(resource: RegisteredResource) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for path in KEY_PROPERTIES.get(resource.typ, []):
+    for path in catalog.key_properties(resource.typ):
         value: Any = resource.inputs
         for part in path.split("."):
             value = value.get(part) if isinstance(value, Mapping) else None

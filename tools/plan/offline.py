@@ -5,8 +5,9 @@ recording `MockMonitor`, and each registered resource comes back as a `Registere
 the inputs exactly as the SDK sent them, the mock's outputs, parent and dependencies). The offline plan
 (tools/plan/cli.py), the policy runner and the tests all use this one harness.
 
-Mocked outputs follow Azure's shapes: ARM ids built from the resource's names, auto-names with a suffix, blob and
-Batch endpoints, Key Vault URIs, and for the capture step the outputs its provider would return.
+Mocked outputs follow Azure's shapes: ARM ids built from the resource's names (the paths are in
+tools/plan/catalog.py), auto-names with a suffix, blob and Batch endpoints, Key Vault URIs, and for the capture step
+the outputs its provider would return.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import pulumi.runtime
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
+
+from tools.plan import catalog
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "batch-custom-image"
@@ -119,49 +122,6 @@ def _deep_merge(base: Any, override: Any) -> Any:
 
 # --- Azure-shaped mocks --------------------------------------------------------------------------------------------
 
-# type token -> (ARM path template under the resource group, name input key)
-_ARM_PATHS: dict[str, tuple[str, str]] = {
-    "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts/{accountName}", "accountName"),
-    "azure-native:storage:BlobContainer": (
-        "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{containerName}",
-        "containerName",
-    ),
-    "azure-native:network:NetworkSecurityGroup": (
-        "Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}",
-        "networkSecurityGroupName",
-    ),
-    "azure-native:network:PublicIPAddress": (
-        "Microsoft.Network/publicIPAddresses/{publicIpAddressName}",
-        "publicIpAddressName",
-    ),
-    "azure-native:network:NatGateway": ("Microsoft.Network/natGateways/{natGatewayName}", "natGatewayName"),
-    "azure-native:network:VirtualNetwork": (
-        "Microsoft.Network/virtualNetworks/{virtualNetworkName}",
-        "virtualNetworkName",
-    ),
-    "azure-native:network:Subnet": (
-        "Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{subnetName}",
-        "subnetName",
-    ),
-    "azure-native:network:NetworkInterface": (
-        "Microsoft.Network/networkInterfaces/{networkInterfaceName}",
-        "networkInterfaceName",
-    ),
-    "azure-native:compute:VirtualMachine": ("Microsoft.Compute/virtualMachines/{vmName}", "vmName"),
-    "azure-native:compute:Gallery": ("Microsoft.Compute/galleries/{galleryName}", "galleryName"),
-    "azure-native:compute:GalleryImage": (
-        "Microsoft.Compute/galleries/{galleryName}/images/{galleryImageName}",
-        "galleryImageName",
-    ),
-    "azure-native:compute:GalleryImageVersion": (
-        "Microsoft.Compute/galleries/{galleryName}/images/{galleryImageName}/versions/{galleryImageVersionName}",
-        "galleryImageVersionName",
-    ),
-    "azure-native:keyvault:Vault": ("Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
-    "azure-native:batch:BatchAccount": ("Microsoft.Batch/batchAccounts/{accountName}", "accountName"),
-    "azure-native:batch:Pool": ("Microsoft.Batch/batchAccounts/{accountName}/pools/{poolName}", "poolName"),
-}
-
 # Gallery names may not hold hyphens: an auto-name for one uses letters and digits only.
 _ALNUM_AUTONAME = {"azure-native:compute:Gallery"}
 
@@ -211,14 +171,14 @@ class AzureMocks(pulumi.runtime.Mocks):
             outputs["name"] = ra_name
             scope = args.inputs.get("scope", "")
             return f"{scope}/providers/Microsoft.Authorization/roleAssignments/{ra_name}", outputs
-        if typ in _ARM_PATHS:
-            return self._arm_resource(args, outputs)
+        arm = catalog.arm_path(typ)
+        if arm is not None:
+            return self._arm_resource(args, outputs, *arm)
         return f"{args.name}-id", outputs
 
     def _arm_resource(
-        self, args: pulumi.runtime.MockResourceArgs, outputs: dict[str, Any]
+        self, args: pulumi.runtime.MockResourceArgs, outputs: dict[str, Any], template: str, name_key: str
     ) -> tuple[str, dict[str, Any]]:
-        template, name_key = _ARM_PATHS[args.typ]
         own_name = args.inputs.get(name_key) or _autoname(args.typ, args.name)
         values = {k: v for k, v in args.inputs.items() if isinstance(v, str)}
         values[name_key] = own_name
