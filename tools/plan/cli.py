@@ -24,17 +24,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pulumi.runtime import rpc
 
-from components.settings import SettingsError
+from components.settings import PROJECT_ROOT, SettingsError
 from tools.plan import catalog
 from tools.plan import graph as plan_graph
-from tools.plan.offline import PROJECT_ROOT, ProgramRun, RegisteredResource, load_stack_config, run_program
+from tools.plan.offline import ProgramRun, RegisteredResource, load_stack_config, run_program
 from tools.plan.policy_runner import PolicyConfigError, PolicyReport, load_policy_config, run_policies
 
 SCHEMA_VERSION = 1
 EXIT_OK, EXIT_MANDATORY, EXIT_CONFIG = 0, 1, 2
-_SECRET_SIG = "4dabf18193072939515e22adb298388d"
-_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 # --- building the plan ---------------------------------------------------------------------------------------------
@@ -74,7 +73,7 @@ def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, A
                     "resourceType": p.resource_type,
                     "resourceName": p.resource_name,
                     "urn": p.urn,
-                    "message": p.message.split("\n", 1)[-1],
+                    "message": p.detail,
                 }
                 for p in results
             ]
@@ -99,12 +98,12 @@ def key_properties(resource: RegisteredResource) -> dict[str, Any]:
 def _display(value: Any) -> Any:
     """Secrets masked, unknowns spelled out, everything JSON-ready."""
     if isinstance(value, Mapping):
-        if value.get(_SECRET_SIG) is not None:
+        if rpc.is_rpc_secret(value):
             return "[secret]"
         return {str(k): _display(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_display(v) for v in value]
-    if value == _UNKNOWN:
+    if value == rpc.UNKNOWN:
         return "(known after apply)"
     return value
 

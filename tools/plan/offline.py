@@ -30,11 +30,10 @@ import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 
+from components.settings import NAMESPACE, PROJECT_ROOT
 from tools.plan import catalog
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-PROJECT = "batch-custom-image"
-NAMESPACE = f"{PROJECT}:"
+_CONFIG_PREFIX = f"{NAMESPACE}:"  # config keys without a namespace belong to the project (its name, in Pulumi.yaml)
 
 # The identity the mocked Azure reports (azure-native:authorization:getClientConfig and the Batch principal lookup).
 SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001"
@@ -86,7 +85,7 @@ def load_stack_config(stack: str, project_root: Path = PROJECT_ROOT, stack_file:
     project_file = yaml.safe_load((project_root / "Pulumi.yaml").read_text()) or {}
     config: dict[str, Any] = {}
     for key, spec in (project_file.get("config") or {}).items():
-        full_key = key if ":" in key else NAMESPACE + key
+        full_key = key if ":" in key else _CONFIG_PREFIX + key
         if isinstance(spec, Mapping):
             if "value" in spec:
                 config[full_key] = spec["value"]
@@ -106,7 +105,7 @@ def merge_config(base: Mapping[str, Any], overrides: Mapping[str, Any] | None) -
     """Deep-merge overrides (keys with or without the project namespace; dicts merge, lists and scalars replace)."""
     merged = copy.deepcopy(dict(base))
     for key, value in (overrides or {}).items():
-        full_key = key if ":" in key else NAMESPACE + key
+        full_key = key if ":" in key else _CONFIG_PREFIX + key
         merged[full_key] = _deep_merge(merged.get(full_key), value)
     return merged
 
@@ -326,7 +325,7 @@ def run_program(
     settings.ROOT.set(None)  # a fresh root Stack for every run
     mocks = AzureMocks(location, preview)
     monitor = RecordingMonitor(mocks, records)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=NAMESPACE, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in full_config.items()})
 
     root = str(project_root)

@@ -49,11 +49,13 @@ from typing import Any, Protocol
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]  # no types-jsonschema pinned
 import yaml
-from pulumi.runtime import proto
+from pulumi.runtime import proto, rpc
 from pulumi_policy import EnforcementLevel, Policy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-POLICY_PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
+from components.settings import PROJECT_ROOT
+
+POLICY_PACK_DIR = PROJECT_ROOT / "policies"
 PACK_PACKAGE = "batch_image_policies"
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 _PROTO_LEVELS = {
@@ -63,8 +65,6 @@ _PROTO_LEVELS = {
     "disabled": proto.DISABLED,
 }
 _LEVEL_NAMES = {v: k for k, v in _PROTO_LEVELS.items()}
-_SIG_KEY = "4dabf18193072939515e22adb298388d"
-_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _PREVIEW_PREFIX = "can't run policy"
 
 PolicyPackConfig = Mapping[str, Any]
@@ -119,6 +119,11 @@ class PolicyResult:
     resource_name: str
     resource_type: str
     stage: str  # "resource" (Analyze) | "stack" (AnalyzeStack)
+
+    @property
+    def detail(self) -> str:
+        """The violation alone, without the policy's description line."""
+        return self.message.split("\n", 1)[-1]
 
     @property
     def skipped_in_preview(self) -> bool:
@@ -243,7 +248,7 @@ def _with_defaults(policy: Policy, options: Mapping[str, Any]) -> dict[str, Any]
 def _wire(value: Any) -> Any:
     """A deserialized property value as the engine sends it to an analyzer."""
     if isinstance(value, Mapping):
-        if value.get(_SIG_KEY) == _RESOURCE_SIG:
+        if value.get(rpc._special_sig_key) == rpc._special_resource_sig:  # a resource reference
             return value.get("id") or value.get("urn", "")
         return {str(k): _wire(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -342,8 +347,7 @@ def format_report(report: PolicyReport) -> str:
     lines = []
     for result in sorted(report.results, key=lambda r: (r.level != "mandatory", r.policy_name, r.resource_name)):
         where = f"{result.resource_type} {result.resource_name}".strip() or "stack"
-        detail = result.message.split("\n", 1)[-1]
-        lines.append(f"[{result.level}] {result.policy_name} ({where}): {detail}")
+        lines.append(f"[{result.level}] {result.policy_name} ({where}): {result.detail}")
     counts = f"{len(report.mandatory)} mandatory, {len(report.advisory)} advisory"
     return "\n".join([*lines, f"policy results: {counts}"])
 
