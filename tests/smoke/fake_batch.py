@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import trustme
 
-from tools.smoke_client import LOOPBACK_TOKEN
+from tools.smoke.client import LOOPBACK_TOKEN
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "batch"
 API_VERSION = "2025-06-01"

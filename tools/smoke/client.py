@@ -18,7 +18,7 @@ from azure.batch import BatchClient
 from azure.core.credentials import AccessToken, TokenCredential
 
 from components.common.loopback import is_loopback_url
-from tools.smoke_errors import ExitCode, SmokeError
+from tools.smoke.errors import ExitCode, SmokeError
 
 BATCH_SCOPE = "https://batch.core.windows.net//.default"
 LOOPBACK_TOKEN = "loopback-test-token"  # accepted only by the local fakes in tests/smoke
