@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from components.common.loopback import LoopbackTestCredential
 from tests.smoke.conftest import FAST, RunSmoke, stack_outputs
 from tests.smoke.fake_batch import FakeBatchServer, FakeNode, FakePool, Scenario
 from tools.smoke import cli
@@ -221,3 +222,23 @@ def test_no_azure_login_is_explained(
     assert "could not authenticate to Batch: DefaultAzureCredential failed to retrieve a token" in err
     assert "run `az login`" in err
     assert server.fake.requests == []
+
+
+class WrongAudience:
+    """The shared loopback test credential, asked for another service's token (ARM's, as the capture provider does)."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        return LoopbackTestCredential().get_token("https://management.azure.com/.default")
+
+
+def test_the_fake_refuses_a_token_for_another_audience(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("tools.smoke.client.make_credential", lambda kind, url: WrongAudience())
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(stack_outputs(one_pool())))
+    with FakeBatchServer(one_pool(), tmp_path) as server:
+        code = cli.main(["--outputs", str(outputs), "--endpoint-url", server.url, "--ca-bundle", str(server.ca_file)])
+    assert code == ExitCode.BATCH_ERROR
+    assert "could not authenticate to Batch: (AuthenticationFailed)" in capsys.readouterr().err
+    assert server.fake.requests  # the token reached the fake, which refused it

@@ -8,6 +8,6 @@
 - `wait`: wait until every pool is ready, with a progress display;
 - `marker`: one job per pool whose task compares /opt/batch-image/VERSION with the deployed image version.
 
-It talks to the Batch data plane only. It shares the loopback check with the capture provider through
-components/common/loopback.py, never through the provider itself.
+It talks to the Batch data plane only. It shares the loopback check and the unsigned test credential with the
+capture provider through components/common/loopback.py, never through the provider itself.
 """
