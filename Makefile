@@ -52,13 +52,13 @@ smoke: setup
 	$(PY) -m tools.smoke --stack $(STACK)
 
 bench-capture: setup node_modules/.installed
-	$(PY) -m tools.bench_capture
+	$(PY) -m tools.bench.capture
 
 bench-plan: setup
-	$(PY) -m tools.bench_plan
+	$(PY) -m tools.bench.plan
 
 bench-policies: setup
-	$(PY) -m tests.policies.bench_policy_runner
+	$(PY) -m tools.bench.policies
 
 ## policy-venv: the virtualenv the Pulumi CLI runs the policy pack in (pulumi preview --policy-pack policies)
 policy-venv: policies/venv/.installed

@@ -30,7 +30,7 @@ def _main() -> None:
     from pulumi.runtime.rpc import unwrap_rpc_secret
 
     from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
-    from tools.offline import run_program
+    from tools.plan.offline import run_program
 
     run = run_program()
     inputs = dict(run.one(CAPTURE_TYPE).inputs)

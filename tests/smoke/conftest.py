@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.smoke.fake_batch import FakeBatch, FakeBatchServer, Scenario
-from tools import smoke
+from tools.smoke import cli
 
 GALLERY_VERSION_ID = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-batch/providers/Microsoft.Compute"
@@ -79,7 +79,7 @@ def run_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> RunSmoke:
                 *FAST,
                 *extra,
             ]
-            code = smoke.main(argv)
+            code = cli.main(argv)
         captured = capsys.readouterr()
         return SmokeRun(code, captured.out, captured.err, server.fake)
 

@@ -11,6 +11,7 @@ executed with /bin/sh, with /opt/batch-image/ pointing at a scratch directory th
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
@@ -18,6 +19,7 @@ import shlex
 import ssl
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,13 +29,25 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import trustme
 
-from tools.smoke_client import LOOPBACK_TOKEN
-
 DATA = Path(__file__).resolve().parents[1] / "data" / "batch"
 API_VERSION = "2025-06-01"
 PAGE_SIZE = 2
 ALLOCATED_AT = datetime(2026, 11, 26, 7, 0, 0, tzinfo=UTC)
 MARKER_DIR = "/opt/batch-image/"
+# The audience of an Entra ID token for the Batch data plane (the SDK asks for https://batch.core.windows.net//.default).
+BATCH_AUDIENCE = "https://batch.core.windows.net/"
+
+
+def _authorized(auth: str) -> bool:
+    """A bearer JWT for the Batch audience, not expired (the unsigned test tokens of components.common.loopback)."""
+    if not auth.startswith("Bearer "):
+        return False
+    try:
+        payload = auth.split(" ", 1)[1].split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return False
+    return bool(claims.get("aud", "").rstrip("/") == BATCH_AUDIENCE.rstrip("/") and claims.get("exp", 0) > time.time())
 
 
 def _example(name: str) -> dict[str, Any]:
@@ -255,7 +269,7 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         with fake.lock:
             fake.requests.append((method, path))
-        if self.headers.get("Authorization") != f"Bearer {LOOPBACK_TOKEN}":
+        if not _authorized(self.headers.get("Authorization", "")):
             self._error(401, "AuthenticationFailed", "Server failed to authenticate the request.")
             return
         if parse_qs(parts.query).get("api-version") != [API_VERSION]:

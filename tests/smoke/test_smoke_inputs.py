@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
+from components.common.loopback import LoopbackTestCredential
 from tests.smoke.conftest import FAST, RunSmoke, stack_outputs
 from tests.smoke.fake_batch import FakeBatchServer, FakeNode, FakePool, Scenario
-from tools import smoke
-from tools.smoke_errors import ExitCode
+from tools.smoke import cli
+from tools.smoke.errors import ExitCode
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,7 +74,7 @@ def test_image_version_flag_overrides_the_stack(run_smoke: RunSmoke) -> None:
 
 def test_flags_alone_are_enough(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with FakeBatchServer(one_pool(), tmp_path) as server:
-        code = smoke.main(
+        code = cli.main(
             ["--endpoint", "batchacct.westeurope.batch.azure.com", "--image-version", "1.0.0", "--pool", "render",
              "--node-agent-sku-id", "batch.node.ubuntu 24.04", "--endpoint-url", server.url,
              "--ca-bundle", str(server.ca_file), "--credential", "loopback", *FAST]
@@ -84,13 +85,13 @@ def test_flags_alone_are_enough(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_pool_flag_needs_a_node_agent_sku(capsys: pytest.CaptureFixture[str]) -> None:
-    code = smoke.main(["--endpoint", "a.b.batch.azure.com", "--image-version", "1.0.0", "--pool", "render"])
+    code = cli.main(["--endpoint", "a.b.batch.azure.com", "--image-version", "1.0.0", "--pool", "render"])
     assert code == ExitCode.BAD_INPUT
     assert "--pool needs --node-agent-sku-id" in capsys.readouterr().err
 
 
 def test_no_source_at_all_says_what_to_give(capsys: pytest.CaptureFixture[str]) -> None:
-    assert smoke.main([]) == ExitCode.BAD_INPUT
+    assert cli.main([]) == ExitCode.BAD_INPUT
     assert (
         "give --stack STACK, --outputs FILE, or all of --endpoint, --image-version, --pool" in capsys.readouterr().err
     )
@@ -98,7 +99,7 @@ def test_no_source_at_all_says_what_to_give(capsys: pytest.CaptureFixture[str]) 
 
 def test_bad_number_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
-        smoke.main(["--stack", "dev", "--timeout", "soon"])
+        cli.main(["--stack", "dev", "--timeout", "soon"])
     assert exited.value.code == 2
     assert "--timeout: 'soon' is not a positive number of seconds" in capsys.readouterr().err
 
@@ -106,7 +107,7 @@ def test_bad_number_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
 def test_loopback_credential_refuses_a_real_endpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps(stack_outputs(one_pool())))
-    code = smoke.main(["--outputs", str(outputs), "--credential", "loopback"])
+    code = cli.main(["--outputs", str(outputs), "--credential", "loopback"])
     assert code == ExitCode.BAD_INPUT
     assert (
         "credential 'loopback' is for local test fakes only; endpoint "
@@ -137,7 +138,7 @@ def test_reads_outputs_from_pulumi_without_secrets(
     fake_pulumi(tmp_path / "bin", stack_outputs(one_pool()), log)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     with FakeBatchServer(one_pool(), tmp_path) as server:
-        code = smoke.main(
+        code = cli.main(
             ["--stack", "dev", "--endpoint-url", server.url, "--ca-bundle", str(server.ca_file),
              "--credential", "loopback", *FAST]
         )  # fmt: skip
@@ -159,7 +160,7 @@ def test_pulumi_failure_is_passed_on(
 ) -> None:
     fake_pulumi(tmp_path / "bin", None, tmp_path / "argv.json")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    assert smoke.main(["--stack", "dev"]) == ExitCode.BAD_INPUT
+    assert cli.main(["--stack", "dev"]) == ExitCode.BAD_INPUT
     assert "`pulumi stack output --stack dev` failed: error: no stack named 'dev' found" in capsys.readouterr().err
 
 
@@ -167,7 +168,7 @@ def test_missing_pulumi_cli_suggests_the_alternatives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert smoke.main(["--stack", "dev"]) == ExitCode.BAD_INPUT
+    assert cli.main(["--stack", "dev"]) == ExitCode.BAD_INPUT
     err = capsys.readouterr().err
     assert "the Pulumi CLI (`pulumi`) is not on PATH" in err and "--outputs FILE" in err
 
@@ -194,7 +195,7 @@ def test_command_line_with_environment_overrides(tmp_path: Path) -> None:
 
 
 def test_help_lists_the_exit_codes() -> None:
-    help_text = smoke.build_parser().format_help()
+    help_text = cli.build_parser().format_help()
     for code in ExitCode:
         assert f"{code.value} {code.name.lower()}" in help_text
 
@@ -211,13 +212,33 @@ class NoCredential:
 def test_no_azure_login_is_explained(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("tools.smoke_client.make_credential", lambda kind, url: NoCredential())
+    monkeypatch.setattr("tools.smoke.client.make_credential", lambda kind, url: NoCredential())
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps(stack_outputs(one_pool())))
     with FakeBatchServer(one_pool(), tmp_path) as server:
-        code = smoke.main(["--outputs", str(outputs), "--endpoint-url", server.url, "--ca-bundle", str(server.ca_file)])
+        code = cli.main(["--outputs", str(outputs), "--endpoint-url", server.url, "--ca-bundle", str(server.ca_file)])
     assert code == ExitCode.BATCH_ERROR
     err = capsys.readouterr().err
     assert "could not authenticate to Batch: DefaultAzureCredential failed to retrieve a token" in err
     assert "run `az login`" in err
     assert server.fake.requests == []
+
+
+class WrongAudience:
+    """The shared loopback test credential, asked for another service's token (ARM's, as the capture provider does)."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        return LoopbackTestCredential().get_token("https://management.azure.com/.default")
+
+
+def test_the_fake_refuses_a_token_for_another_audience(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("tools.smoke.client.make_credential", lambda kind, url: WrongAudience())
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(stack_outputs(one_pool())))
+    with FakeBatchServer(one_pool(), tmp_path) as server:
+        code = cli.main(["--outputs", str(outputs), "--endpoint-url", server.url, "--ca-bundle", str(server.ca_file)])
+    assert code == ExitCode.BATCH_ERROR
+    assert "could not authenticate to Batch: (AuthenticationFailed)" in capsys.readouterr().err
+    assert server.fake.requests  # the token reached the fake, which refused it

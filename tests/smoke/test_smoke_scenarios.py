@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from tests.smoke.conftest import RunSmoke, stack_outputs
 from tests.smoke.fake_batch import FakeNode, FakePool, Scenario, default_supported_images, supported_image
-from tools.smoke_errors import ExitCode
-from tools.smoke_marker import EXPECTED_VARIABLE, TASK_ID
+from tools.smoke.errors import ExitCode
+from tools.smoke.marker import EXPECTED_VARIABLE, TASK_ID
 
 
 def booting(node_id: str, boot_seconds: int = 95) -> FakeNode:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,11 +13,13 @@ import pytest
 from azure.batch.models import BatchSupportedImage
 
 from components.common.loopback import is_loopback_url as is_loopback
-from tools.smoke_client import endpoint_url
-from tools.smoke_errors import ExitCode, SmokeError
-from tools.smoke_marker import EXIT_MARKER_MISMATCH, EXIT_MARKER_MISSING, job_id_for, marker_command
-from tools.smoke_progress import PoolSnapshot, Progress, format_duration, render_bar
-from tools.smoke_sku import sku_end_of_life
+from tools.smoke.client import endpoint_url
+from tools.smoke.errors import ExitCode, SmokeError
+from tools.smoke.marker import EXIT_MARKER_MISMATCH, EXIT_MARKER_MISSING, job_id_for, marker_command
+from tools.smoke.sku import sku_end_of_life
+from tools.smoke.wait import PoolSnapshot, Progress, format_duration, render_bar
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def image(sku: str, eol: str | None) -> BatchSupportedImage:
@@ -98,3 +101,10 @@ def test_endpoint_must_be_https() -> None:
         endpoint_url("x", "http://127.0.0.1:8080")
     assert raised.value.code == ExitCode.BAD_INPUT
     assert "is not an https URL" in raised.value.message
+
+
+def test_smoke_talks_to_batch_only_and_never_imports_the_capture_provider() -> None:
+    code = "import sys, tools.smoke.cli; print(sorted(m for m in sys.modules if m.startswith('components.capture')))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

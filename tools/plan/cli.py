@@ -4,14 +4,14 @@
                          [--stack-file PATH] [--policy-pack-config FILE]
 
 It reads Pulumi.yaml and Pulumi.<stack>.yaml, validates them with the program's own settings, evaluates
-`__main__.py` under Azure-shaped Pulumi mocks (tools/offline.py), and runs the policy pack through the analyzer
-interface the engine uses (tools/policy_runner.py). It prints every resource, the dependency graph, the critical
-path of `pulumi up` with an estimated duration (tools/plan_graph.py), and the policy results by level.
+`__main__.py` under Azure-shaped Pulumi mocks (tools/plan/offline.py), and runs the policy pack through the analyzer
+interface the engine uses (tools/plan/policy_runner.py). It prints every resource, the dependency graph, the critical
+path of `pulumi up` with an estimated duration (tools/plan/graph.py), and the policy results by level.
 
 Exit codes: 0 = no mandatory violation; 1 = at least one mandatory violation; 2 = the configuration is invalid
 (stack file missing or unreadable, settings error, bad policy-pack config).
 
-`--json` writes the whole plan as one JSON document, described by tools/plan.schema.json (schemaVersion 1).
+`--json` writes the whole plan as one JSON document, described by tools/plan/plan.schema.json (schemaVersion 1).
 """
 
 from __future__ import annotations
@@ -24,49 +24,23 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pulumi.runtime import rpc
 
-from components.settings import SettingsError
-from tools import plan_graph
-from tools.offline import PROJECT_ROOT, ProgramRun, RegisteredResource, load_stack_config, run_program
-from tools.policy_runner import PolicyConfigError, PolicyReport, load_policy_config, run_policies
+from components.settings import PROJECT_ROOT, SettingsError
+from tools.plan import catalog
+from tools.plan import graph as plan_graph
+from tools.plan.offline import ProgramRun, RegisteredResource, load_stack_config, run_program
+from tools.plan.policy_runner import PolicyConfigError, PolicyReport, load_policy_config, run_policies
 
 SCHEMA_VERSION = 1
 EXIT_OK, EXIT_MANDATORY, EXIT_CONFIG = 0, 1, 2
-_SECRET_SIG = "4dabf18193072939515e22adb298388d"
-_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
-# The few properties that matter, per resource type (dotted paths into the wire-name inputs).
-KEY_PROPERTIES: dict[str, list[str]] = {
-    "azure-native:resources:ResourceGroup": ["location"],
-    "azure-native:storage:StorageAccount": ["accountName", "kind", "sku.name", "location"],
-    "azure-native:storage:BlobContainer": ["containerName"],
-    "azure-native:network:Subnet": ["addressPrefix"],
-    "azure-native:compute:VirtualMachine": [
-        "hardwareProfile.vmSize",
-        "storageProfile.imageReference.offer",
-        "storageProfile.imageReference.sku",
-        "storageProfile.osDisk.vhd.uri",
-        "location",
-    ],
-    "pulumi-python:dynamic/capture:GeneralizedImage": ["os_disk_mode", "export_vhd", "image_version"],
-    "azure-native:compute:GalleryImage": ["galleryImageName", "osType", "hyperVGeneration"],
-    "azure-native:compute:GalleryImageVersion": ["galleryImageVersionName", "publishingProfile.targetRegions"],
-    "azure-native:keyvault:Vault": ["vaultName", "location"],
-    "azure-native:authorization:RoleAssignment": ["principalId", "roleDefinitionId"],
-    "azure-native:batch:BatchAccount": ["accountName", "poolAllocationMode", "location"],
-    "azure-native:batch:Pool": [
-        "vmSize",
-        "deploymentConfiguration.virtualMachineConfiguration.nodeAgentSkuId",
-        "scaleSettings",
-    ],
-}
 
 
 # --- building the plan ---------------------------------------------------------------------------------------------
 
 
 def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, Any]:
-    """The plan as one JSON-ready document (see tools/plan.schema.json)."""
+    """The plan as one JSON-ready document (see tools/plan/plan.schema.json)."""
     names = {r.urn: r.name for r in run.resources}
     path = plan_graph.critical_path(run.resources)
     return {
@@ -99,7 +73,7 @@ def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, A
                     "resourceType": p.resource_type,
                     "resourceName": p.resource_name,
                     "urn": p.urn,
-                    "message": p.message.split("\n", 1)[-1],
+                    "message": p.detail,
                 }
                 for p in results
             ]
@@ -112,7 +86,7 @@ def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, A
 
 def key_properties(resource: RegisteredResource) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for path in KEY_PROPERTIES.get(resource.typ, []):
+    for path in catalog.key_properties(resource.typ):
         value: Any = resource.inputs
         for part in path.split("."):
             value = value.get(part) if isinstance(value, Mapping) else None
@@ -124,12 +98,12 @@ def key_properties(resource: RegisteredResource) -> dict[str, Any]:
 def _display(value: Any) -> Any:
     """Secrets masked, unknowns spelled out, everything JSON-ready."""
     if isinstance(value, Mapping):
-        if value.get(_SECRET_SIG) is not None:
+        if rpc.is_rpc_secret(value):
             return "[secret]"
         return {str(k): _display(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_display(v) for v in value]
-    if value == _UNKNOWN:
+    if value == rpc.UNKNOWN:
         return "(known after apply)"
     return value
 

@@ -1,6 +1,6 @@
 """Benchmark of the capture provider against the fakes: overhead beyond Azure's own durations, requests, Retry-After.
 
-    python -m tools.bench_capture [--retry-after 1] [--unit 2]      (make bench-capture)
+    python -m tools.bench.capture [--retry-after 1] [--unit 2]      (make bench-capture)
 
 Starts the test fakes (fake ARM with integer Retry-After like ARM's, Azurite behind the async-copy proxy), then
 drives `create` through the real dynamic-provider gRPC server with the provider pickled by the program, for the

@@ -1,6 +1,6 @@
 """Benchmark of the offline plan: wall time and peak memory for the dev stack and generated stacks of 10 and 50 pools.
 
-    python -m tools.bench_plan [--repeat 3]        (make bench-plan)
+    python -m tools.bench.plan [--repeat 3]        (make bench-plan)
 
 Each run is a fresh `python -m tools.plan --json FILE` process (what a user or CI pays, interpreter start and
 imports included); wall time is the median of --repeat runs, peak memory the child's max RSS. Goals on the 2-core
@@ -24,12 +24,12 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from components.settings import PROJECT_ROOT
 
 
 def generated_stack(pools: int) -> dict[str, Any]:
     """The dev stack with `pools` pools (alternating fixed and autoscale)."""
-    document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    document = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())
     template = document["config"]["batch-custom-image:pools"]
     document["config"]["batch-custom-image:pools"] = [
         {**template[i % len(template)], "name": f"pool{i:03d}"} for i in range(pools)
@@ -46,7 +46,7 @@ def measure(stack_file: Path | None, repeat: int) -> dict[str, Any]:
             if stack_file is not None:
                 command += ["--stack-file", str(stack_file)]
             start = time.perf_counter()
-            child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            child = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             _, status, usage = os.wait4(child.pid, 0)
             walls.append(time.perf_counter() - start)
             if os.waitstatus_to_exitcode(status) not in (0, 1):

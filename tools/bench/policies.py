@@ -1,6 +1,6 @@
-"""Benchmark: how long the pack takes offline (not a test; run it by hand).
+"""Benchmark: how long the policy pack takes offline.
 
-    .venv/bin/python -m tests.policies.bench_policy_runner
+    python -m tools.bench.policies      (make bench-policies)
 
 Prints the median time of one full pack run (Configure + Analyze per resource + AnalyzeStack) over the dev stack
 as the program registers it, and of the custom-data secret scan on the largest custom data Azure accepts (64 KiB).
@@ -13,8 +13,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from tools.offline import run_program
-from tools.policy_runner import POLICY_PACK_DIR, PolicyRunner, run_policies
+from tools.plan.offline import run_program
+from tools.plan.policy_runner import POLICY_PACK_DIR, PolicyRunner, run_policies
 
 ROUNDS = 20
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from azure.batch.models import BatchSupportedImage
 
-from tools.smoke_errors import ExitCode, SmokeError
-from tools.smoke_outputs import PoolTarget
+from tools.smoke.errors import ExitCode, SmokeError
+from tools.smoke.outputs import PoolTarget
 
 EOL_WARNING_WINDOW = timedelta(days=90)
 

@@ -8,7 +8,7 @@
 Steps: check each pool's node agent SKU is supported and not past end of life; wait (with a progress display and a
 timeout) until every pool is steady with usable nodes and report the time to ready; run a job per pool whose task
 checks /opt/batch-image/VERSION equals the deployed image version; print the task output; delete the jobs.
-Exit codes: see tools/smoke_errors.py (also printed by --help).
+Exit codes: see tools/smoke/errors.py (also printed by --help).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pathlib import Path
 from azure.batch import BatchClient
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
-from tools import smoke_marker
-from tools.smoke_client import CREDENTIAL_KINDS, ClientSettings, endpoint_url, make_client
-from tools.smoke_errors import ExitCode, SmokeError
-from tools.smoke_outputs import (
+from tools.smoke import marker
+from tools.smoke.client import CREDENTIAL_KINDS, ClientSettings, endpoint_url, make_client
+from tools.smoke.errors import ExitCode, SmokeError
+from tools.smoke.outputs import (
     OutputFlags,
     PoolTarget,
     SmokeTarget,
@@ -34,9 +34,8 @@ from tools.smoke_outputs import (
     read_stack_outputs,
     resolve_target,
 )
-from tools.smoke_progress import Progress, format_duration
-from tools.smoke_sku import check_pool_skus, sku_end_of_life
-from tools.smoke_wait import ReadyReport, wait_until_ready
+from tools.smoke.sku import check_pool_skus, sku_end_of_life
+from tools.smoke.wait import Progress, ReadyReport, format_duration, wait_until_ready
 
 EXIT_CODE_HELP = "exit codes:\n" + "\n".join(f"  {code.value} {code.name.lower()}" for code in ExitCode)
 
@@ -127,20 +126,20 @@ def report_ready(reports: dict[str, ReadyReport]) -> None:
 
 def run_marker_checks(
     client: BatchClient, target: SmokeTarget, pools: Sequence[PoolTarget], args: argparse.Namespace
-) -> list[smoke_marker.MarkerResult]:
+) -> list[marker.MarkerResult]:
     job_ids: list[str] = []
     try:
         jobs = []
         for pool in pools:
-            job = smoke_marker.create_job(client, pool, smoke_marker.job_id_for(pool.pool_id, datetime.now(UTC)))
+            job = marker.create_job(client, pool, marker.job_id_for(pool.pool_id, datetime.now(UTC)))
             job_ids.append(job.job_id)  # created: whatever happens next, it gets deleted
             jobs.append(job)
-            smoke_marker.add_check_task(client, job, target.image_version)
-            print(f"{pool.pool_id}: submitted job {job.job_id} (task {smoke_marker.TASK_ID})")
-        tasks = smoke_marker.wait_for_tasks(client, jobs, args.task_timeout, args.poll_interval)
-        return smoke_marker.collect(client, jobs, target.image_version, tasks)
+            marker.add_check_task(client, job, target.image_version)
+            print(f"{pool.pool_id}: submitted job {job.job_id} (task {marker.TASK_ID})")
+        tasks = marker.wait_for_tasks(client, jobs, args.task_timeout, args.poll_interval)
+        return marker.collect(client, jobs, target.image_version, tasks)
     finally:
-        left = smoke_marker.delete_jobs(client, job_ids, args.poll_interval)
+        left = marker.delete_jobs(client, job_ids, args.poll_interval)
         for job_id in job_ids:
             if job_id not in left:
                 print(f"deleted job {job_id}")
@@ -148,7 +147,7 @@ def run_marker_checks(
             print(f"warning: could not confirm deletion of job {job_id}; delete it yourself", file=sys.stderr)
 
 
-def print_task_output(results: Sequence[smoke_marker.MarkerResult]) -> None:
+def print_task_output(results: Sequence[marker.MarkerResult]) -> None:
     for result in results:
         print(f"--- {result.pool.pool_id} (job {result.job_id}), exit code {result.exit_code} ---")
         if result.stdout:

@@ -28,10 +28,10 @@ from azure.batch.models import (
 )
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 
-from tools.smoke_client import wire_value
-from tools.smoke_errors import ExitCode, SmokeError
-from tools.smoke_outputs import PoolTarget
-from tools.smoke_progress import format_duration
+from tools.smoke.client import wire_value
+from tools.smoke.errors import ExitCode, SmokeError
+from tools.smoke.outputs import PoolTarget
+from tools.smoke.wait import format_duration
 
 MARKER_PATH = "/opt/batch-image/VERSION"
 TASK_ID = "check-image-marker"

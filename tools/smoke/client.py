@@ -4,24 +4,22 @@ Environment variables (each also a flag of `python -m tools.smoke`):
   BATCH_SMOKE_ENDPOINT_URL  full URL replacing https://<batchAccountEndpoint> (e.g. https://127.0.0.1:8443)
   BATCH_SMOKE_CA_BUNDLE     PEM file of CAs to trust for that endpoint (default: the system/certifi store)
   BATCH_SMOKE_CREDENTIAL    `default` (DefaultAzureCredential: az login, managed identity, env vars, ...)
-                            or `loopback` (a fixed test token, refused for any endpoint but 127.0.0.1/::1/localhost)
+                            or `loopback` (components.common.loopback's unsigned test token, the one the capture
+                            provider's tests use; refused for any endpoint but 127.0.0.1/::1/localhost)
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from azure.batch import BatchClient
-from azure.core.credentials import AccessToken, TokenCredential
+from azure.core.credentials import TokenCredential
 
-from components.common.loopback import is_loopback_url
-from tools.smoke_errors import ExitCode, SmokeError
+from components.common.loopback import LoopbackTestCredential, is_loopback_url
+from tools.smoke.errors import ExitCode, SmokeError
 
-BATCH_SCOPE = "https://batch.core.windows.net//.default"
-LOOPBACK_TOKEN = "loopback-test-token"  # accepted only by the local fakes in tests/smoke
 CREDENTIAL_KINDS = ("default", "loopback")
 
 
@@ -43,30 +41,14 @@ def endpoint_url(account_endpoint: str, override: str | None) -> str:
     return url.rstrip("/")
 
 
-class LoopbackCredential:
-    """A fixed token for the local Batch fake; it cannot authenticate anywhere else."""
-
-    def __init__(self, url: str) -> None:
+def make_credential(kind: str, url: str) -> TokenCredential:
+    if kind == "loopback":
         if not is_loopback_url(url):
             raise SmokeError(
                 ExitCode.BAD_INPUT,
                 f"credential 'loopback' is for local test fakes only; endpoint '{url}' is not a loopback address",
             )
-
-    def get_token(
-        self,
-        *scopes: str,
-        claims: str | None = None,
-        tenant_id: str | None = None,
-        enable_cae: bool = False,
-        **kwargs: Any,
-    ) -> AccessToken:
-        return AccessToken(LOOPBACK_TOKEN, int(time.time()) + 3600)
-
-
-def make_credential(kind: str, url: str) -> TokenCredential:
-    if kind == "loopback":
-        return LoopbackCredential(url)
+        return LoopbackTestCredential()
     if kind == "default":
         from azure.identity import DefaultAzureCredential
 

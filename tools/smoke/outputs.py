@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from components.common.image_version import is_image_version
-from tools.smoke_errors import ExitCode, SmokeError
+from components.settings import PROJECT_ROOT  # where Pulumi.yaml is, so `pulumi` finds the project
+from tools.smoke.errors import ExitCode, SmokeError
 
 GALLERY_VERSION_RE = re.compile(r"/galleries/[^/]+/images/[^/]+/versions/(?P<version>[^/]+)$", re.IGNORECASE)
 SECRET_PLACEHOLDER = "[secret]"  # what `pulumi stack output --show-secrets=false` prints for a secret
 PULUMI_TIMEOUT_SECONDS = 120
-PROJECT_ROOT = Path(__file__).resolve().parents[1]  # where Pulumi.yaml is, so `pulumi` finds the project
 
 
 @dataclass(frozen=True)

@@ -3,21 +3,7 @@
 Edges point from a resource to the resources that wait for it (creation order), so the graph reads like the
 deployment: builder VM → capture → gallery image version → pool.
 
-Durations are typical times of the Azure operation behind each resource type, in minutes — estimates for planning,
-not measurements. Sources:
-
-- resource group, role assignment, blob container, NSG, VNet, subnet, NIC: 0.2 (synchronous or short ARM writes)
-- storage account: 0.5 (an ARM LRO; azure-docs async-operations.md shows `Retry-After: 17` on its 202)
-- public IP, NAT gateway, Compute Gallery, image definition, Key Vault: 0.5 (short LROs)
-- VM: 3 (provisioning completes when the VM agent reports ready)
-- capture step: 35 = cloud-init setup (the setup script's own time; ~20 for the default: apt + reference data)
-  + deprovision and power-off + deallocate (~2) + generalize (<1) + VHD export when asked (~10 for a 30 GiB disk,
-  server-side copy)
-- gallery image version: 25 (compute docs image-version.md: creation and replication "can take a while";
-  ~15-45 per replica region for a 30 GiB OS disk)
-- Batch account: 1 (Batch management `BatchAccount_Create`, 202 + Location)
-- Batch pool: 0.2 (`Pool_Create` is synchronous; nodes allocate afterwards, in the background)
-- TLS key and anything else: 0.05 (local or unknown)
+Durations are the typical minutes of each resource type, with their sources, in tools/plan/catalog.py.
 """
 
 from __future__ import annotations
@@ -26,29 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tools.policy_runner import ResourceRecord as Node  # the records tools/offline.py produces
-
-TYPICAL_MINUTES: dict[str, float] = {
-    "azure-native:resources:ResourceGroup": 0.2,
-    "azure-native:authorization:RoleAssignment": 0.2,
-    "azure-native:storage:StorageAccount": 0.5,
-    "azure-native:storage:BlobContainer": 0.2,
-    "azure-native:network:NetworkSecurityGroup": 0.2,
-    "azure-native:network:VirtualNetwork": 0.2,
-    "azure-native:network:Subnet": 0.2,
-    "azure-native:network:NetworkInterface": 0.2,
-    "azure-native:network:PublicIPAddress": 0.5,
-    "azure-native:network:NatGateway": 0.5,
-    "azure-native:compute:VirtualMachine": 3.0,
-    "pulumi-python:dynamic/capture:GeneralizedImage": 35.0,
-    "azure-native:compute:Gallery": 0.5,
-    "azure-native:compute:GalleryImage": 0.5,
-    "azure-native:compute:GalleryImageVersion": 25.0,
-    "azure-native:keyvault:Vault": 0.5,
-    "azure-native:batch:BatchAccount": 1.0,
-    "azure-native:batch:Pool": 0.2,
-}
-DEFAULT_MINUTES = 0.05
+from tools.plan.catalog import typical_minutes
+from tools.plan.policy_runner import ResourceRecord as Node  # the records tools/plan/offline.py produces
 
 
 @dataclass(frozen=True)
@@ -66,10 +31,6 @@ class CriticalPath:
     @property
     def minutes(self) -> float:
         return round(sum(s.minutes for s in self.steps), 2)
-
-
-def minutes_for(typ: str) -> float:
-    return TYPICAL_MINUTES.get(typ, DEFAULT_MINUTES)
 
 
 def edges(nodes: Sequence[Node]) -> list[tuple[str, str]]:
@@ -99,7 +60,7 @@ def critical_path(nodes: Sequence[Node]) -> CriticalPath:
         for source in incoming[urn]:
             if finish[source] > start:
                 start, previous = finish[source], source
-        finish[urn] = start + minutes_for(by_urn[urn].typ)
+        finish[urn] = start + typical_minutes(by_urn[urn].typ)
         best_previous[urn] = previous
     if not finish:
         return CriticalPath([])
@@ -107,7 +68,7 @@ def critical_path(nodes: Sequence[Node]) -> CriticalPath:
     chain: list[Step] = []
     while cursor is not None:
         node = by_urn[cursor]
-        chain.append(Step(node.urn, node.typ, node.name, minutes_for(node.typ)))
+        chain.append(Step(node.urn, node.typ, node.name, typical_minutes(node.typ)))
         cursor = best_previous[cursor]
     return CriticalPath(list(reversed(chain)))
 

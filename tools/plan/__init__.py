@@ -1,0 +1,9 @@
+"""The offline plan (`make plan`, `python -m tools.plan`): what `pulumi up` would create, and does it pass policy?
+
+- `cli`: the command line, its flags and exit codes (the one place errors become an exit code);
+- `offline`: runs `__main__.py` under Azure-shaped Pulumi mocks and records every registered resource;
+- `policy_runner`: runs the policy pack in policies/ through the analyzer interface the engine calls;
+- `graph`: the dependency graph, its Mermaid/DOT rendering and the critical path of `pulumi up`;
+- `catalog`: every resource type in one table (ARM path and name key, key properties, typical minutes + source);
+- `plan.schema.json`: the JSON document `--json` writes.
+"""

@@ -1,0 +1,203 @@
+"""Every resource type the plan knows, in one table: how the offline mocks name it, what the plan shows of it, and
+how long Azure typically takes to create it.
+
+Add a resource type here, and only here: the offline harness (ARM ids and auto-names), the plan's resource table
+(key properties) and the critical path (typical minutes) all read this table. The policy pack keeps its own type
+tokens (policies/batch_image_policies), on purpose: it runs in its own virtualenv, without tools/.
+
+Durations are typical times of the Azure operation behind each resource type, in minutes: estimates for planning,
+not measurements. Each entry says where its number comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    token: str
+    minutes: float  # typical time of the create, in minutes
+    source: str  # where that number comes from
+    arm_path: str | None = None  # ARM path template under the resource group ({inputName} placeholders)
+    name_key: str | None = None  # the input holding the resource's own name (auto-named when absent)
+    key_properties: tuple[str, ...] = ()  # what the plan prints: dotted paths into the wire-name inputs
+
+
+_SHORT_WRITE = "synchronous or short ARM write"
+_SHORT_LRO = "short ARM long-running operation"
+
+_TYPES = (
+    ResourceType(
+        "azure-native:resources:ResourceGroup",
+        0.2,
+        _SHORT_WRITE,
+        key_properties=("location",),
+    ),
+    ResourceType(
+        "azure-native:authorization:RoleAssignment",
+        0.2,
+        _SHORT_WRITE,
+        key_properties=("principalId", "roleDefinitionId"),
+    ),
+    ResourceType(
+        "azure-native:storage:StorageAccount",
+        0.5,
+        "an ARM LRO; azure-docs async-operations.md shows `Retry-After: 17` on its 202",
+        "Microsoft.Storage/storageAccounts/{accountName}",
+        "accountName",
+        ("accountName", "kind", "sku.name", "location"),
+    ),
+    ResourceType(
+        "azure-native:storage:BlobContainer",
+        0.2,
+        _SHORT_WRITE,
+        "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{containerName}",
+        "containerName",
+        ("containerName",),
+    ),
+    ResourceType(
+        "azure-native:network:NetworkSecurityGroup",
+        0.2,
+        _SHORT_WRITE,
+        "Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}",
+        "networkSecurityGroupName",
+    ),
+    ResourceType(
+        "azure-native:network:VirtualNetwork",
+        0.2,
+        _SHORT_WRITE,
+        "Microsoft.Network/virtualNetworks/{virtualNetworkName}",
+        "virtualNetworkName",
+    ),
+    ResourceType(
+        "azure-native:network:Subnet",
+        0.2,
+        _SHORT_WRITE,
+        "Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{subnetName}",
+        "subnetName",
+        ("addressPrefix",),
+    ),
+    ResourceType(
+        "azure-native:network:NetworkInterface",
+        0.2,
+        _SHORT_WRITE,
+        "Microsoft.Network/networkInterfaces/{networkInterfaceName}",
+        "networkInterfaceName",
+    ),
+    ResourceType(
+        "azure-native:network:PublicIPAddress",
+        0.5,
+        _SHORT_LRO,
+        "Microsoft.Network/publicIPAddresses/{publicIpAddressName}",
+        "publicIpAddressName",
+    ),
+    ResourceType(
+        "azure-native:network:NatGateway",
+        0.5,
+        _SHORT_LRO,
+        "Microsoft.Network/natGateways/{natGatewayName}",
+        "natGatewayName",
+    ),
+    ResourceType(
+        "azure-native:compute:VirtualMachine",
+        3.0,
+        "provisioning completes when the VM agent reports ready",
+        "Microsoft.Compute/virtualMachines/{vmName}",
+        "vmName",
+        (
+            "hardwareProfile.vmSize",
+            "storageProfile.imageReference.offer",
+            "storageProfile.imageReference.sku",
+            "storageProfile.osDisk.vhd.uri",
+            "location",
+        ),
+    ),
+    ResourceType(
+        CAPTURE_TYPE,
+        35.0,
+        "cloud-init setup (the setup script's own time; ~20 for the default: apt + reference data) + deprovision "
+        "and power-off + deallocate (~2) + generalize (<1) + VHD export when asked (~10 for a 30 GiB disk, "
+        "server-side copy)",
+        key_properties=("os_disk_mode", "export_vhd", "image_version"),
+    ),
+    ResourceType(
+        CLEANUP_TYPE,
+        0.05,
+        "a state record only: no cloud call on create (its delete cleans what an interrupted capture left)",
+    ),
+    ResourceType(
+        "azure-native:compute:Gallery",
+        0.5,
+        _SHORT_LRO,
+        "Microsoft.Compute/galleries/{galleryName}",
+        "galleryName",
+    ),
+    ResourceType(
+        "azure-native:compute:GalleryImage",
+        0.5,
+        _SHORT_LRO,
+        "Microsoft.Compute/galleries/{galleryName}/images/{galleryImageName}",
+        "galleryImageName",
+        ("galleryImageName", "osType", "hyperVGeneration"),
+    ),
+    ResourceType(
+        "azure-native:compute:GalleryImageVersion",
+        25.0,
+        'compute docs image-version.md: creation and replication "can take a while"; ~15-45 per replica region for a '
+        "30 GiB OS disk",
+        "Microsoft.Compute/galleries/{galleryName}/images/{galleryImageName}/versions/{galleryImageVersionName}",
+        "galleryImageVersionName",
+        ("galleryImageVersionName", "publishingProfile.targetRegions"),
+    ),
+    ResourceType(
+        "azure-native:keyvault:Vault",
+        0.5,
+        _SHORT_LRO,
+        "Microsoft.KeyVault/vaults/{vaultName}",
+        "vaultName",
+        ("vaultName", "location"),
+    ),
+    ResourceType(
+        "azure-native:batch:BatchAccount",
+        1.0,
+        "Batch management `BatchAccount_Create`, 202 + Location",
+        "Microsoft.Batch/batchAccounts/{accountName}",
+        "accountName",
+        ("accountName", "poolAllocationMode", "location"),
+    ),
+    ResourceType(
+        "azure-native:batch:Pool",
+        0.2,
+        "`Pool_Create` is synchronous; nodes allocate afterwards, in the background",
+        "Microsoft.Batch/batchAccounts/{accountName}/pools/{poolName}",
+        "poolName",
+        ("vmSize", "deploymentConfiguration.virtualMachineConfiguration.nodeAgentSkuId", "scaleSettings"),
+    ),
+)
+
+CATALOG: Mapping[str, ResourceType] = {t.token: t for t in _TYPES}
+
+# Anything not in the table (the TLS key, a type added without an entry): local or unknown, nearly free.
+DEFAULT_MINUTES = 0.05
+
+
+def typical_minutes(token: str) -> float:
+    entry = CATALOG.get(token)
+    return entry.minutes if entry else DEFAULT_MINUTES
+
+
+def key_properties(token: str) -> tuple[str, ...]:
+    entry = CATALOG.get(token)
+    return entry.key_properties if entry else ()
+
+
+def arm_path(token: str) -> tuple[str, str] | None:
+    """(ARM path template under the resource group, name input key), or None for a type without an ARM path."""
+    entry = CATALOG.get(token)
+    if entry is None or entry.arm_path is None or entry.name_key is None:
+        return None
+    return entry.arm_path, entry.name_key

@@ -1,0 +1,346 @@
+"""Run the program (`__main__.py`) offline under Pulumi mocks whose outputs look like Azure's, and record everything.
+
+The same engine interface `pulumi up` uses, minus the cloud: the program's real SDK serialization goes through a
+recording `MockMonitor`, and each registered resource comes back as a `RegisteredResource` (type token, name, URN,
+the inputs exactly as the SDK sent them, the mock's outputs, parent and dependencies). The offline plan
+(tools/plan/cli.py), the policy runner and the tests all use this one harness.
+
+Mocked outputs follow Azure's shapes: ARM ids built from the resource's names (the paths are in
+tools/plan/catalog.py), auto-names with a suffix, blob and Batch endpoints, Key Vault URIs, and for the capture step
+the outputs its provider would return.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import json
+import os
+import runpy
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+
+from components.capture.resource import CAPTURE_TYPE
+from components.capture.spec import expected_outputs
+from components.settings import NAMESPACE, PROJECT_ROOT
+from tools.plan import catalog
+
+_CONFIG_PREFIX = f"{NAMESPACE}:"  # config keys without a namespace belong to the project (its name, in Pulumi.yaml)
+
+# The identity the mocked Azure reports (azure-native:authorization:getClientConfig and the Batch principal lookup).
+SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001"
+TENANT_ID = "00000000-0000-4000-8000-000000000002"
+DEPLOYER_OBJECT_ID = "00000000-0000-4000-8000-000000000003"
+BATCH_PRINCIPAL_OBJECT_ID = "00000000-0000-4000-8000-0000000000ba"
+
+
+@dataclass
+class RegisteredResource:
+    """One resource as the engine would see it (the record tools/plan/policy_runner.py reads)."""
+
+    typ: str
+    name: str
+    urn: str
+    inputs: dict[str, Any]  # deserialized RegisterResource inputs: secrets stay wrapped, unknowns are sentinels
+    outputs: dict[str, Any]  # what the (mocked) provider returned
+    parent: str
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    custom: bool
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProgramRun:
+    resources: list[RegisteredResource]
+    outputs: dict[str, Any]
+    config: dict[str, Any]
+
+    def of_type(self, typ: str) -> list[RegisteredResource]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str) -> RegisteredResource:
+        found = self.of_type(typ)
+        if len(found) != 1:
+            raise AssertionError(f"expected one {typ}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> RegisteredResource:
+        return next(r for r in self.resources if r.urn == urn)
+
+
+# --- stack configuration -------------------------------------------------------------------------------------------
+
+
+def load_stack_config(stack: str, project_root: Path = PROJECT_ROOT, stack_file: Path | None = None) -> dict[str, Any]:
+    """Pulumi.yaml project defaults overlaid with Pulumi.<stack>.yaml (or `stack_file`), keys namespaced."""
+    project_file = yaml.safe_load((project_root / "Pulumi.yaml").read_text()) or {}
+    config: dict[str, Any] = {}
+    for key, spec in (project_file.get("config") or {}).items():
+        full_key = key if ":" in key else _CONFIG_PREFIX + key
+        if isinstance(spec, Mapping):
+            if "value" in spec:
+                config[full_key] = spec["value"]
+            elif "default" in spec:
+                config[full_key] = spec["default"]
+        else:
+            config[full_key] = spec
+    stack_path = stack_file or project_root / f"Pulumi.{stack}.yaml"
+    if not stack_path.is_file():
+        raise FileNotFoundError(f"no stack file {stack_path} (create it with `pulumi stack init {stack}`)")
+    stack_document = yaml.safe_load(stack_path.read_text()) or {}
+    config.update(stack_document.get("config") or {})
+    return config
+
+
+def merge_config(base: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Deep-merge overrides (keys with or without the project namespace; dicts merge, lists and scalars replace)."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in (overrides or {}).items():
+        full_key = key if ":" in key else _CONFIG_PREFIX + key
+        merged[full_key] = _deep_merge(merged.get(full_key), value)
+    return merged
+
+
+def _deep_merge(base: Any, override: Any) -> Any:
+    if isinstance(base, Mapping) and isinstance(override, Mapping):
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = _deep_merge(base.get(key), value)
+        return out
+    return copy.deepcopy(override)
+
+
+# --- Azure-shaped mocks --------------------------------------------------------------------------------------------
+
+# Gallery names may not hold hyphens: an auto-name for one uses letters and digits only.
+_ALNUM_AUTONAME = {"azure-native:compute:Gallery"}
+
+
+def _suffix(text: str, length: int = 8) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def _autoname(typ: str, name: str) -> str:
+    base = name.replace("-", "") if typ in _ALNUM_AUTONAME else name
+    return f"{base}{_suffix(typ + name)}"
+
+
+class AzureMocks(pulumi.runtime.Mocks):
+    """Outputs shaped like Azure's: inputs echoed, plus ids, names and endpoints computed the way ARM does.
+
+    With `preview`, like the engine planning a create: inputs stay known, everything Azure computes is unknown.
+    """
+
+    def __init__(self, location: str, preview: bool = False):
+        self.location = location
+        self.preview = preview
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, outputs = self._created(args)
+        if not self.preview:
+            return resource_id, outputs
+        return "", {k: (v if k in args.inputs else rpc.UNKNOWN) for k, v in outputs.items()}
+
+    def _created(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        outputs = dict(args.inputs)
+        typ = args.typ
+        if typ.startswith("pulumi-python:dynamic"):
+            outputs.pop("__provider", None)
+            if typ == CAPTURE_TYPE:
+                outputs.update(_capture_outputs(args.inputs))
+            return f"{args.name}-capture", outputs
+        if typ == "tls:index/privateKey:PrivateKey":
+            outputs["publicKeyOpenssh"] = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDmockedkey builder\n"
+            outputs["privateKeyPem"] = pulumi.Output.secret("-----BEGIN RSA PRIVATE KEY-----mocked")
+            return f"{args.name}-key", outputs
+        if typ == "azure-native:resources:ResourceGroup":
+            rg_name = args.inputs.get("resourceGroupName") or _autoname(typ, args.name)
+            outputs.update(name=rg_name, resourceGroupName=rg_name)
+            return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg_name}", outputs
+        if typ == "azure-native:authorization:RoleAssignment":
+            ra_name = args.inputs.get("roleAssignmentName") or _guid_like(args.name)
+            outputs["name"] = ra_name
+            scope = args.inputs.get("scope", "")
+            return f"{scope}/providers/Microsoft.Authorization/roleAssignments/{ra_name}", outputs
+        arm = catalog.arm_path(typ)
+        if arm is not None:
+            return self._arm_resource(args, outputs, *arm)
+        return f"{args.name}-id", outputs
+
+    def _arm_resource(
+        self, args: pulumi.runtime.MockResourceArgs, outputs: dict[str, Any], template: str, name_key: str
+    ) -> tuple[str, dict[str, Any]]:
+        own_name = args.inputs.get(name_key) or _autoname(args.typ, args.name)
+        values = {k: v for k, v in args.inputs.items() if isinstance(v, str)}
+        values[name_key] = own_name
+        path = template.format_map(_Default(values))
+        rg = args.inputs.get("resourceGroupName", "rg")
+        arm_id = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{path}"
+        outputs.update(name=own_name, id=arm_id)
+        outputs.setdefault("location", self.location)
+        outputs.update(_extra_outputs(args.typ, own_name, outputs, self.location))
+        return arm_id, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        # (result, no failures): a None failure list would make the SDK raise TypeError.
+        return self._invoke(args), []
+
+    def _invoke(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        if args.token == "azure-native:authorization:getClientConfig":
+            return {
+                "subscriptionId": SUBSCRIPTION_ID,
+                "tenantId": TENANT_ID,
+                "objectId": DEPLOYER_OBJECT_ID,
+                "clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+            }
+        if args.token == "azuread:index/getServicePrincipal:getServicePrincipal":
+            return {
+                "objectId": BATCH_PRINCIPAL_OBJECT_ID,
+                "clientId": args.args.get("clientId"),
+                "displayName": "Microsoft Azure Batch",
+                "id": f"/servicePrincipals/{BATCH_PRINCIPAL_OBJECT_ID}",
+            }
+        return {}
+
+
+class _Default(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return f"<{key}>"
+
+
+def _guid_like(seed: str) -> str:
+    h = hashlib.sha256(seed.encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:32]}"
+
+
+def _extra_outputs(typ: str, name: str, outputs: Mapping[str, Any], location: str) -> dict[str, Any]:
+    if typ == "azure-native:storage:StorageAccount":
+        return {"primaryEndpoints": {"blob": f"https://{name}.blob.core.windows.net/"}}
+    if typ == "azure-native:keyvault:Vault":
+        properties = dict(outputs.get("properties") or {})
+        properties["vaultUri"] = f"https://{name}.vault.azure.net/"
+        return {"properties": properties}
+    if typ == "azure-native:batch:BatchAccount":
+        return {"accountEndpoint": f"{name}.{outputs.get('location', location)}.batch.azure.com"}
+    return {}
+
+
+def _capture_outputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """What the capture provider returns: computed by the capture's own contract (components/capture/spec.py)."""
+    vm_id = str(inputs.get("vm_id", ""))
+    vm_name = vm_id.rsplit("/", 1)[-1]
+    rg_prefix = vm_id.split("/providers/")[0]
+    os_disk_id = f"{rg_prefix}/providers/Microsoft.Compute/disks/{vm_name}_OsDisk_1"
+    os_vhd_uri = f"{inputs.get('blob_endpoint', '')}builder-disks/{vm_name}-osdisk.vhd"
+    outputs = expected_outputs(inputs, _guid_like(vm_id), os_disk_id, os_vhd_uri)
+    return {**outputs, "generalized_time": "2026-01-01T00:00:00Z"}
+
+
+def _wire_unknowns(value: Any) -> Any:
+    """Unknown values as the engine passes them on (the sentinel string), not as SDK `Unknown` objects."""
+    if isinstance(value, pulumi.output.Unknown):
+        return rpc.UNKNOWN
+    if isinstance(value, Mapping):
+        return {k: _wire_unknowns(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire_unknowns(v) for v in value]
+    return value
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that keeps every RegisterResource request with the mock's response."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks, records: list[RegisteredResource] | None = None):
+        super().__init__(mocks)
+        self.records: list[RegisteredResource] = [] if records is None else records
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.records.append(
+                RegisteredResource(
+                    typ=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    inputs=_wire_unknowns(rpc.deserialize_properties(request.object, keep_unknowns=True)),
+                    outputs=_wire_unknowns(rpc.deserialize_properties(response.object, keep_unknowns=True)),
+                    parent=request.parent,
+                    dependencies=list(request.dependencies),
+                    property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                    custom=request.custom,
+                    options={
+                        "deleteBeforeReplace": request.deleteBeforeReplace,
+                        "replaceOnChanges": list(request.replaceOnChanges),
+                        "ignoreChanges": list(request.ignoreChanges),
+                        "additionalSecretOutputs": list(request.additionalSecretOutputs),
+                        "protect": request.protect,
+                    },
+                )
+            )
+        return response
+
+
+# --- running the program -------------------------------------------------------------------------------------------
+
+
+def run_program(
+    config_overrides: Mapping[str, Any] | None = None,
+    *,
+    stack: str = "dev",
+    preview: bool = False,
+    config: Mapping[str, Any] | None = None,
+    project_root: Path = PROJECT_ROOT,
+    records: list[RegisteredResource] | None = None,
+) -> ProgramRun:
+    """Evaluate `__main__.py` for a stack's config (plus overrides) under Azure-shaped mocks.
+
+    `config` replaces the stack file entirely (namespaced keys); otherwise Pulumi.yaml + Pulumi.<stack>.yaml are read.
+    Exceptions from the program (a SettingsError for bad config) propagate unchanged; pass `records` to see what
+    had been registered by then.
+    """
+    full_config = dict(config) if config is not None else load_stack_config(stack, project_root)
+    full_config = merge_config(full_config, config_overrides)
+    location = str(full_config.get("azure-native:location", "westeurope"))
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    settings.ROOT.set(None)  # a fresh root Stack for every run
+    mocks = AzureMocks(location, preview)
+    monitor = RecordingMonitor(mocks, records)
+    pulumi.runtime.set_mocks(mocks, project=NAMESPACE, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in full_config.items()})
+
+    root = str(project_root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    outputs: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def _run() -> pulumi.Output[Any]:
+        previous = os.getcwd()
+        os.chdir(root)  # the language host runs the program from its directory
+        try:
+            runpy.run_path(str(project_root / "__main__.py"), run_name="__main__")
+        finally:
+            os.chdir(previous)
+        exports: dict[str, Any] = getattr(settings.get_root_resource(), "outputs", {})  # pulumi.export() lands here
+        keys = list(exports)
+        values = [exports[k] for k in keys]
+        return pulumi.Output.all(*values).apply(lambda resolved: outputs.update(zip(keys, resolved, strict=True)))
+
+    try:
+        _run()
+    finally:
+        pulumi.runtime.set_all_config({})
+    return ProgramRun(resources=monitor.records, outputs=outputs, config=full_config)
