@@ -1,5 +1,5 @@
 """The batch-custom-image policy pack's policies. Importing this package has no side effects (the pack's
-`__main__.py` builds the `PolicyPack`); tools/policy_runner.py loads it to run the pack offline."""
+`__main__.py` builds the `PolicyPack`); tools/plan/policy_runner.py loads it to run the pack offline."""
 
 from __future__ import annotations
 

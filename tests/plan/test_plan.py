@@ -171,3 +171,13 @@ def test_secrets_are_masked_in_the_plan() -> None:
         "[secret]"
     )
     assert cli._display(["04da6b54-80e4-46f7-96ec-b56ff0331ba9"]) == ["(known after apply)"]
+
+
+def test_each_advisory_says_how_to_fix_it_and_where_to_read_more(
+    dev_plan: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    advisories = dev_plan["policies"]["advisory"]
+    assert advisories and all(a["remediation"] and a["url"].startswith("https://") for a in advisories)
+    code, out, _ = _run(capsys, "--stack", "dev")
+    shared_key = next(a for a in advisories if a["policy"] == "storage-account-shared-key-disabled")
+    assert code == 0 and f"    fix: {shared_key['remediation']} ({shared_key['url']})" in out.splitlines()

@@ -12,7 +12,7 @@ VMC = "deploymentConfiguration.virtualMachineConfiguration"
 
 @pytest.fixture(scope="session")
 def dev_run() -> ProgramRun:
-    """The dev stack as the program registers it (tools/offline.py), once per session."""
+    """The dev stack as the program registers it (tools/plan/offline.py), once per session."""
     return run_program()
 
 

@@ -1,4 +1,4 @@
-"""Running the pack over records through tools.policy_runner (Configure, Analyze, AnalyzeStack), and changing
+"""Running the pack over records through tools.plan.policy_runner (Configure, Analyze, AnalyzeStack), and changing
 records the way the engine would see a changed program."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, TypeVar, cast
 from pulumi.runtime.rpc import UNKNOWN, _special_secret_sig, _special_sig_key
 from pulumi_policy import Policy
 
-from tools.policy_runner import PolicyReport, PolicyResult, PolicyRunner, Record, ResourceRecord, load_pack
+from tools.plan.policy_runner import PolicyReport, PolicyResult, PolicyRunner, Record, ResourceRecord, load_pack
 
 Stack = Mapping[str, ResourceRecord]
 """Records keyed by resource name."""

@@ -13,7 +13,7 @@ import pytest
 from google.protobuf import empty_pb2  # type: ignore[import-untyped, unused-ignore]
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
 
-from tools.policy_runner import POLICY_PACK_DIR
+from tools.plan.policy_runner import POLICY_PACK_DIR
 
 
 @pytest.fixture(scope="module")

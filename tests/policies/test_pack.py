@@ -13,7 +13,7 @@ import yaml
 from pulumi_policy import StackValidationPolicy
 
 from tests.policies.helpers import DELETE, changed, run, stack_with
-from tools.policy_runner import POLICY_PACK_DIR, PolicyRunner, load_pack, load_policy_config
+from tools.plan.policy_runner import POLICY_PACK_DIR, PolicyRunner, load_pack, load_policy_config
 
 # The contract table of issue 4: name -> default level (stack-level ones marked).
 CONTRACT = {

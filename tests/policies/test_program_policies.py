@@ -1,4 +1,4 @@
-"""The program itself (under Azure-shaped mocks, tools/offline.py) through the pack: the dev stack passes every
+"""The program itself (under Azure-shaped mocks, tools/plan/offline.py) through the pack: the dev stack passes every
 mandatory policy, its variants trigger what they should, and the links the stack policies follow (capture -> VM,
 account -> vault, pool -> gallery version -> definition) exist in what the program really registers."""
 
@@ -10,7 +10,7 @@ import pytest
 
 from tests.policies.helpers import changed
 from tests.policies.program import ProgramRun, RegisteredResource, run_program
-from tools.policy_runner import PolicyReport, run_policies
+from tools.plan.policy_runner import PolicyReport, run_policies
 
 VMC = "deploymentConfiguration.virtualMachineConfiguration"
 # Advisories the dev stack carries on purpose (see the program's README): public Batch endpoint, shared-key storage

@@ -1,4 +1,4 @@
-"""tools/policy_runner.py: configuration the way the engine applies it, records the way the engine sends them."""
+"""tools/plan/policy_runner.py: configuration the way the engine applies it, records the way the engine sends them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pulumi.runtime import proto
 from pulumi.runtime.rpc import UNKNOWN, _special_resource_sig, _special_sig_key
 
 from tests.policies.helpers import changed, run, single, stack_with
-from tools.policy_runner import (
+from tools.plan.policy_runner import (
     PolicyConfigError,
     PolicyResult,
     PolicyRunner,

@@ -15,7 +15,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID
-from tools.offline import BATCH_PRINCIPAL_OBJECT_ID, ProgramRun, RegisteredResource, run_program
+from tools.plan.offline import BATCH_PRINCIPAL_OBJECT_ID, ProgramRun, RegisteredResource, run_program
 
 CAPTURE = CAPTURE_TYPE
 POOL = "azure-native:batch:Pool"

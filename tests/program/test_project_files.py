@@ -9,7 +9,7 @@ import jsonschema
 import yaml
 
 from components.settings import parse_settings
-from tools.offline import load_stack_config
+from tools.plan.offline import load_stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "tests/data/pulumi-project.schema.json").read_text())

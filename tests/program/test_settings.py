@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from components.settings import SettingsError, parse_settings
-from tools.offline import RegisteredResource, load_stack_config, run_program
+from tools.plan.offline import RegisteredResource, load_stack_config, run_program
 
 DEV = load_stack_config("dev")
 POOL0 = DEV["batch-custom-image:pools"][0]

@@ -30,7 +30,7 @@ from components.settings import PROJECT_ROOT, SettingsError
 from tools.plan import catalog
 from tools.plan import graph as plan_graph
 from tools.plan.offline import ProgramRun, RegisteredResource, load_stack_config, run_program
-from tools.plan.policy_runner import PolicyConfigError, PolicyReport, load_policy_config, run_policies
+from tools.plan.policy_runner import PolicyConfigError, PolicyReport, load_pack, load_policy_config, run_policies
 
 SCHEMA_VERSION = 1
 EXIT_OK, EXIT_MANDATORY, EXIT_CONFIG = 0, 1, 2
@@ -39,10 +39,19 @@ EXIT_OK, EXIT_MANDATORY, EXIT_CONFIG = 0, 1, 2
 # --- building the plan ---------------------------------------------------------------------------------------------
 
 
+def policy_guidance() -> dict[str, dict[str, str]]:
+    """Each policy's `remediation_steps` and `url` (pulumi-policy fields the engine shows beside a violation)."""
+    return {
+        p.name: {k: v for k, v in (("remediation", p.remediation_steps), ("url", p.url)) if v}
+        for p in load_pack().policies
+    }
+
+
 def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, Any]:
     """The plan as one JSON-ready document (see tools/plan/plan.schema.json)."""
     names = {r.urn: r.name for r in run.resources}
     path = plan_graph.critical_path(run.resources)
+    guidance = policy_guidance()
     return {
         "schemaVersion": SCHEMA_VERSION,
         "stack": stack,
@@ -74,6 +83,7 @@ def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, A
                     "resourceName": p.resource_name,
                     "urn": p.urn,
                     "message": p.detail,
+                    **guidance.get(p.policy_name, {}),
                 }
                 for p in results
             ]
@@ -143,6 +153,8 @@ def render(plan: Mapping[str, Any], graph: str, graph_text: str, markdown: bool)
         for result in results:
             where = result["resourceName"] or "stack"
             lines.append(f"  - {result['policy']} [{where}]: {result['message']}")
+            if result.get("remediation"):
+                lines.append(f"    fix: {result['remediation']}" + (f" ({result['url']})" if result.get("url") else ""))
     verdict = (
         f"FAIL: {len(plan['policies']['mandatory'])} mandatory violation(s)"
         if plan["exitCode"]
