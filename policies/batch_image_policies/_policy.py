@@ -14,6 +14,8 @@ from pulumi_policy import PolicyComplianceFramework, PolicyConfigSchema, ReportV
 
 Report = Callable[[str], None]
 """Reports one violation of the resource being validated (the message only)."""
+StackReport = ReportViolation
+"""Reports one violation of a stack policy: the message and the URN of the resource it is about."""
 ResourceCheck = Callable[[ResourceValidationArgs, Report], None]
 Validate = Callable[[ResourceValidationArgs, ReportViolation], None]
 

@@ -3,23 +3,16 @@ boots (a stack policy: the OS is on the gallery image definition, not on the poo
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyResource,
-    ReportViolation,
-    Severity,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
+from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs, StackValidationPolicy
 
 from .._batch import NODE_AGENT_SKUS, VM_CONFIG
 from .._graph import of_type, pool_image_definitions
-from .._policy import sources, subject, violation
+from .._policy import StackReport, sources, subject, violation
 from .._props import is_unknown, peek, text
 from .._tokens import BATCH_POOL
 
 
-def _check(args: StackValidationArgs, report: ReportViolation) -> None:
+def _check(args: StackValidationArgs, report: StackReport) -> None:
     for pool in of_type(args.resources, BATCH_POOL):
         sku = peek(pool.props, f"{VM_CONFIG}.nodeAgentSkuId")
         if is_unknown(sku):
@@ -38,7 +31,7 @@ def _check(args: StackValidationArgs, report: ReportViolation) -> None:
         _check_os(pool, str(sku), args.resources, report)
 
 
-def _check_os(pool: PolicyResource, sku: str, resources: list[PolicyResource], report: ReportViolation) -> None:
+def _check_os(pool: PolicyResource, sku: str, resources: list[PolicyResource], report: StackReport) -> None:
     expected = NODE_AGENT_SKUS[sku]
     for definition in pool_image_definitions(pool, resources):
         os_type = peek(definition.props, "osType")

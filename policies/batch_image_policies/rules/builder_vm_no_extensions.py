@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyResource,
-    ReportViolation,
-    Severity,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
+from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs, StackValidationPolicy
 
 from .._graph import depends_on, known_str, names_of, of_type, refers_to
-from .._policy import schema, sources, str_list_option, string_list, subject, violation
+from .._policy import StackReport, schema, sources, str_list_option, string_list, subject, violation
 from .._props import items, text
 from .._tokens import CAPTURE, DEFAULT_EXTENSION_TYPES, VIRTUAL_MACHINE
 
@@ -39,7 +32,7 @@ def _targets(extension: PolicyResource, vm: PolicyResource) -> bool:
     return bool(names_of(extension, "vmName") & vm_names)
 
 
-def _check(args: StackValidationArgs, report: ReportViolation) -> None:
+def _check(args: StackValidationArgs, report: StackReport) -> None:
     extension_types = str_list_option(args.get_config(), "extensionTypes", list(DEFAULT_EXTENSION_TYPES))
     for vm in captured_vms(args.resources):
         for extension in (r for r in args.resources if r.resource_type in extension_types):

@@ -5,22 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyResource,
-    ReportViolation,
-    Severity,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
+from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs, StackValidationPolicy
 
 from .._graph import batch_regions, of_type, pool_accounts, pool_image_versions, target_regions
-from .._policy import int_option, integer, schema, sources, subject, violation
+from .._policy import StackReport, int_option, integer, schema, sources, subject, violation
 from .._scale import pool_size
 from .._tokens import BATCH_POOL, GALLERY_IMAGE_VERSION
 
 
-def _check(args: StackValidationArgs, report: ReportViolation) -> None:
+def _check(args: StackValidationArgs, report: StackReport) -> None:
     per_replica = max(1, int_option(args.get_config(), "nodesPerReplica", 300))
     regions = batch_regions(args.resources)
     for version in of_type(args.resources, GALLERY_IMAGE_VERSION):

@@ -5,24 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyResource,
-    ReportViolation,
-    Severity,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
+from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs, StackValidationPolicy
 
 from .._graph import batch_regions, location, of_type, target_regions
-from .._policy import sources, subject, violation
+from .._policy import StackReport, sources, subject, violation
 from .._props import text
 from .._tokens import GALLERY_IMAGE_VERSION, STORAGE_ACCOUNT, VIRTUAL_MACHINE
 
 KINDS = {STORAGE_ACCOUNT: "storage account", VIRTUAL_MACHINE: "builder VM"}
 
 
-def _check(args: StackValidationArgs, report: ReportViolation) -> None:
+def _check(args: StackValidationArgs, report: StackReport) -> None:
     regions = batch_regions(args.resources)
     if not regions:
         return  # no Batch account (or its region is unknown): nothing to line up with
@@ -45,7 +38,7 @@ def _check(args: StackValidationArgs, report: ReportViolation) -> None:
 
 
 def _check_version_regions(
-    version: PolicyResource, wanted: list[str], resources: Sequence[PolicyResource], report: ReportViolation
+    version: PolicyResource, wanted: list[str], resources: Sequence[PolicyResource], report: StackReport
 ) -> None:
     replicas = target_regions(version)
     if replicas is None:

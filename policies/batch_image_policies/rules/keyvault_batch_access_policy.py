@@ -6,18 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyResource,
-    ReportViolation,
-    Severity,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
+from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs, StackValidationPolicy
 
 from .._batch import allocation_mode
 from .._graph import depends_on, known_str, location, of_type, refers_to, same_id
-from .._policy import option, schema, sources, str_list_option, string_list, subject, violation
+from .._policy import StackReport, option, schema, sources, str_list_option, string_list, subject, violation
 from .._props import is_unknown, items, peek, text
 from .._tokens import BATCH_ACCOUNT, KEY_VAULT, KEY_VAULT_ACCESS_POLICY, ROLE_ASSIGNMENT
 
@@ -66,7 +59,7 @@ def _check_account(
     resources: Sequence[PolicyResource],
     principals: set[str],
     required: list[str],
-    report: ReportViolation,
+    report: StackReport,
 ) -> None:
     vaults = account_vaults(account, resources)
     if not vaults:
@@ -77,7 +70,7 @@ def _check_account(
         _check_grant(vault, resources, principals, required, report)
 
 
-def _check_mode(vault: PolicyResource, report: ReportViolation) -> None:
+def _check_mode(vault: PolicyResource, report: StackReport) -> None:
     rbac = peek(vault.props, "properties.enableRbacAuthorization")
     if rbac is False or is_unknown(rbac):
         return
@@ -94,7 +87,7 @@ def _check_mode(vault: PolicyResource, report: ReportViolation) -> None:
 
 
 def _check_region(
-    account: PolicyResource, vault: PolicyResource, resources: Sequence[PolicyResource], report: ReportViolation
+    account: PolicyResource, vault: PolicyResource, resources: Sequence[PolicyResource], report: StackReport
 ) -> None:
     account_region, vault_region = location(account, resources), location(vault, resources)
     if account_region is None or vault_region is None or account_region == vault_region:
@@ -115,7 +108,7 @@ def _check_grant(
     resources: Sequence[PolicyResource],
     principals: set[str],
     required: list[str],
-    report: ReportViolation,
+    report: StackReport,
 ) -> None:
     grants = _grants(vault, resources)
     candidates = [
@@ -138,7 +131,7 @@ def _check_grant(
     )
 
 
-def _check(args: StackValidationArgs, report: ReportViolation) -> None:
+def _check(args: StackValidationArgs, report: StackReport) -> None:
     configured = str(option(args.get_config(), "batchPrincipalObjectId", ""))
     principals = batch_principals(args.resources, configured)
     required = [
