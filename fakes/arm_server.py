@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import threading
@@ -13,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from components.common.loopback import accepts_test_token
 from fakes import arm_bodies
 from fakes.arm_world import (
     BOOT_DIAG_CONTAINER,
@@ -140,14 +140,7 @@ class FakeArm:
         return reply, op, fault
 
     def _authorized(self, auth: str) -> bool:
-        if not auth.startswith("Bearer "):
-            return False
-        try:
-            payload = auth.split(" ", 1)[1].split(".")[1]
-            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        except (IndexError, ValueError):
-            return False
-        return claims.get("aud", "").rstrip("/") == self.base_url and claims.get("exp", 0) > time.time()
+        return accepts_test_token(auth, self.base_url)
 
     # --- long-running operation plumbing ---------------------------------------------------------------------------
 

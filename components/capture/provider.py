@@ -20,7 +20,8 @@ What the engine does, and what the providers do about it (README "The capture st
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pulumi.dynamic import (
     CheckResult,
@@ -40,6 +41,10 @@ from components.capture.spec import INPUT_KEYS, CaptureSpec, input_failures
 # program process only pickles these classes (by reference) and never runs those methods, and importing
 # azure-mgmt-compute, azure-identity and azure-storage-blob there would add ~0.4 s to every preview and `make plan`.
 
+if TYPE_CHECKING:
+    from components.capture.cloud import Cloud
+
+T = TypeVar("T")
 log = logging.getLogger("components.capture")
 
 
@@ -72,13 +77,26 @@ def _blob_endpoint(props: dict[str, Any]) -> str:
     return str(props.get("blob_endpoint") or "")
 
 
-class CaptureProvider(ResourceProvider):
+def _in_cloud(props: dict[str, Any], step: str, action: Callable[[Cloud], T]) -> T:
+    """Run one named step with the clients for the recorded VM's subscription and the stack's VHD store."""
+    from components.capture.cloud import open_cloud
+    from components.capture.steps import run_step
+
+    with open_cloud(str(props.get("vm_id") or ""), _blob_endpoint(props)) as cloud:
+        return run_step(step, lambda: action(cloud))
+
+
+class _CaptureInputs(ResourceProvider):
+    """Both resources take the capture's inputs (spec.CaptureSpec) and check them the same way."""
+
     serialize_as_secret_always = False
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         news = _normalized(news)
         return CheckResult(news, input_failures(news))
 
+
+class CaptureProvider(_CaptureInputs):
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         return diffing.diff(_olds, _news)
 
@@ -110,33 +128,21 @@ class CaptureProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         from components.capture import refresh
-        from components.capture.cloud import open_cloud
-        from components.capture.steps import run_step
 
-        with open_cloud(props.get("vm_id", ""), _blob_endpoint(props)) as cloud:
-            outs = run_step("refresh", lambda: refresh.refreshed_outputs(cloud, props))
+        outs = _in_cloud(props, "refresh", lambda cloud: refresh.refreshed_outputs(cloud, props))
         if outs is None:
             return ReadResult("", {})
         return ReadResult(id_, outs, _inputs(outs))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         from components.capture import teardown
-        from components.capture.cloud import open_cloud
-        from components.capture.steps import run_step
 
-        with open_cloud(_props.get("vm_id", ""), _blob_endpoint(_props)) as cloud:
-            done = run_step("delete", lambda: teardown.delete_capture(cloud, _props))
+        done = _in_cloud(_props, "delete", lambda cloud: teardown.delete_capture(cloud, _props))
         log.info("delete of %s: %s", _id, "; ".join(done))
 
 
-class CleanupProvider(ResourceProvider):
+class CleanupProvider(_CaptureInputs):
     """The clean-up resource: recorded before the capture starts, deleted just before the builder VM."""
-
-    serialize_as_secret_always = False
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        news = _normalized(news)
-        return CheckResult(news, input_failures(news))
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         return diffing.diff_cleanup(_olds, _news)
@@ -150,10 +156,7 @@ class CleanupProvider(ResourceProvider):
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         from components.capture import teardown
-        from components.capture.cloud import open_cloud
-        from components.capture.steps import run_step
 
         spec = _spec(_props)
-        with open_cloud(spec.vm_id, _blob_endpoint(_props)) as cloud:
-            done = run_step("clean_up_after_builder", lambda: teardown.clean_up_after_builder(cloud, spec))
+        done = _in_cloud(_props, "clean_up_after_builder", lambda cloud: teardown.clean_up_after_builder(cloud, spec))
         log.info("clean-up after %s: %s", spec.vm_id, "; ".join(done) or "nothing left")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import grpc
 import pytest
 
 from components.capture.spec import CaptureSpec, captured_blob_prefix, export_blob_name
@@ -96,6 +98,30 @@ def as_cleanup() -> Callable[[dict[str, Any]], dict[str, Any]]:
     """The clean-up resource's props for a capture's props (the same inputs, its own pickled provider)."""
     provider = program_capture()["cleanup_provider"]
     return lambda props: {**props, "__provider": provider}
+
+
+def wait_for(predicate: Callable[[], object], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for the fakes"
+        time.sleep(0.02)
+
+
+def killed_create(
+    start: Callable[..., ProviderProcess],
+    props: dict[str, Any],
+    when: Callable[[], object],
+    after_kill: Callable[[], object] = lambda: None,
+) -> None:
+    """A create SIGKILLed (a crash: no handler runs) as soon as `when()` holds; `after_kill` e.g. releases a held
+    response, which then reaches nobody."""
+    process = start()
+    pending = process.create_async(props)
+    wait_for(when)
+    process.kill()
+    after_kill()
+    with pytest.raises(grpc.RpcError):
+        pending.result()
 
 
 def export_name(props: dict[str, Any], vm: FakeVm) -> str:

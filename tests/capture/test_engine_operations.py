@@ -12,7 +12,7 @@ from pulumi.runtime.proto import provider_pb2
 
 from fakes.arm_world import ArmError, poll_gap_violations
 from fakes.provider_process import ProviderError
-from tests.capture.conftest import capture_prefix, export_name
+from tests.capture.conftest import capture_prefix, export_name, killed_create, wait_for
 
 pytestmark = pytest.mark.azurite
 
@@ -21,25 +21,13 @@ def _names(fakes, container, prefix=None):
     return sorted(fakes.azurite.admin().get_container_client(container).list_blob_names(name_starts_with=prefix))
 
 
-def _wait_for(predicate, seconds=30.0):
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for the fakes"
-        time.sleep(0.02)
-
-
 def _copy_started(fakes):
-    _wait_for(lambda: fakes.proxy.property_reads)  # the provider polls a pending copy
+    wait_for(lambda: fakes.proxy.property_reads)  # the provider polls a pending copy
 
 
 def _killed_mid_copy(world, fakes, start_provider, props):
     """A run SIGKILLed while its copy is pending (the crash case: no handler runs)."""
-    first = start_provider()
-    pending = first.create_async(props)
-    _copy_started(fakes)
-    first.kill()
-    with pytest.raises(grpc.RpcError):
-        pending.result()
+    killed_create(start_provider, props, when=lambda: fakes.proxy.property_reads)
 
 
 # --- 1. Ctrl-C during the export, and what later operations clean -------------------------------------------------
@@ -63,7 +51,7 @@ def test_1_sigint_during_the_copy_aborts_it_revokes_access_and_exits_within_the_
         pending.result()
     disk = world.disk_of(vm)
     assert (disk.grants, disk.revokes) == (1, 1)
-    _wait_for(lambda: (world.advance(), not disk.access_active)[1], 5)  # Azure finishes the requested revoke
+    wait_for(lambda: (world.advance(), not disk.access_active)[1], 5)  # Azure finishes the requested revoke
     assert fakes.proxy.aborts == fakes.proxy.copy_requests and len(fakes.proxy.aborts) == 1
     assert _names(fakes, container) == []
     stderr = provider.stderr()
@@ -242,13 +230,8 @@ def test_6_killed_while_azure_captures_then_the_rerun_waits_for_it_and_adopts_it
 ):
     vm = world.add_vm(managed=False)
     world.durations["capture"] = 1.0
-    first = start_provider()
-    props, _ = first.check(inputs(vm, os_disk_mode="unmanaged", export_vhd=False))
-    pending = first.create_async(props)
-    _wait_for(lambda: world.requests("capture"))
-    first.kill()
-    with pytest.raises(grpc.RpcError):
-        pending.result()
+    props, _ = start_provider().check(inputs(vm, os_disk_mode="unmanaged", export_vhd=False))
+    killed_create(start_provider, props, when=lambda: world.requests("capture"))
 
     _, outs = start_provider().create(props)
 
@@ -267,7 +250,7 @@ def test_7_sigint_while_waiting_for_the_guest_exits_within_the_grace(world, star
     provider = start_provider()
     props, _ = provider.check(inputs(vm))
     pending = provider.create_async(props)
-    _wait_for(lambda: len(world.requests("instance_view")) >= 2)
+    wait_for(lambda: len(world.requests("instance_view")) >= 2)
 
     assert provider.interrupt(grace=5.0) == "exited"
     with pytest.raises(grpc.RpcError):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 
-import grpc
 import pytest
 
 from fakes.arm_world import poll_gap_violations
 from fakes.provider_process import ProviderError
-from tests.capture.conftest import capture_prefix, export_name
+from tests.capture.conftest import capture_prefix, export_name, killed_create
 
 pytestmark = pytest.mark.azurite
 
@@ -175,14 +174,8 @@ def test_killed_between_generalize_and_capture_then_rerun_captures_once(
 ):
     vm = world.add_vm(managed=False)
     held = world.fault("generalize", hold=True)  # applied by "Azure", but the provider dies before the answer
-    first = start_provider()
-    props, _ = first.check(inputs(vm, os_disk_mode="unmanaged", export_vhd=False))
-    pending = first.create_async(props)
-    assert held.reached.wait(30)
-    first.kill()
-    held.release.set()
-    with pytest.raises(grpc.RpcError):
-        pending.result()
+    props, _ = start_provider().check(inputs(vm, os_disk_mode="unmanaged", export_vhd=False))
+    killed_create(start_provider, props, when=held.reached.is_set, after_kill=held.release.set)
     assert vm.power == "stopped" and vm.generalized_time
 
     _, outs = start_provider().create(props)
@@ -196,14 +189,8 @@ def test_killed_during_deallocate_then_rerun_waits_for_it(world, fakes, start_pr
     vm = world.add_vm()
     world.durations["deallocate"] = 1.5
     held = world.fault("deallocate", hold=True)  # Azure accepted it; the provider dies before the 202 arrives
-    first = start_provider()
-    props, _ = first.check(inputs(vm))
-    pending = first.create_async(props)
-    assert held.reached.wait(30)
-    first.kill()
-    held.release.set()
-    with pytest.raises(grpc.RpcError):
-        pending.result()
+    props, _ = start_provider().check(inputs(vm))
+    killed_create(start_provider, props, when=held.reached.is_set, after_kill=held.release.set)
     assert vm.power == "deallocating"
 
     start_provider().create(props)
@@ -215,14 +202,8 @@ def test_killed_during_deallocate_then_rerun_waits_for_it(world, fakes, start_pr
 def test_killed_after_azure_captured_then_rerun_adopts_that_vhd(world, fakes, start_provider, inputs, container):
     vm = world.add_vm(managed=False)
     held = world.fault("operation_result", kind="capture", hold=True)  # the VHD exists, the answer never arrives
-    first = start_provider()
-    props, _ = first.check(inputs(vm, os_disk_mode="unmanaged", export_vhd=False))
-    pending = first.create_async(props)
-    assert held.reached.wait(30)
-    first.kill()
-    held.release.set()
-    with pytest.raises(grpc.RpcError):
-        pending.result()
+    props, _ = start_provider().check(inputs(vm, os_disk_mode="unmanaged", export_vhd=False))
+    killed_create(start_provider, props, when=held.reached.is_set, after_kill=held.release.set)
 
     _, outs = start_provider().create(props)
 
@@ -248,15 +229,8 @@ def test_a_deallocated_vm_that_proved_it_deprovisioned_is_only_generalized(
 def test_killed_during_the_copy_then_rerun_continues_the_same_copy(world, fakes, start_provider, inputs, container):
     vm = world.add_vm()
     fakes.proxy.copy_seconds = 1.5
-    first = start_provider()
-    props, _ = first.check(inputs(vm))
-    pending = first.create_async(props)
-    deadline = time.monotonic() + 30
-    while not fakes.proxy.property_reads and time.monotonic() < deadline:
-        time.sleep(0.02)
-    first.kill()
-    with pytest.raises(grpc.RpcError):
-        pending.result()
+    props, _ = start_provider().check(inputs(vm))
+    killed_create(start_provider, props, when=lambda: fakes.proxy.property_reads)
     assert world.disk_of(vm).access_active is True
 
     _, outs = start_provider().create(props)

@@ -11,7 +11,6 @@ executed with /bin/sh, with /opt/batch-image/ pointing at a scratch directory th
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 import os
@@ -19,7 +18,6 @@ import shlex
 import ssl
 import subprocess
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +26,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import trustme
+
+from components.common.loopback import accepts_test_token
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "batch"
 API_VERSION = "2025-06-01"
@@ -40,14 +40,7 @@ BATCH_AUDIENCE = "https://batch.core.windows.net/"
 
 def _authorized(auth: str) -> bool:
     """A bearer JWT for the Batch audience, not expired (the unsigned test tokens of components.common.loopback)."""
-    if not auth.startswith("Bearer "):
-        return False
-    try:
-        payload = auth.split(" ", 1)[1].split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
-        return False
-    return bool(claims.get("aud", "").rstrip("/") == BATCH_AUDIENCE.rstrip("/") and claims.get("exp", 0) > time.time())
+    return accepts_test_token(auth, BATCH_AUDIENCE)
 
 
 def _example(name: str) -> dict[str, Any]:
