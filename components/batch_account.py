@@ -36,19 +36,16 @@ class BatchAccountArgs:
 class BatchAccount(pulumi.ComponentResource):
     account_name: pulumi.Output[str]
     account_endpoint: pulumi.Output[str]
-    vault_id: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: BatchAccountArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("batch-custom-image:batch:BatchAccount", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         vault_reference = None
-        self.vault_id = None
         depends_on: list[pulumi.Resource] = []
         if args.user_subscription:
             vault = _batch_vault(name, args, child)
             vault_reference = batch.KeyVaultReferenceArgs(id=vault.id, url=vault.properties.vault_uri)
-            self.vault_id = vault.id
             depends_on.append(vault)
             if args.grant_subscription_role:
                 depends_on.append(_subscription_role(name, args, child))

@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from components.common.loopback import accepts_test_token
 from fakes import arm_bodies
 from fakes.arm_world import (
     BOOT_DIAG_CONTAINER,
@@ -31,6 +30,7 @@ from fakes.arm_world import (
 )
 from fakes.azurite import Azurite, free_port
 from fakes.tls import TestPki
+from fakes.tokens import accepts_test_token
 
 _PREFIX = r"^/subscriptions/(?P<sub>[^/]+)"
 _VM = re.compile(

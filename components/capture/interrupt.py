@@ -21,7 +21,6 @@ from typing import Protocol
 
 from components.capture.errors import CaptureError
 
-ENGINE_GRACE_SECONDS = 5.0  # SIGINT → SIGKILL in the Pulumi CLI (sdk/go/common/resource/plugin/plugin.go)
 CHECK_SECONDS = 0.2
 
 _stopping = threading.Event()

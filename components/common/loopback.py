@@ -51,16 +51,3 @@ class LoopbackTestCredential:
 
 def _b64(obj: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
-
-
-def accepts_test_token(authorization: str, audience: str) -> bool:
-    """What the local fakes check: an `Authorization: Bearer` header carrying one of these tokens, for `audience`,
-    not expired (the fakes' half of the token format above)."""
-    if not authorization.startswith("Bearer "):
-        return False
-    try:
-        payload = authorization.split(" ", 1)[1].split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
-        return False
-    return bool(claims.get("aud", "").rstrip("/") == audience.rstrip("/") and claims.get("exp", 0) > time.time())

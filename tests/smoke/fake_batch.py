@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import trustme
 
-from components.common.loopback import accepts_test_token
+from fakes.tokens import accepts_test_token
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "batch"
 API_VERSION = "2025-06-01"

@@ -1,0 +1,57 @@
+"""Names vulture (`vulture components tools policies`, run by `make lint`) cannot see used. Reviewed; keep it short.
+
+Vulture reads this file as code that uses the names below; nothing imports it. Each entry says who uses the name.
+"""
+
+# ruff: noqa: B018
+# mypy: ignore-errors
+
+from components import builder, cloud_init, gallery, naming, pools, settings, storage
+from components.capture import resource, spec
+from components.common import loopback
+from tools.plan import offline, policy_runner
+
+# Composed by the program's entry point, __main__.py (outside the scanned folders).
+builder.BuilderVm
+resource.capture_builder
+cloud_init.render_user_data
+gallery.ImageGallery
+naming.stack_names
+pools.BatchPools
+storage.ImageStorage
+storage.ImageStorage.images_container
+storage.ImageStorage.deployer_blob_access
+settings.BATCH_SERVICE_PRINCIPAL_APP_ID
+settings.load_settings
+settings.Settings.builds_image
+settings.Builder.setup_script_path
+settings.BatchSettings.service_principal_object_id
+
+# Framework hooks: pydantic calls validators (with `cls`) and reads model_config; Pulumi reads a dynamic provider's
+# serialize_as_secret_always and calls its mocks' new_resource/call; azure-core calls a credential's get_token; the
+# capture's inputs are read by name (spec.INPUT_KEYS).
+_ = settings.Settings
+_.cls
+_.model_config
+_._script_exists
+_._ssh_key
+_._version
+_._vhd_uri
+_._account_id
+_._source_rules
+_._sku
+_._one_scale_mode
+_._guid
+_._cross_checks
+_.serialize_as_secret_always
+offline.AzureMocks.new_resource
+offline.AzureMocks.call
+loopback.LoopbackTestCredential.get_token
+spec.CaptureSpec.retain_vhd_on_delete
+resource.GeneralizedImageArgs.retain_vhd_on_delete
+
+# Read by the tests, the fakes and the benches (outside the scanned folders).
+offline.ProgramRun.one
+policy_runner.PolicyResult.skipped_in_preview
+policy_runner.PolicyReport.for_policy
+_.copy_seconds  # fakes/copy_proxy.py CopyProxy, set by tools/bench/capture.py
