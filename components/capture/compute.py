@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -87,7 +87,7 @@ class AzureCompute:
         return VmFacts(
             vm_id=vm.id or "",
             instance_id=str(props.get("vmId") or ""),
-            created=datetime.fromisoformat(created) if created else None,
+            created=_aware(datetime.fromisoformat(created)) if created else None,
             managed_os_disk_id=(os_disk.get("managedDisk") or {}).get("id"),
             os_vhd_uri=(os_disk.get("vhd") or {}).get("uri"),
         )
@@ -190,3 +190,8 @@ def captured_vhd_uri(result: Any) -> str:
     if not isinstance(uri, str) or not uri:
         raise CaptureError("the capture result has no resources[0].properties.storageProfile.osDisk.image.uri")
     return uri
+
+
+def _aware(when: datetime) -> datetime:
+    """ARM writes timeCreated with an offset; one without is UTC."""
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

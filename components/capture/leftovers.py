@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from components.capture.arm_ids import disk_id_parts
 from components.capture.compute import ComputeCalls
 from components.capture.vhd_store import SOURCE_DISK_KEY, VhdStore
 
@@ -34,7 +35,7 @@ def clean_leftovers(
             store.delete(container, name)
             done.append(f"deleted the partial VHD {container}/{name} an interrupted run left")
             disk_ids.add(state.metadata.get(SOURCE_DISK_KEY, ""))
-    for disk_id in sorted(d for d in disk_ids if d):
+    for disk_id in sorted(d for d in disk_ids if disk_id_parts(d)):  # an unmanaged OS disk is a VHD URI: no SAS
         facts = compute.disk(disk_id)
         if facts is not None and facts.active_sas:
             compute.revoke_access(disk_id)

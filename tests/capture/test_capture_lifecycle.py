@@ -90,6 +90,11 @@ def test_unmanaged_capture_reads_the_vhd_uri_from_the_capture_template(
     assert _blob(fakes, "system", captured[0]).get_blob_properties().metadata["bci_source_vm"] == vm.id
     assert outs["os_disk_id"] == fakes.azurite.account_url + f"/{OS_VHD_CONTAINER}/{world.os_vhd_blob(vm)}"
 
+    id_ = f"{vm.id}/generalizedImage/{props['image_version']}"
+    assert shared_provider.read(id_, outs)[0] == id_  # refresh and delete handle a VHD URI as the OS disk
+    shared_provider.delete(id_, outs)
+    assert _blob(fakes, "system", captured[0]).exists() is False
+
 
 def test_read_reports_nothing_changed_then_a_deleted_vhd(world, fakes, shared_provider, inputs, container):
     vm = world.add_vm(managed=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from components.capture.arm_ids import disk_id_parts
 from components.capture.compute import DiskFacts, InstanceState, OperationInProgress, VmFacts
 from components.capture.errors import CaptureError
 from components.capture.export import export_managed_disk, grant_seconds
@@ -103,6 +104,8 @@ class ScriptedCompute:
         )
 
     def disk(self, disk_id: str) -> DiskFacts | None:
+        if disk_id_parts(disk_id) is None:  # as AzureCompute does
+            raise CaptureError(f"the VM's OS disk id {disk_id!r} is not a managed disk id")
         return self.disks.get(disk_id)
 
     def grant_read_access(self, disk_id: str, seconds: int) -> str:
@@ -394,3 +397,11 @@ def test_leftovers_of_another_version_are_removed_and_their_disk_revoked():
     assert set(store.blobs) == {("images", "done.vhd"), ("images", "someone-elses.vhd")}
     assert store.calls == ["abort old.vhd", "delete old.vhd"] and compute.calls == ["revoke"]
     assert len(done) == 2 and not compute.disks[other_disk].active_sas
+
+
+def test_leftovers_skip_an_unmanaged_os_disk_which_has_no_sas():
+    compute = ScriptedCompute()
+
+    done = clean_leftovers(compute, MemoryStore(), "images", disks=["https://acct.blob.core.windows.net/vhds/os.vhd"])
+
+    assert done == [] and compute.calls == []
