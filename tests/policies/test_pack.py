@@ -122,6 +122,14 @@ def test_node_agent_data_agrees_with_the_program_settings():
     assert settings.NODE_AGENT_END_OF_LIFE == NODE_AGENT_END_OF_LIFE
 
 
+def test_the_capture_type_token_agrees_with_the_program():
+    from batch_image_policies._tokens import CAPTURE
+
+    from components.capture.resource import CAPTURE_TYPE
+
+    assert CAPTURE == CAPTURE_TYPE
+
+
 def test_example_config_is_valid_and_tunes_the_pack(baseline):
     config = load_policy_config(POLICY_PACK_DIR / "config.example.json")
     pool = changed(baseline["pools-render"], f"{VMC}.diskEncryptionConfiguration", DELETE)  # disabled by the example
