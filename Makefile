@@ -35,10 +35,13 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# One mypy cache for the three runs: the policy pack's and the consumer's __main__.py are checked on their own (three
+# modules named __main__), but the SDKs they import (pulumi_azure_native is most of the time) are analysed only once.
+MYPY := $(CURDIR)/$(VENV)/bin/mypy --cache-dir $(CURDIR)/.mypy_cache
 typecheck: setup
-	$(VENV)/bin/mypy
-	cd policies && ../$(VENV)/bin/mypy --config-file ../pyproject.toml __main__.py
-	cd examples/consumer && ../../$(VENV)/bin/mypy --config-file ../../pyproject.toml __main__.py
+	$(MYPY)
+	cd policies && $(MYPY) --config-file ../pyproject.toml __main__.py
+	cd examples/consumer && $(MYPY) --config-file ../../pyproject.toml __main__.py
 
 unit: setup node_modules/.installed
 	$(PY) -m pytest
