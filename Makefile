@@ -81,8 +81,11 @@ typecheck: setup
 	cd policies && $(MYPY) --config-file ../pyproject.toml __main__.py
 	cd examples/consumer && $(MYPY) --config-file ../../pyproject.toml __main__.py
 
+# setup installs without byte-compiling (most of pulumi_azure_native is never imported), so the tests cache the bytecode
+# of what they import, under .venv (nothing lands in the work tree), also where PYTHONDONTWRITEBYTECODE is set:
+# otherwise each test subprocess compiles the SDK modules it imports again (a cold unit stage took 100 s instead of 70 s).
 unit: setup node_modules/.installed
-	$(PY) -m pytest
+	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache $(PY) -m pytest
 
 ## plan: offline plan of a stack (no cloud credentials): resources, graph, critical path, policy results
 plan: setup
