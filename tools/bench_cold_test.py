@@ -91,7 +91,8 @@ def main() -> int:
     ).stdout
     if dirty.strip():
         print("warning: uncommitted changes are not part of the benchmark (it clones commits)", file=sys.stderr)
-    print(f"cold make test of {ref[:12]} on {os.cpu_count()} cores; {_cache_note()}", flush=True)
+    bytecode = f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '(unset)')}"
+    print(f"cold make test of {ref[:12]} on {os.cpu_count()} cores; {bytecode}; {_cache_note()}", flush=True)
 
     log_dir = Path(tempfile.mkdtemp(prefix="bench-cold-test-logs-"))
     runs = [_one_run(ref, args.make_args, args.keep, log_dir, i + 1) for i in range(args.runs)]
