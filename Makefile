@@ -5,14 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: setup test lint typecheck unit plan smoke bench-capture bench-plan bench-policies policy-venv system-deps constraints clean
+.PHONY: setup test test-stages lint typecheck unit plan smoke bench-capture bench-plan bench-policies bench-test policy-venv system-deps constraints clean
 
 ## setup: create .venv and install the pinned dependencies (and test tools)
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -28,20 +28,64 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-## test: the whole offline test suite, with lint and type checks
-test: setup node_modules/.installed system-deps lint typecheck unit
+## test: the whole offline test suite, with lint and type checks; prints how long each stage took.
+## Independent stages run TEST_JOBS at a time (setup, node deps and system deps; then typecheck beside unit), each
+## stage's output printed whole when it ends. TEST_JOBS=1 runs them one after another.
+TEST_JOBS ?= 2
+TEST_TIMES := .build/test-times
+TEST_STAGES := setup node-deps system-deps lint typecheck unit
+stage_target_setup := setup
+stage_target_node-deps := node_modules/.installed
+stage_target_system-deps := system-deps
+stage_target_lint := lint
+stage_target_typecheck := typecheck
+stage_target_unit := unit
+
+test:
+	@rm -rf $(TEST_TIMES) && mkdir -p $(TEST_TIMES)
+	@start=$$(date +%s%N); \
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=recurse test-stages; rc=$$?; \
+	total=$$(( ($$(date +%s%N) - start) / 1000000 )); \
+	echo "make test: time per stage (wall clock; with TEST_JOBS=$(TEST_JOBS) stages overlap)"; \
+	for stage in $(TEST_STAGES); do \
+	  if [ -f $(TEST_TIMES)/$$stage ]; then read -r ms code < $(TEST_TIMES)/$$stage; \
+	    if [ "$$code" = 0 ]; then result=ok; else result="FAILED (exit $$code)"; fi; \
+	    printf '  %-12s %6d.%01d s  %s\n' $$stage $$((ms / 1000)) $$((ms % 1000 / 100)) "$$result"; \
+	  else printf '  %-12s %8s  %s\n' $$stage - "not run"; fi; \
+	done; \
+	printf '  %-12s %6d.%01d s  %s\n' total $$((total / 1000)) $$((total % 1000 / 100)) "$$([ $$rc = 0 ] && echo ok || echo FAILED)"; \
+	echo "$$total $$rc" > $(TEST_TIMES)/total; \
+	exit $$rc
+
+# The stages of `make test` and what each waits for; each runs `make <its target>` and records its time and exit code.
+test-stages: $(addprefix test-stage-,$(TEST_STAGES))
+test-stage-lint test-stage-typecheck: test-stage-setup
+test-stage-unit: test-stage-setup test-stage-node-deps test-stage-system-deps
+.PHONY: $(addprefix test-stage-,$(TEST_STAGES))
+$(addprefix test-stage-,$(TEST_STAGES)): test-stage-%:
+	@echo "==> $*"; start=$$(date +%s%N); \
+	$(MAKE) --no-print-directory $(stage_target_$*); rc=$$?; \
+	ms=$$(( ($$(date +%s%N) - start) / 1000000 )); echo "$$ms $$rc" > $(TEST_TIMES)/$*; \
+	printf '<== %s: %s in %d.%01d s\n' $* "$$([ $$rc = 0 ] && echo ok || echo "FAILED (exit $$rc)")" $$((ms / 1000)) $$((ms % 1000 / 100)); \
+	exit $$rc
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# One mypy cache for the three runs: the policy pack's and the consumer's __main__.py are checked on their own (three
+# modules named __main__), but the SDKs they import (pulumi_azure_native is most of the time) are analysed only once.
+MYPY := $(CURDIR)/$(VENV)/bin/mypy --cache-dir $(CURDIR)/.mypy_cache
 typecheck: setup
-	$(VENV)/bin/mypy
-	cd policies && ../$(VENV)/bin/mypy --config-file ../pyproject.toml __main__.py
-	cd examples/consumer && ../../$(VENV)/bin/mypy --config-file ../../pyproject.toml __main__.py
+	$(MYPY)
+	cd policies && $(MYPY) --config-file ../pyproject.toml __main__.py
+	cd examples/consumer && $(MYPY) --config-file ../../pyproject.toml __main__.py
 
+# setup installs without byte-compiling (most of pulumi_azure_native is never imported), so the tests cache the bytecode
+# of what they import, under .venv (nothing lands in the work tree), also where PYTHONDONTWRITEBYTECODE is set:
+# otherwise each test subprocess compiles the SDK modules it imports again (a cold unit stage took 100 s instead of 70 s).
 unit: setup node_modules/.installed
-	$(PY) -m pytest
+	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache $(PY) -m pytest
 
 ## plan: offline plan of a stack (no cloud credentials): resources, graph, critical path, policy results
 plan: setup
@@ -59,6 +103,10 @@ bench-plan: setup
 
 bench-policies: setup
 	$(PY) -m tools.bench.policies
+
+## bench-test: how long a cold `make test` takes: a fresh clone of the committed HEAD (no .venv, no caches), per stage
+bench-test:
+	$(PYTHON) tools/bench_cold_test.py
 
 ## policy-venv: the virtualenv the Pulumi CLI runs the policy pack in (pulumi preview --policy-pack policies)
 policy-venv: policies/venv/.installed
