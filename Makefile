@@ -72,6 +72,7 @@ $(addprefix test-stage-,$(TEST_STAGES)): test-stage-%:
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/vulture components tools policies  # dead code; tools/vulture_whitelist.py lists what it cannot see
 
 # One mypy cache for the three runs: the policy pack's and the consumer's __main__.py are checked on their own (three
 # modules named __main__), but the SDKs they import (pulumi_azure_native is most of the time) are analysed only once.
@@ -106,7 +107,7 @@ bench-policies: setup
 
 ## bench-test: how long a cold `make test` takes: a fresh clone of the committed HEAD (no .venv, no caches), per stage
 bench-test:
-	$(PYTHON) tools/bench_cold_test.py
+	$(PYTHON) tools/bench/cold_test.py
 
 ## policy-venv: the virtualenv the Pulumi CLI runs the policy pack in (pulumi preview --policy-pack policies)
 policy-venv: policies/venv/.installed

@@ -7,8 +7,8 @@ the time of each stage that `make test` recorded. The machine's pip and npm down
 are warm and the rest (virtualenv, installs, checks, tests) is cold.
 
     make bench-test                                   # one cold run of HEAD
-    python3 tools/bench_cold_test.py --runs 3 --keep  # three runs, keep the clones (paths printed)
-    python3 tools/bench_cold_test.py -- TEST_JOBS=1   # arguments after -- go to `make test`
+    python3 tools/bench/cold_test.py --runs 3 --keep  # three runs, keep the clones (paths printed)
+    python3 tools/bench/cold_test.py -- TEST_JOBS=1   # arguments after -- go to `make test`
 
 Uncommitted changes are not benchmarked (a clone has only commits); the script warns about them.
 """
