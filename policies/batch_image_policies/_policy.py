@@ -149,28 +149,6 @@ def stack_rule(
     )
 
 
-def _message(finding: Finding, subject: str, allowed: str | None, name: str) -> str:
-    allowed = finding.allowed if finding.allowed is not None else allowed
-    if allowed is None:
-        raise ValueError(f"a finding of a policy without a fixed `allowed` must say what is allowed: {finding}")
-    return violation(f'{finding.kind or subject} "{name}"', finding.problem, finding.found, allowed)
-
-
-# --- the former declaration style (until every rule module is a resource_rule / stack_rule) ------------------------
-
-Report = Callable[[str], None]
-StackReport = ReportViolation
-Validate = Callable[[ResourceValidationArgs, ReportViolation], None]
-
-
-def for_types(types: Collection[str], check: Callable[[ResourceValidationArgs, Report], None]) -> Validate:
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type in types:
-            check(args, lambda message: report_violation(message, None))
-
-    return validate
-
-
 # --- violation messages --------------------------------------------------------------------------------------------
 
 
@@ -182,6 +160,15 @@ def violation(subject: str, problem: str, found: str, allowed: str) -> str:
 
 def subject(kind: str, name: str) -> str:
     return f'{kind} "{name}"'
+
+
+def _message(finding: Finding, kind: str, allowed: str | None, name: str) -> str:
+    """The violation message of a finding about the resource `name`, with the policy's subject kind and allowed text
+    where the finding does not say its own."""
+    allowed = finding.allowed if finding.allowed is not None else allowed
+    if allowed is None:
+        raise ValueError(f"a finding of a policy without a fixed `allowed` must say what is allowed: {finding}")
+    return violation(subject(finding.kind or kind, name), finding.problem, finding.found, allowed)
 
 
 # --- sources -------------------------------------------------------------------------------------------------------
