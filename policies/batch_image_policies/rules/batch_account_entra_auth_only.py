@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule, schema, sources, str_list_option, string_list
+from .._policy import Finding, Findings, resource_rule, schema, str_list_option, string_list
 from .._props import is_unknown, items, peek, text
 from .._tokens import BATCH_ACCOUNT
 
@@ -28,23 +28,24 @@ def _check(args: ResourceValidationArgs) -> Findings:
     )
 
 
+REMEDIATION = 'Set allowedAuthenticationModes to ["AAD"].'
 DESCRIPTION = (
     "The Batch account accepts Microsoft Entra ID authentication only (no SharedKey): pools from Compute Gallery "
     "images must be created with Microsoft Entra ID (Shared Key calls fail), and account keys are long-lived secrets."
 )
-REMEDIATION = 'Set allowedAuthenticationModes to ["AAD"].'
 
 policy = resource_rule(
-    name="batch-account-entra-auth-only",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="batch-account-entra-auth-only",
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     url="https://learn.microsoft.com/azure/batch/batch-aad-auth",
-    remediation_steps=REMEDIATION,
-    sources=sources("6f68b69f", topics=["batch", "identity"]),
+    benchmark="6f68b69f",
+    topics="batch, identity",
     types=[BATCH_ACCOUNT],
     check=_check,
     config_schema=OPTIONS,
     subject="Batch account",
-    allowed=None,
+    allowed="",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
 from .._batch import allocation_mode
-from .._policy import Finding, Findings, resource_rule, sources
+from .._policy import Finding, Findings, resource_rule
 from .._props import peek, text
 from .._tokens import BATCH_ACCOUNT
 
@@ -22,20 +22,21 @@ def _check(args: ResourceValidationArgs) -> Findings:
     )
 
 
+REMEDIATION = "Set keyVaultReference to the vault's id and its vault URI (https://<vault>.vault.azure.net/)."
 DESCRIPTION = (
     "A UserSubscription Batch account references its Key Vault (id and url): Azure rejects a UserSubscription account "
     "without one."
 )
-REMEDIATION = "Set keyVaultReference to the vault's id and its vault URI (https://<vault>.vault.azure.net/)."
 
 policy = resource_rule(
-    name="batch-account-keyvault-reference",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="batch-account-keyvault-reference",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/batch/batch-account-create-portal",
-    remediation_steps=REMEDIATION,
-    sources=sources("CKV_AZURE_76", topics=["batch", "key-vault"]),
+    benchmark="CKV_AZURE_76",
+    topics="batch, key-vault",
     types=[BATCH_ACCOUNT],
     check=_check,
     config_schema=None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, bool_option, boolean, resource_rule, schema, sources
+from .._policy import Finding, Findings, bool_option, boolean, resource_rule, schema
 from .._props import is_unknown, peek, text
 from .._tokens import BATCH_ACCOUNT
 
@@ -30,26 +30,27 @@ def _check(args: ResourceValidationArgs) -> Findings:
     )
 
 
-DESCRIPTION = (
-    "The Batch account's public network access is disabled or restricted to listed networks: otherwise anyone on the "
-    "internet can reach the account's management endpoint."
-)
 REMEDIATION = (
     'Set publicNetworkAccess to "Disabled" and reach the account through a private endpoint, or keep it enabled with '
     'networkProfile.accountAccess {defaultAction: "Deny", ipRules: [...]} listing the networks that may call it.'
 )
+DESCRIPTION = (
+    "The Batch account's public network access is disabled or restricted to listed networks: otherwise anyone on the "
+    "internet can reach the account's management endpoint."
+)
 
 policy = resource_rule(
-    name="batch-account-public-network-access",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="batch-account-public-network-access",
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     url="https://learn.microsoft.com/azure/batch/public-network-access",
-    remediation_steps=REMEDIATION,
-    sources=sources("CKV_AZURE_248", "74c5a0ae", topics=["batch", "network"]),
+    benchmark="CKV_AZURE_248, 74c5a0ae",
+    topics="batch, network",
     types=[BATCH_ACCOUNT],
     check=_check,
     config_schema=OPTIONS,
     subject="Batch account",
-    allowed=None,
+    allowed="",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
 from .._batch import allocation_mode
-from .._policy import Finding, Findings, choice, option, resource_rule, schema, sources
+from .._policy import Finding, Findings, choice, option, resource_rule, schema
 from .._props import is_unknown, text
 from .._tokens import BATCH_ACCOUNT
 
@@ -27,26 +27,27 @@ def _check(args: ResourceValidationArgs) -> Findings:
     )
 
 
-DESCRIPTION = (
-    "The Batch account uses the configured pool allocation mode (default UserSubscription): the pool's VMs, quotas and "
-    "custom-image access follow the allocation mode chosen for this stack."
-)
 REMEDIATION = (
     "Set batch.poolAllocationMode in the stack config to the expected mode (a create-only property: the account is "
     "replaced), or configure this policy's poolAllocationMode if the stack means the other mode."
 )
+DESCRIPTION = (
+    "The Batch account uses the configured pool allocation mode (default UserSubscription): the pool's VMs, quotas and "
+    "custom-image access follow the allocation mode chosen for this stack."
+)
 
 policy = resource_rule(
-    name="batch-account-user-subscription-mode",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="batch-account-user-subscription-mode",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/batch/batch-account-create-portal",
-    remediation_steps=REMEDIATION,
-    sources=sources(topics=["batch"]),
+    benchmark="",
+    topics="batch",
     types=[BATCH_ACCOUNT],
     check=_check,
     config_schema=OPTIONS,
     subject="Batch account",
-    allowed=None,
+    allowed="",
 )

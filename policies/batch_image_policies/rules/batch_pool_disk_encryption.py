@@ -5,7 +5,7 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
 from .._batch import VM_CONFIG
-from .._policy import Finding, Findings, resource_rule, schema, sources, str_list_option, string_list
+from .._policy import Finding, Findings, resource_rule, schema, str_list_option, string_list
 from .._props import is_unknown, items, peek, text
 from .._tokens import BATCH_POOL
 
@@ -31,27 +31,28 @@ def _check(args: ResourceValidationArgs) -> Findings:
     )
 
 
-DESCRIPTION = (
-    "Pool node disks are encrypted (disk encryption targets or encryption at host): temporary and OS disks can hold "
-    "task data at rest."
-)
 REMEDIATION = (
     "Set diskEncryptionConfiguration.targets to include the required targets, or securityProfile.encryptionAtHost "
     "true on a VM size that supports it. Azure rejects diskEncryptionConfiguration on Linux pools from gallery images "
     "and encryption at host in UserSubscription accounts, so such stacks may set this policy to disabled."
 )
+DESCRIPTION = (
+    "Pool node disks are encrypted (disk encryption targets or encryption at host): temporary and OS disks can hold "
+    "task data at rest."
+)
 
 policy = resource_rule(
-    name="batch-pool-disk-encryption",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="batch-pool-disk-encryption",
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     url="https://learn.microsoft.com/azure/batch/disk-encryption",
-    remediation_steps=REMEDIATION,
-    sources=sources("1760f9d4", topics=["batch", "encryption"]),
+    benchmark="1760f9d4",
+    topics="batch, encryption",
     types=[BATCH_POOL],
     check=_check,
     config_schema=OPTIONS,
     subject="Batch pool",
-    allowed=None,
+    allowed="",
 )

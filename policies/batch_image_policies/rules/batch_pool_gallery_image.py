@@ -7,7 +7,7 @@ import re
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
 from .._batch import VM_CONFIG
-from .._policy import Finding, Findings, bool_option, boolean, resource_rule, schema, sources
+from .._policy import Finding, Findings, bool_option, boolean, resource_rule, schema
 from .._props import is_unknown, keys, peek, text
 from .._tokens import BATCH_POOL
 
@@ -44,27 +44,28 @@ def _check(args: ResourceValidationArgs) -> Findings:
     yield Finding("imageReference.id is not a Compute Gallery image id", text(image_id), allowed)
 
 
+REMEDIATION = (
+    f"Set imageReference to {{id: {VERSION_ID_SHAPE}}}, with no publisher/offer/sku/version (the program does this "
+    "from the gallery image version it creates)."
+)
 DESCRIPTION = (
     "Pools boot from a Compute Gallery image: imageReference carries only a gallery image id. Since 31 Mar 2026 Batch "
     "builds custom-image pools only from Azure Compute Gallery images (managed images and VHDs are retired), and "
     "marketplace fields next to id are rejected (pulumi-azure-native#3599)."
 )
-REMEDIATION = (
-    f"Set imageReference to {{id: {VERSION_ID_SHAPE}}}, with no publisher/offer/sku/version (the program does this "
-    "from the gallery image version it creates)."
-)
 
 policy = resource_rule(
-    name="batch-pool-gallery-image",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="batch-pool-gallery-image",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/batch/batch-sig-images",
-    remediation_steps=REMEDIATION,
-    sources=sources(topics=["batch", "image"]),
+    benchmark="",
+    topics="batch, image",
     types=[BATCH_POOL],
     check=_check,
     config_schema=OPTIONS,
     subject="Batch pool",
-    allowed=None,
+    allowed="",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, int_option, integer, resource_rule, schema, sources
+from .._policy import Finding, Findings, int_option, integer, resource_rule, schema
 from .._scale import pool_size
 from .._tokens import BATCH_POOL
 
@@ -26,26 +26,27 @@ def _check(args: ResourceValidationArgs) -> Findings:
     )
 
 
-DESCRIPTION = (
-    "Dedicated plus Spot nodes (or the autoscale cap) stay under a configured maximum: in a UserSubscription account "
-    "every node is a VM billed to and limited by the subscription's core quota."
-)
 REMEDIATION = (
     "Lower pools[].targetDedicatedNodes + targetSpotNodes, cap the autoscale formula with min(N, ...), or raise this "
     "policy's maxNodes."
 )
+DESCRIPTION = (
+    "Dedicated plus Spot nodes (or the autoscale cap) stay under a configured maximum: in a UserSubscription account "
+    "every node is a VM billed to and limited by the subscription's core quota."
+)
 
 policy = resource_rule(
-    name="batch-pool-max-nodes",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="batch-pool-max-nodes",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     url="https://learn.microsoft.com/azure/batch/batch-quota-limit",
-    remediation_steps=REMEDIATION,
-    sources=sources(topics=["batch", "scale", "cost"]),
+    benchmark="",
+    topics="batch, scale, cost",
     types=[BATCH_POOL],
     check=_check,
     config_schema=OPTIONS,
     subject="Batch pool",
-    allowed=None,
+    allowed="",
 )

@@ -8,7 +8,7 @@ import datetime as dt
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
 from .._batch import NODE_AGENT_END_OF_LIFE, NODE_AGENT_SKUS, VM_CONFIG
-from .._policy import Finding, Findings, resource_rule, sources
+from .._policy import Finding, Findings, resource_rule
 from .._props import peek, text
 from .._tokens import BATCH_POOL
 
@@ -26,23 +26,24 @@ def _check(args: ResourceValidationArgs) -> Findings:
     )
 
 
-DESCRIPTION = (
-    "The pool's node agent SKU has no announced end of life (the advisory half of batch-pool-node-agent-sku): after "
-    "that date Batch no longer supports pools on the agent, and nodes may fail to allocate or update."
-)
 REMEDIATION = (
     "Build the image from a newer base (e.g. Ubuntu 24.04 with batch.node.ubuntu 24.04) and move the pool to its node "
     "agent."
 )
+DESCRIPTION = (
+    "The pool's node agent SKU has no announced end of life (the advisory half of batch-pool-node-agent-sku): after "
+    "that date Batch no longer supports pools on the agent, and nodes may fail to allocate or update."
+)
 
 policy = resource_rule(
-    name="batch-pool-node-agent-end-of-life",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="batch-pool-node-agent-end-of-life",
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     url="https://github.com/Azure/Batch/issues/200",
-    remediation_steps=REMEDIATION,
-    sources=sources(topics=["batch", "image", "lifecycle"]),
+    benchmark="",
+    topics="batch, image, lifecycle",
     types=[BATCH_POOL],
     check=_check,
     config_schema=None,

@@ -7,7 +7,7 @@ from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValid
 
 from .._batch import NODE_AGENT_SKUS, VM_CONFIG
 from .._graph import of_type, pool_image_definitions
-from .._policy import Finding, Findings, sources, stack_rule
+from .._policy import Finding, Findings, stack_rule
 from .._props import is_unknown, peek, text
 from .._tokens import BATCH_POOL
 
@@ -38,25 +38,26 @@ def _check_os(pool: PolicyResource, sku: str, resources: list[PolicyResource]) -
             )
 
 
-DESCRIPTION = (
-    "Pools use a known node agent SKU that matches the OS of their gallery image: otherwise nodes never become usable."
-)
 REMEDIATION = (
     "Set pools[].nodeAgentSkuId to a node agent Batch supports for the image's OS (`az batch pool supported-images "
     "list`), or build the image from a base of the agent's OS."
 )
+DESCRIPTION = (
+    "Pools use a known node agent SKU that matches the OS of their gallery image: otherwise nodes never become usable."
+)
 
 policy = stack_rule(
-    name="batch-pool-node-agent-sku",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="batch-pool-node-agent-sku",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/batch/batch-linux-nodes",
-    remediation_steps=REMEDIATION,
-    sources=sources(topics=["batch", "image"]),
+    benchmark="",
+    topics="batch, image",
     types=[BATCH_POOL],
     check=_check,
     config_schema=None,
     subject="Batch pool",
-    allowed=None,
+    allowed="",
 )

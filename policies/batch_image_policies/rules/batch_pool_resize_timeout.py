@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, int_option, integer, resource_rule, schema, sources
+from .._policy import Finding, Findings, int_option, integer, resource_rule, schema
 from .._props import is_unknown, peek, text
 from .._scale import duration_minutes, pool_size
 from .._tokens import BATCH_POOL
@@ -31,26 +31,27 @@ def _check(args: ResourceValidationArgs) -> Findings:
     )
 
 
-DESCRIPTION = (
-    "Fixed-size pools allow at least 15 minutes of resize time per 1,000 target nodes: custom-image nodes take longer "
-    "to allocate, and a short timeout stops the resize with a ResizeError before the pool reaches its target."
-)
 REMEDIATION = (
     "Raise pools[].resizeTimeout (an ISO 8601 duration such as PT30M) to the minimum the message names, or lower the "
     "pool's target nodes."
 )
+DESCRIPTION = (
+    "Fixed-size pools allow at least 15 minutes of resize time per 1,000 target nodes: custom-image nodes take longer "
+    "to allocate, and a short timeout stops the resize with a ResizeError before the pool reaches its target."
+)
 
 policy = resource_rule(
-    name="batch-pool-resize-timeout",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="batch-pool-resize-timeout",
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.LOW,
     url="https://learn.microsoft.com/azure/batch/batch-sig-images",
-    remediation_steps=REMEDIATION,
-    sources=sources(topics=["batch", "scale"]),
+    benchmark="",
+    topics="batch, scale",
     types=[BATCH_POOL],
     check=_check,
     config_schema=OPTIONS,
     subject="Batch pool",
-    allowed=None,
+    allowed="",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, bool_option, boolean, resource_rule, schema, sources
+from .._policy import Finding, Findings, bool_option, boolean, resource_rule, schema
 from .._props import is_unknown, peek, text
 from .._tokens import BATCH_POOL
 
@@ -23,23 +23,24 @@ def _check(args: ResourceValidationArgs) -> Findings:
     )
 
 
-DESCRIPTION = "Pools do not use Classic node communication: it was retired on 31 Mar 2026 and is no longer honored."
 REMEDIATION = (
     'Set targetNodeCommunicationMode to "Simplified"; simplified mode needs only outbound 443 to the '
     "BatchNodeManagement service tag."
 )
+DESCRIPTION = "Pools do not use Classic node communication: it was retired on 31 Mar 2026 and is no longer honored."
 
 policy = resource_rule(
-    name="batch-pool-simplified-communication",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="batch-pool-simplified-communication",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/batch/simplified-compute-node-communication",
-    remediation_steps=REMEDIATION,
-    sources=sources(topics=["batch", "network", "lifecycle"]),
+    benchmark="",
+    topics="batch, network, lifecycle",
     types=[BATCH_POOL],
     check=_check,
     config_schema=OPTIONS,
     subject="Batch pool",
-    allowed=None,
+    allowed="",
 )

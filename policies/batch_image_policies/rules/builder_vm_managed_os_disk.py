@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule, sources
+from .._policy import Finding, Findings, resource_rule
 from .._props import keys, peek, text
 from .._tokens import VIRTUAL_MACHINE
 
@@ -17,23 +17,24 @@ def _check(args: ResourceValidationArgs) -> Findings:
     yield Finding("the OS disk is an unmanaged VHD in a storage account", found)
 
 
-DESCRIPTION = (
-    "The builder VM uses a managed OS disk: unmanaged disks are retired on public Azure (none can be created since 30 "
-    "Sep 2023 and VMs on them cannot start since 31 Mar 2026)."
-)
 REMEDIATION = (
     "Set builder.osDisk to managed (storageProfile.osDisk.managedDisk, no vhd/image uri); the generalized disk can "
     "still be exported as a VHD with exportVhd: true."
 )
+DESCRIPTION = (
+    "The builder VM uses a managed OS disk: unmanaged disks are retired on public Azure (none can be created since 30 "
+    "Sep 2023 and VMs on them cannot start since 31 Mar 2026)."
+)
 
 policy = resource_rule(
-    name="builder-vm-managed-os-disk",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="builder-vm-managed-os-disk",
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     url="https://learn.microsoft.com/azure/virtual-machines/unmanaged-disks-deprecation",
-    remediation_steps=REMEDIATION,
-    sources=sources("CKV_AZURE_92", "06a78e20", topics=["compute", "lifecycle"]),
+    benchmark="CKV_AZURE_92, 06a78e20",
+    topics="compute, lifecycle",
     types=[VIRTUAL_MACHINE],
     check=_check,
     config_schema=None,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs
 
 from .._graph import depends_on, known_str, names_of, of_type, refers_to
-from .._policy import Finding, Findings, schema, sources, stack_rule, str_list_option, string_list
+from .._policy import Finding, Findings, schema, stack_rule, str_list_option, string_list
 from .._props import items, text
 from .._tokens import CAPTURE, DEFAULT_EXTENSION_TYPES, VIRTUAL_MACHINE
 
@@ -53,24 +53,25 @@ def _check(args: StackValidationArgs) -> Findings:
             yield Finding("the captured builder VM carries extensions", f"resources {', '.join(names)}", resource=vm)
 
 
+REMEDIATION = (
+    "Remove the extension or run command resource (and any extension in the builder's base image); put the setup in "
+    "the builder's cloud-init custom data (builder.setupScript) and let the capture step generalize the VM."
+)
 DESCRIPTION = (
     "No VM extension or run command on a builder VM that is captured into the image: Batch warns that extensions "
     "pre-installed in a custom image break pool deployment, and deprovisioning through Run Command hangs because the "
     "agent removes itself (WALinuxAgent#3547)."
 )
-REMEDIATION = (
-    "Remove the extension or run command resource (and any extension in the builder's base image); put the setup in "
-    "the builder's cloud-init custom data (builder.setupScript) and let the capture step generalize the VM."
-)
 
 policy = stack_rule(
-    name="builder-vm-no-extensions",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="builder-vm-no-extensions",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/batch/batch-sig-images",
-    remediation_steps=REMEDIATION,
-    sources=sources(topics=["compute", "image"]),
+    benchmark="",
+    topics="compute, image",
     types=[VIRTUAL_MACHINE],
     check=_check,
     config_schema=OPTIONS,

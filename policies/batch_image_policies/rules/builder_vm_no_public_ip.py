@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule, sources
+from .._policy import Finding, Findings, resource_rule
 from .._props import is_unknown, items, peek, text
 from .._tokens import NETWORK_INTERFACE, VIRTUAL_MACHINE
 
@@ -36,26 +36,27 @@ def _ip_configurations(args: ResourceValidationArgs) -> list[tuple[str, object]]
     return found
 
 
-DESCRIPTION = (
-    "The builder VM's network interface has no public IP address: it would expose the builder (and the image being "
-    "made) to the internet."
-)
 REMEDIATION = (
     "Remove publicIPAddress / publicIPAddressConfiguration from the builder's IP configurations; reach the builder "
     "through the virtual network (Bastion, VPN) or not at all (setup runs from cloud-init)."
 )
+DESCRIPTION = (
+    "The builder VM's network interface has no public IP address: it would expose the builder (and the image being "
+    "made) to the internet."
+)
 
 policy = resource_rule(
-    name="builder-vm-no-public-ip",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="builder-vm-no-public-ip",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/virtual-network/ip-services/public-ip-addresses",
-    remediation_steps=REMEDIATION,
-    sources=sources("CKV2_AZURE_39", topics=["compute", "network"]),
+    benchmark="CKV2_AZURE_39",
+    topics="compute, network",
     types=[NETWORK_INTERFACE, VIRTUAL_MACHINE],
     check=_check,
     config_schema=None,
     subject="VM",
-    allowed=None,
+    allowed="",
 )

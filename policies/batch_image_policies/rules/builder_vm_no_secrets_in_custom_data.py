@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule, schema, sources, str_list_option, string_list
+from .._policy import Finding, Findings, resource_rule, schema, str_list_option, string_list
 from .._props import is_unknown, peek
 from .._secrets_scan import decode_custom_data, findings
 from .._tokens import VIRTUAL_MACHINE
@@ -24,23 +24,24 @@ def _check(args: ResourceValidationArgs) -> Findings:
             yield Finding(f"{path} appears to hold secrets", "; ".join(found))
 
 
-DESCRIPTION = (
-    "VM custom data and user data hold no keys, passwords or connection strings: custom data is stored unencrypted in "
-    "the VM model, readable by anyone with VM read access, and can end up in the captured image."
-)
 REMEDIATION = (
     "Pass secrets at run time instead (Key Vault with a managed identity, a secret Pulumi config fetched by the setup "
     "script) and keep only references in the cloud-config."
 )
+DESCRIPTION = (
+    "VM custom data and user data hold no keys, passwords or connection strings: custom data is stored unencrypted in "
+    "the VM model, readable by anyone with VM read access, and can end up in the captured image."
+)
 
 policy = resource_rule(
-    name="builder-vm-no-secrets-in-custom-data",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="builder-vm-no-secrets-in-custom-data",
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/virtual-machines/custom-data",
-    remediation_steps=REMEDIATION,
-    sources=sources("CKV_AZURE_45", topics=["compute", "secrets"]),
+    benchmark="CKV_AZURE_45",
+    topics="compute, secrets",
     types=[VIRTUAL_MACHINE],
     check=_check,
     config_schema=OPTIONS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule, sources
+from .._policy import Finding, Findings, resource_rule
 from .._props import is_unknown, keys, peek, text
 from .._tokens import VIRTUAL_MACHINE
 
@@ -30,23 +30,24 @@ def _check(args: ResourceValidationArgs) -> Findings:
     yield Finding("Linux password authentication is enabled", found)
 
 
-DESCRIPTION = (
-    "Linux builder VMs allow SSH key authentication only: a password login on the builder is a brute-force target and "
-    "the image must not carry one."
-)
 REMEDIATION = (
     "Set osProfile.linuxConfiguration.disablePasswordAuthentication to true, give an SSH public key in "
     "linuxConfiguration.ssh.publicKeys and drop adminPassword."
 )
+DESCRIPTION = (
+    "Linux builder VMs allow SSH key authentication only: a password login on the builder is a brute-force target and "
+    "the image must not carry one."
+)
 
 policy = resource_rule(
-    name="builder-vm-ssh-key-only",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="builder-vm-ssh-key-only",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/virtual-machines/linux/create-ssh-keys-detailed",
-    remediation_steps=REMEDIATION,
-    sources=sources("CKV_AZURE_149", topics=["compute", "identity"]),
+    benchmark="CKV_AZURE_149",
+    topics="compute, identity",
     types=[VIRTUAL_MACHINE],
     check=_check,
     config_schema=None,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs
 
 from .._graph import batch_regions, of_type, pool_accounts, pool_image_versions, target_regions
-from .._policy import Finding, Findings, int_option, integer, schema, sources, stack_rule
+from .._policy import Finding, Findings, int_option, integer, schema, stack_rule
 from .._scale import pool_size
 from .._tokens import BATCH_POOL, GALLERY_IMAGE_VERSION
 
@@ -49,26 +49,27 @@ def _nodes_per_region(
     return totals
 
 
-DESCRIPTION = (
-    "Gallery image versions have at least one replica per 300 target pool nodes in the Batch region: fewer replicas "
-    "slow allocation and can time it out."
-)
 REMEDIATION = (
     "Raise the Batch region's replica count (image.replicas[].count, regionalReplicaCount) to the number the message "
     "names, or change this policy's nodesPerReplica."
 )
+DESCRIPTION = (
+    "Gallery image versions have at least one replica per 300 target pool nodes in the Batch region: fewer replicas "
+    "slow allocation and can time it out."
+)
 
 policy = stack_rule(
-    name="gallery-replicas-cover-pools",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="gallery-replicas-cover-pools",
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.LOW,
     url="https://learn.microsoft.com/azure/virtual-machines/azure-compute-gallery",
-    remediation_steps=REMEDIATION,
-    sources=sources(topics=["image", "scale"]),
+    benchmark="",
+    topics="image, scale",
     types=[GALLERY_IMAGE_VERSION],
     check=_check,
     config_schema=OPTIONS,
     subject="gallery image version",
-    allowed=None,
+    allowed="",
 )

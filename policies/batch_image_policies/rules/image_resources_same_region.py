@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs
 
 from .._graph import batch_regions, location, of_type, target_regions
-from .._policy import Finding, Findings, sources, stack_rule
+from .._policy import Finding, Findings, stack_rule
 from .._props import text
 from .._tokens import GALLERY_IMAGE_VERSION, STORAGE_ACCOUNT, VIRTUAL_MACHINE
 
@@ -51,27 +51,28 @@ def _check_version_regions(version: PolicyResource, wanted: list[str], resources
     )
 
 
+REMEDIATION = (
+    "Create the storage account and builder VM in the Batch account's region (azure-native:location or the resource's "
+    "location), and add the Batch region to image.replicas (publishingProfile.targetRegions)."
+)
 DESCRIPTION = (
     "Storage account, builder VM, gallery replica and Batch account are in one region (or the gallery replicates into "
     "the Batch region): cross-region VHD copies and captures fail or are slow, and pool allocation fails without a "
     "replica of the Compute Gallery image in the Batch account's region."
 )
-REMEDIATION = (
-    "Create the storage account and builder VM in the Batch account's region (azure-native:location or the resource's "
-    "location), and add the Batch region to image.replicas (publishingProfile.targetRegions)."
-)
 
 policy = stack_rule(
-    name="image-resources-same-region",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="image-resources-same-region",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/batch/batch-sig-images",
-    remediation_steps=REMEDIATION,
-    sources=sources(topics=["region", "image"]),
+    benchmark="",
+    topics="region, image",
     types=[*KINDS, GALLERY_IMAGE_VERSION],
     check=_check,
     config_schema=None,
     subject="gallery image version",
-    allowed=None,
+    allowed="",
 )

@@ -10,7 +10,7 @@ from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValid
 
 from .._batch import allocation_mode
 from .._graph import depends_on, known_str, location, of_type, refers_to, same_id
-from .._policy import Finding, Findings, option, schema, sources, stack_rule, str_list_option, string_list
+from .._policy import Finding, Findings, option, schema, stack_rule, str_list_option, string_list
 from .._props import is_unknown, items, peek, text
 from .._tokens import BATCH_ACCOUNT, KEY_VAULT, KEY_VAULT_ACCESS_POLICY, ROLE_ASSIGNMENT
 
@@ -136,30 +136,31 @@ def _check(args: StackValidationArgs) -> Findings:
             yield from _check_account(account, args.resources, principals, required)
 
 
-DESCRIPTION = (
-    "A UserSubscription account's vault is in access-policy mode, in the account's region, and grants the Batch "
-    "principal secrets get/list/set/delete/recover: Batch stores the account's secrets in this vault as the Microsoft "
-    "Azure Batch principal, through access policies (an RBAC-mode vault gives 'invalid key vault reference'; a missing "
-    "grant fails account creation with 'does not have the Batch Service in access policies')."
-)
 REMEDIATION = (
     "Set properties.enableRbacAuthorization to false explicitly, create the vault in the Batch account's region, and "
     "add an access policy for the Microsoft Azure Batch service principal (app id "
     "ddbf3205-c6bd-46ae-8127-60eb93363864, object id from batch.servicePrincipalObjectId) with the secret permissions "
     "this policy's requiredSecretPermissions lists."
 )
+DESCRIPTION = (
+    "A UserSubscription account's vault is in access-policy mode, in the account's region, and grants the Batch "
+    "principal secrets get/list/set/delete/recover: Batch stores the account's secrets in this vault as the Microsoft "
+    "Azure Batch principal, through access policies (an RBAC-mode vault gives 'invalid key vault reference'; a missing "
+    "grant fails account creation with 'does not have the Batch Service in access policies')."
+)
 
 policy = stack_rule(
-    name="keyvault-batch-access-policy",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="keyvault-batch-access-policy",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/batch/batch-account-create-portal",
-    remediation_steps=REMEDIATION,
-    sources=sources(topics=["batch", "key-vault", "identity"]),
+    benchmark="",
+    topics="batch, key-vault, identity",
     types=[KEY_VAULT],
     check=_check,
     config_schema=OPTIONS,
     subject="Key Vault",
-    allowed=None,
+    allowed="",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule, sources
+from .._policy import Finding, Findings, resource_rule
 from .._props import is_unknown, peek, text
 from .._tokens import KEY_VAULT
 
@@ -26,22 +26,23 @@ def _check(args: ResourceValidationArgs) -> Findings:
     )
 
 
+REMEDIATION = (
+    "Set properties.enableSoftDelete to true (or leave it unset) and properties.enablePurgeProtection to true."
+)
 DESCRIPTION = (
     "Key Vaults keep soft delete and purge protection on: the Batch account keeps its secrets in the vault, and a "
     "deleted or purged vault breaks the account."
 )
-REMEDIATION = (
-    "Set properties.enableSoftDelete to true (or leave it unset) and properties.enablePurgeProtection to true."
-)
 
 policy = resource_rule(
-    name="keyvault-soft-delete-purge-protection",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="keyvault-soft-delete-purge-protection",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview",
-    remediation_steps=REMEDIATION,
-    sources=sources("CKV_AZURE_42", "CKV_AZURE_110", "0b60c0b2", topics=["key-vault", "resilience"]),
+    benchmark="CKV_AZURE_42, CKV_AZURE_110, 0b60c0b2",
+    topics="key-vault, resilience",
     types=[KEY_VAULT],
     check=_check,
     config_schema=None,

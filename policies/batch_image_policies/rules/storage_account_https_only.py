@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule, sources
+from .._policy import Finding, Findings, resource_rule
 from .._props import peek, text
 from .._tokens import STORAGE_ACCOUNT
 
@@ -15,20 +15,21 @@ def _check(args: ResourceValidationArgs) -> Findings:
         yield Finding("accepts plain HTTP", f"enableHttpsTrafficOnly {text(value)}")
 
 
+REMEDIATION = "Set enableHttpsTrafficOnly to true, or leave it unset (the default is true)."
 DESCRIPTION = (
     "Storage accounts accept HTTPS traffic only: VHDs, SAS tokens and Batch auto-storage keys must not travel "
     "unencrypted."
 )
-REMEDIATION = "Set enableHttpsTrafficOnly to true, or leave it unset (the default is true)."
 
 policy = resource_rule(
-    name="storage-account-https-only",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="storage-account-https-only",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/storage/common/storage-require-secure-transfer",
-    remediation_steps=REMEDIATION,
-    sources=sources("CKV_AZURE_3", topics=["storage", "encryption"]),
+    benchmark="CKV_AZURE_3",
+    topics="storage, encryption",
     types=[STORAGE_ACCOUNT],
     check=_check,
     config_schema=None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, choice, option, resource_rule, schema, sources
+from .._policy import Finding, Findings, choice, option, resource_rule, schema
 from .._props import is_unknown, peek, text
 from .._tokens import STORAGE_ACCOUNT
 
@@ -26,20 +26,21 @@ def _check(args: ResourceValidationArgs) -> Findings:
     )
 
 
-DESCRIPTION = "Storage accounts require TLS 1.2 or newer: TLS 1.0 and 1.1 are retired by Azure Storage."
 REMEDIATION = 'Set minimumTlsVersion to "TLS1_2", or the newer version this policy\'s minimumTlsVersion names.'
+DESCRIPTION = "Storage accounts require TLS 1.2 or newer: TLS 1.0 and 1.1 are retired by Azure Storage."
 
 policy = resource_rule(
-    name="storage-account-min-tls",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="storage-account-min-tls",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/storage/common/transport-layer-security-configure-minimum-version",
-    remediation_steps=REMEDIATION,
-    sources=sources("CKV_AZURE_44", topics=["storage", "encryption"]),
+    benchmark="CKV_AZURE_44",
+    topics="storage, encryption",
     types=[STORAGE_ACCOUNT],
     check=_check,
     config_schema=OPTIONS,
     subject="storage account",
-    allowed=None,
+    allowed="",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule, sources
+from .._policy import Finding, Findings, resource_rule
 from .._props import is_unknown, peek, text
 from .._tokens import BLOB_CONTAINER, STORAGE_ACCOUNT
 
@@ -32,20 +32,21 @@ def _container_private(args: ResourceValidationArgs) -> Findings:
     )
 
 
+REMEDIATION = 'Set allowBlobPublicAccess to false on the account and publicAccess to "None" on its containers.'
 DESCRIPTION = (
     "Storage accounts and their containers allow no anonymous blob access: the image VHDs would be downloadable by "
     "anyone who guesses the URL."
 )
-REMEDIATION = 'Set allowBlobPublicAccess to false on the account and publicAccess to "None" on its containers.'
 
 policy = resource_rule(
-    name="storage-account-no-public-blob-access",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="storage-account-no-public-blob-access",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     url="https://learn.microsoft.com/azure/storage/blobs/anonymous-read-access-prevent",
-    remediation_steps=REMEDIATION,
-    sources=sources("CKV_AZURE_190", "CKV_AZURE_34", topics=["storage", "network"]),
+    benchmark="CKV_AZURE_190, CKV_AZURE_34",
+    topics="storage, network",
     types=[STORAGE_ACCOUNT, BLOB_CONTAINER],
     check=_check,
     config_schema=None,

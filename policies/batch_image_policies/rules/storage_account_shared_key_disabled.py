@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule, sources
+from .._policy import Finding, Findings, resource_rule
 from .._props import is_unknown, peek, text
 from .._tokens import STORAGE_ACCOUNT
 
@@ -16,23 +16,24 @@ def _check(args: ResourceValidationArgs) -> Findings:
     yield Finding("shared key (account key) access is enabled", f"allowSharedKeyAccess {text(value)}")
 
 
-DESCRIPTION = (
-    "Storage accounts disable shared key access: account keys grant full access and never expire; Entra ID "
-    "authorization is auditable."
-)
 REMEDIATION = (
     "Set allowSharedKeyAccess to false once nothing needs account keys (Batch auto-storage in "
     "BatchAccountManagedIdentity mode, gallery VHD import with Entra ID)."
 )
+DESCRIPTION = (
+    "Storage accounts disable shared key access: account keys grant full access and never expire; Entra ID "
+    "authorization is auditable."
+)
 
 policy = resource_rule(
-    name="storage-account-shared-key-disabled",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="storage-account-shared-key-disabled",
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     url="https://learn.microsoft.com/azure/storage/common/shared-key-authorization-prevent",
-    remediation_steps=REMEDIATION,
-    sources=sources("CKV2_AZURE_40", topics=["storage", "identity"]),
+    benchmark="CKV2_AZURE_40",
+    topics="storage, identity",
     types=[STORAGE_ACCOUNT],
     check=_check,
     config_schema=None,

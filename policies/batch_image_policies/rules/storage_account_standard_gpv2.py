@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule, schema, sources, str_list_option, string_list
+from .._policy import Finding, Findings, resource_rule, schema, str_list_option, string_list
 from .._props import is_unknown, peek, text
 from .._tokens import STORAGE_ACCOUNT
 
@@ -24,24 +24,25 @@ def _check(args: ResourceValidationArgs) -> Findings:
         )
 
 
+REMEDIATION = 'Set kind to "StorageV2" and sku.name to a Standard SKU (this policy\'s allowedSkus).'
 DESCRIPTION = (
     "The image storage account is a general-purpose v2 (StorageV2) account with a Standard SKU: general-purpose v1 "
     "accounts can no longer be created (retired October 2026), BlobStorage/Premium kinds cannot hold the procedure's "
     "page-blob VHDs, and the custom-image procedure uses a Standard account for VHDs and Batch auto-storage."
 )
-REMEDIATION = 'Set kind to "StorageV2" and sku.name to a Standard SKU (this policy\'s allowedSkus).'
 
 policy = resource_rule(
-    name="storage-account-standard-gpv2",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="storage-account-standard-gpv2",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/storage/common/storage-account-overview",
-    remediation_steps=REMEDIATION,
-    sources=sources(topics=["storage"]),
+    benchmark="",
+    topics="storage",
     types=[STORAGE_ACCOUNT],
     check=_check,
     config_schema=OPTIONS,
     subject="storage account",
-    allowed=None,
+    allowed="",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule, schema, sources, str_list_option, string_list
+from .._policy import Finding, Findings, resource_rule, schema, str_list_option, string_list
 from .._props import is_unknown, peek, text
 from .._tokens import BATCH_POOL, VIRTUAL_MACHINE
 
@@ -29,25 +29,26 @@ def _check(args: ResourceValidationArgs) -> Findings:
     )
 
 
+REMEDIATION = (
+    "Use an allowed size for builder.vmSize / pools[].vmSize, or add the size to this policy's allowedVmSizes."
+)
 DESCRIPTION = (
     "Builder and pool VM sizes are in the configured allow-list (when one is set): the organisation limits sizes to "
     "those with quota, budget and Batch support."
 )
-REMEDIATION = (
-    "Use an allowed size for builder.vmSize / pools[].vmSize, or add the size to this policy's allowedVmSizes."
-)
 
 policy = resource_rule(
-    name="vm-size-allowed",
+    remediation_steps=REMEDIATION,
     description=DESCRIPTION,
+    name="vm-size-allowed",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     url="https://learn.microsoft.com/azure/batch/batch-pool-vm-sizes",
-    remediation_steps=REMEDIATION,
-    sources=sources("cccc23c7", topics=["compute", "cost"]),
+    benchmark="cccc23c7",
+    topics="compute, cost",
     types=list(SIZE_PATHS),
     check=_check,
     config_schema=OPTIONS,
     subject="VM",
-    allowed=None,
+    allowed="",
 )
