@@ -22,7 +22,7 @@ Every rule module ends the same way: its prose, then its declaration with every 
         topics="storage, encryption",  # comma-separated
         types=[STORAGE_ACCOUNT],  # resource_rule: the types checked; stack_rule: the types its findings name
         check=_check,  # yields a Finding per violation
-        config_schema=None,  # or the policy's options: schema(...)
+        config_schema=None,  # or OPTIONS, the policy's options: schema(...) above the check
         subject="storage account",  # what messages call the resource; a Finding's kind overrides it
         allowed="enableHttpsTrafficOnly true",  # what is allowed; "" when it depends on options or values
     )
