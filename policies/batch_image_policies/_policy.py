@@ -1,34 +1,135 @@
-"""What every policy module needs to declare a policy: a type filter, its config schema and options, its source
-citations, and the one shape of a violation message.
+"""What every policy module needs to declare a policy: the declaration itself (`resource_rule`, `stack_rule`), the
+`Finding`s its check yields, config schemas and options.
 
 A violation message says what is wrong with which resource, the value found and what is allowed; how to fix it and
 why sit once in the policy's own fields (`description`, `remediation_steps`, `url`, `framework`, `tags`), which the
-Pulumi CLI and Pulumi Cloud show next to every violation."""
+Pulumi CLI and Pulumi Cloud show next to every violation.
+
+Every rule module ends the same way: its prose, then its declaration with every field in this order
+(tests/policies/test_pack.py checks it):
+
+    REMEDIATION = "How to fix a violation."
+    DESCRIPTION = "What the policy checks and why."
+
+    policy = resource_rule(  # or stack_rule: the check sees the whole stack
+        remediation_steps=REMEDIATION,
+        description=DESCRIPTION,
+        name="storage-account-https-only",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        url="https://learn.microsoft.com/...",  # where to read more
+        benchmark="CKV_AZURE_3",  # the benchmark rules it implements, comma-separated; "" for none
+        topics="storage, encryption",  # comma-separated
+        types=[STORAGE_ACCOUNT],  # resource_rule: the types checked; stack_rule: the types its findings name
+        check=_check,  # yields a Finding per violation
+        config_schema=None,  # or OPTIONS, the policy's options: schema(...) above the check
+        subject="storage account",  # what messages call the resource; a Finding's kind overrides it
+        allowed="enableHttpsTrafficOnly true",  # what is allowed; "" when it depends on options or values
+    )
+
+The check reports only what varies: `yield Finding("accepts plain HTTP", f"enableHttpsTrafficOnly {text(value)}")`
+on storage account "sa" reads `storage account "sa": accepts plain HTTP (found enableHttpsTrafficOnly false; allowed:
+enableHttpsTrafficOnly true).`"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypedDict, Unpack
 
-from pulumi_policy import PolicyComplianceFramework, PolicyConfigSchema, ReportViolation, ResourceValidationArgs
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
-Report = Callable[[str], None]
-"""Reports one violation of the resource being validated (the message only)."""
-StackReport = ReportViolation
-"""Reports one violation of a stack policy: the message and the URN of the resource it is about."""
-ResourceCheck = Callable[[ResourceValidationArgs, Report], None]
-Validate = Callable[[ResourceValidationArgs, ReportViolation], None]
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation a check found: what is wrong and the property and value found. The rest of the message comes
+    from the policy's declaration unless the finding says otherwise."""
+
+    problem: str
+    found: str
+    allowed: str = ""
+    """What is allowed, when it depends on options or values ("": the policy's `allowed`)."""
+    kind: str = ""
+    """What the message calls the resource, when not the policy's `subject` (a policy on several types)."""
+    resource: PolicyResource | None = None
+    """Stack policies: the resource the message names and the violation is reported on."""
+    reported_on: PolicyResource | None = None
+    """Stack policies: report the violation on this resource instead of `resource` (e.g. the offending extension)."""
 
 
-def for_types(types: Collection[str], check: ResourceCheck) -> Validate:
-    """Run `check` only on resources of the given type tokens."""
+Findings = Iterator[Finding]
+"""What a check returns: a generator yielding one `Finding` per violation."""
+ResourceCheck = Callable[[ResourceValidationArgs], Iterable[Finding]]
+StackCheck = Callable[[StackValidationArgs], Iterable[Finding]]
+
+
+class RuleFields(TypedDict):
+    """The fields every declaration states besides its check, in the order the rule modules give them."""
+
+    remediation_steps: str
+    description: str
+    name: str
+    enforcement_level: EnforcementLevel
+    severity: Severity
+    url: str
+    benchmark: str
+    topics: str
+    types: Collection[str]
+    config_schema: PolicyConfigSchema | None
+    subject: str
+    allowed: str
+
+
+def resource_rule(*, check: ResourceCheck, **fields: Unpack[RuleFields]) -> ResourceValidationPolicy:
+    """A policy that runs `check` on each resource of the declared types."""
+    types = frozenset(fields["types"])
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type in types:
-            check(args, lambda message: report_violation(message, None))
+            for finding in check(args):
+                report_violation(_message(finding, fields, args.name), None)
 
-    validate.__name__ = getattr(check, "__name__", "validate")
-    return validate
+    return ResourceValidationPolicy(validate=validate, **_policy_fields(fields))
+
+
+def stack_rule(*, check: StackCheck, **fields: Unpack[RuleFields]) -> StackValidationPolicy:
+    """A policy that runs `check` once on the whole stack; each finding names its resource, one of the declared
+    types."""
+    types = frozenset(fields["types"])
+
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        for finding in check(args):
+            about = finding.resource
+            if about is None or about.resource_type not in types:
+                raise ValueError(f"{fields['name']}: a finding must name a resource of one of {sorted(types)}")
+            report_violation(_message(finding, fields, about.name), (finding.reported_on or about).urn)
+
+    return StackValidationPolicy(validate=validate, **_policy_fields(fields))
+
+
+def _policy_fields(fields: RuleFields) -> dict[str, Any]:
+    """The pulumi-policy keyword arguments the declaration's fields give (all but the validate function)."""
+    return {
+        "name": fields["name"],
+        "description": fields["description"],
+        "enforcement_level": fields["enforcement_level"],
+        "config_schema": fields["config_schema"],
+        "severity": fields["severity"],
+        "remediation_steps": fields["remediation_steps"],
+        "url": fields["url"],
+        **sources(fields["benchmark"], fields["topics"]),
+    }
 
 
 # --- violation messages --------------------------------------------------------------------------------------------
@@ -44,13 +145,23 @@ def subject(kind: str, name: str) -> str:
     return f'{kind} "{name}"'
 
 
+def _message(finding: Finding, fields: RuleFields, name: str) -> str:
+    """The violation message of a finding about the resource `name`: the policy's subject and allowed text where the
+    finding does not say its own."""
+    allowed = finding.allowed or fields["allowed"]
+    if not allowed:
+        raise ValueError(f"{fields['name']}: its findings must say what is allowed (the policy does not): {finding}")
+    return violation(subject(finding.kind or fields["subject"], name), finding.problem, finding.found, allowed)
+
+
 # --- sources -------------------------------------------------------------------------------------------------------
 
 
-def sources(*references: str, topics: Sequence[str]) -> dict[str, Any]:
-    """A policy's `framework` and `tags` keyword arguments: the benchmark it implements (Checkov ids, CKV_AZURE_*,
-    when it has them, else Azure Policy definitions named by the first 8 hex digits of their id) and its topics.
-    Every reference is also a tag, for filtering in Pulumi Cloud."""
+def sources(benchmark: str, topics: str) -> dict[str, Any]:
+    """A policy's `framework` and `tags` keyword arguments from its comma-separated benchmark rules (Checkov ids,
+    CKV_AZURE_*, when it has them, else Azure Policy definitions named by the first 8 hex digits of their id) and
+    topics. Every reference is also a tag, for filtering in Pulumi Cloud."""
+    references = _split(benchmark)
     checkov = [r for r in references if r.startswith("CKV")]
     framework = (
         PolicyComplianceFramework(
@@ -59,8 +170,12 @@ def sources(*references: str, topics: Sequence[str]) -> dict[str, Any]:
         if references
         else None
     )
-    tags = [*topics, *(r if r.startswith("CKV") else f"azure-policy-{r}" for r in references)]
+    tags = [*_split(topics), *(r if r.startswith("CKV") else f"azure-policy-{r}" for r in references)]
     return {"framework": framework, "tags": tags}
+
+
+def _split(listed: str) -> list[str]:
+    return [item.strip() for item in listed.split(",") if item.strip()]
 
 
 # --- config schemas (JSON schema per option, each with its `default`) ---------------------------------------------

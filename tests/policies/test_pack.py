@@ -169,6 +169,27 @@ def test_each_policy_lives_in_the_rules_module_named_after_it():
     assert modules == {p.name.replace("-", "_") for p in PACK.policies}
 
 
+def test_every_rule_module_declares_its_policy_the_same_way():
+    # One shape for every declaration: resource_rule or stack_rule with every field, in one order (_policy.py).
+    from batch_image_policies._policy import RuleFields
+
+    orders = {}
+    for path in sorted((POLICY_PACK_DIR / "batch_image_policies" / "rules").glob("[!_]*.py")):
+        tree = ast.parse(path.read_text())
+        [call] = [
+            n.value
+            for n in tree.body
+            if isinstance(n, ast.Assign)
+            and [getattr(t, "id", "") for t in n.targets] == ["policy"]
+            and isinstance(n.value, ast.Call)
+        ]
+        assert getattr(call.func, "id", "") in ("resource_rule", "stack_rule"), path.name
+        assert not call.args, path.name
+        orders[path.stem] = tuple(k.arg for k in call.keywords)
+    assert len(set(orders.values())) == 1, orders
+    assert set(next(iter(orders.values()))) == {*RuleFields.__annotations__, "check"}
+
+
 def test_every_policy_says_how_to_fix_it_and_where_to_read_more():
     info = {p.name: p for p in PolicyRunner().servicer.GetAnalyzerInfo(None, None).policies}
     for policy in PACK.policies:

@@ -1,6 +1,7 @@
 """One module per policy, named after it (`batch-pool-node-agent-sku` is `rules/batch_pool_node_agent_sku.py`).
 
-Each module defines one `policy`. Adding a module adds the policy to the pack: `ALL_POLICIES` is every module's
+Each module defines one `policy`, declared with `_policy.resource_rule` or `_policy.stack_rule` (every field, in the
+order `_policy.py` shows). Adding a module adds the policy to the pack: `ALL_POLICIES` is every module's
 `policy`, in module-name order (which groups them by resource: batch-account-*, batch-pool-*, builder-vm-*, ...).
 """
 

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Report, for_types, schema, sources, str_list_option, string_list, subject, violation
+from .._policy import Finding, Findings, resource_rule, schema, str_list_option, string_list
 from .._props import is_unknown, items, peek, text
 from .._tokens import BATCH_ACCOUNT
 
+OPTIONS = schema(forbiddenModes=string_list("Authentication modes the account must not allow.", ["SharedKey"]))
 
-def _check(args: ResourceValidationArgs, report: Report) -> None:
+
+def _check(args: ResourceValidationArgs) -> Findings:
     forbidden = str_list_option(args.get_config(), "forbiddenModes", ["SharedKey"])
     modes = peek(args.props, "allowedAuthenticationModes")
     if is_unknown(modes):
@@ -19,26 +21,31 @@ def _check(args: ResourceValidationArgs, report: Report) -> None:
     bad = [m for m in listed if m in forbidden] if modes is not None else ["all modes (not set)"]
     if not bad:
         return
-    report(
-        violation(
-            subject("Batch account", args.name),
-            f"authentication modes include {', '.join(bad)}",
-            f"allowedAuthenticationModes {text(modes)}",
-            f'allowedAuthenticationModes ["AAD"] (no {", ".join(forbidden)})',
-        )
+    yield Finding(
+        f"authentication modes include {', '.join(bad)}",
+        f"allowedAuthenticationModes {text(modes)}",
+        f'allowedAuthenticationModes ["AAD"] (no {", ".join(forbidden)})',
     )
 
 
-policy = ResourceValidationPolicy(
+REMEDIATION = 'Set allowedAuthenticationModes to ["AAD"].'
+DESCRIPTION = (
+    "The Batch account accepts Microsoft Entra ID authentication only (no SharedKey): pools from Compute Gallery "
+    "images must be created with Microsoft Entra ID (Shared Key calls fail), and account keys are long-lived secrets."
+)
+
+policy = resource_rule(
+    remediation_steps=REMEDIATION,
+    description=DESCRIPTION,
     name="batch-account-entra-auth-only",
-    description="The Batch account accepts Microsoft Entra ID authentication only (no SharedKey): pools from Compute "
-    "Gallery images must be created with Microsoft Entra ID (Shared Key calls fail), and account keys are long-lived "
-    "secrets.",
     enforcement_level=EnforcementLevel.ADVISORY,
-    validate=for_types({BATCH_ACCOUNT}, _check),
-    config_schema=schema(forbiddenModes=string_list("Authentication modes the account must not allow.", ["SharedKey"])),
     severity=Severity.MEDIUM,
-    remediation_steps='Set allowedAuthenticationModes to ["AAD"].',
     url="https://learn.microsoft.com/azure/batch/batch-aad-auth",
-    **sources("6f68b69f", topics=["batch", "identity"]),
+    benchmark="6f68b69f",
+    topics="batch, identity",
+    types=[BATCH_ACCOUNT],
+    check=_check,
+    config_schema=OPTIONS,
+    subject="Batch account",
+    allowed="",
 )

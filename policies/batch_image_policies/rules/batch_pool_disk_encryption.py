@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
 from .._batch import VM_CONFIG
-from .._policy import Report, for_types, schema, sources, str_list_option, string_list, subject, violation
+from .._policy import Finding, Findings, resource_rule, schema, str_list_option, string_list
 from .._props import is_unknown, items, peek, text
 from .._tokens import BATCH_POOL
 
+OPTIONS = schema(
+    requiredTargets=string_list("Disk encryption targets required (OsDisk, TemporaryDisk).", ["TemporaryDisk"])
+)
 
-def _check(args: ResourceValidationArgs, report: Report) -> None:
+
+def _check(args: ResourceValidationArgs) -> Findings:
     required = str_list_option(args.get_config(), "requiredTargets", ["TemporaryDisk"])
     targets = peek(args.props, f"{VM_CONFIG}.diskEncryptionConfiguration.targets")
     at_host = peek(args.props, f"{VM_CONFIG}.securityProfile.encryptionAtHost")
@@ -19,31 +23,36 @@ def _check(args: ResourceValidationArgs, report: Report) -> None:
     listed = [t for t in items(args.props, f"{VM_CONFIG}.diskEncryptionConfiguration.targets") if isinstance(t, str)]
     if targets is not None and all(t in listed for t in required):
         return
-    report(
-        violation(
-            subject("Batch pool", args.name),
-            "node disks are not encrypted",
-            f"diskEncryptionConfiguration.targets {text(targets)}, securityProfile.encryptionAtHost {text(at_host)}",
-            f"diskEncryptionConfiguration.targets including {', '.join(required)}, or securityProfile.encryptionAtHost "
-            "true",
-        )
+    yield Finding(
+        "node disks are not encrypted",
+        f"diskEncryptionConfiguration.targets {text(targets)}, securityProfile.encryptionAtHost {text(at_host)}",
+        f"diskEncryptionConfiguration.targets including {', '.join(required)}, or securityProfile.encryptionAtHost "
+        "true",
     )
 
 
-policy = ResourceValidationPolicy(
+REMEDIATION = (
+    "Set diskEncryptionConfiguration.targets to include the required targets, or securityProfile.encryptionAtHost "
+    "true on a VM size that supports it. Azure rejects diskEncryptionConfiguration on Linux pools from gallery images "
+    "and encryption at host in UserSubscription accounts, so such stacks may set this policy to disabled."
+)
+DESCRIPTION = (
+    "Pool node disks are encrypted (disk encryption targets or encryption at host): temporary and OS disks can hold "
+    "task data at rest."
+)
+
+policy = resource_rule(
+    remediation_steps=REMEDIATION,
+    description=DESCRIPTION,
     name="batch-pool-disk-encryption",
-    description="Pool node disks are encrypted (disk encryption targets or encryption at host): temporary and OS "
-    "disks can hold task data at rest.",
     enforcement_level=EnforcementLevel.ADVISORY,
-    validate=for_types({BATCH_POOL}, _check),
-    config_schema=schema(
-        requiredTargets=string_list("Disk encryption targets required (OsDisk, TemporaryDisk).", ["TemporaryDisk"])
-    ),
     severity=Severity.MEDIUM,
-    remediation_steps="Set diskEncryptionConfiguration.targets to include the required targets, or "
-    "securityProfile.encryptionAtHost true on a VM size that supports it. Azure rejects diskEncryptionConfiguration "
-    "on Linux pools from gallery images and encryption at host in UserSubscription accounts, so such stacks may set "
-    "this policy to disabled.",
     url="https://learn.microsoft.com/azure/batch/disk-encryption",
-    **sources("1760f9d4", topics=["batch", "encryption"]),
+    benchmark="1760f9d4",
+    topics="batch, encryption",
+    types=[BATCH_POOL],
+    check=_check,
+    config_schema=OPTIONS,
+    subject="Batch pool",
+    allowed="",
 )

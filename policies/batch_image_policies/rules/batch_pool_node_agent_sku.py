@@ -3,60 +3,61 @@ boots (a stack policy: the OS is on the gallery image definition, not on the poo
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs
 
 from .._batch import NODE_AGENT_SKUS, VM_CONFIG
 from .._graph import of_type, pool_image_definitions
-from .._policy import StackReport, sources, subject, violation
+from .._policy import Finding, Findings, stack_rule
 from .._props import is_unknown, peek, text
 from .._tokens import BATCH_POOL
 
 
-def _check(args: StackValidationArgs, report: StackReport) -> None:
+def _check(args: StackValidationArgs) -> Findings:
     for pool in of_type(args.resources, BATCH_POOL):
         sku = peek(pool.props, f"{VM_CONFIG}.nodeAgentSkuId")
         if is_unknown(sku):
             continue
         if not isinstance(sku, str) or sku not in NODE_AGENT_SKUS:
-            report(
-                violation(
-                    subject("Batch pool", pool.name),
-                    "unknown node agent SKU",
-                    f"nodeAgentSkuId {text(sku)}",
-                    f"one of {', '.join(sorted(NODE_AGENT_SKUS))} (pools[].nodeAgentSkuId)",
-                ),
-                pool.urn,
-            )
+            known = f"one of {', '.join(sorted(NODE_AGENT_SKUS))} (pools[].nodeAgentSkuId)"
+            yield Finding("unknown node agent SKU", f"nodeAgentSkuId {text(sku)}", known, resource=pool)
             continue
-        _check_os(pool, str(sku), args.resources, report)
+        yield from _check_os(pool, str(sku), args.resources)
 
 
-def _check_os(pool: PolicyResource, sku: str, resources: list[PolicyResource], report: StackReport) -> None:
+def _check_os(pool: PolicyResource, sku: str, resources: list[PolicyResource]) -> Findings:
     expected = NODE_AGENT_SKUS[sku]
     for definition in pool_image_definitions(pool, resources):
         os_type = peek(definition.props, "osType")
         if isinstance(os_type, str) and not is_unknown(os_type) and os_type.lower() != expected.lower():
             matching = sorted(s for s, os_name in NODE_AGENT_SKUS.items() if os_name.lower() == os_type.lower())
-            report(
-                violation(
-                    subject("Batch pool", pool.name),
-                    f'node agent for {expected} on a {os_type} image (gallery image "{definition.name}")',
-                    f"nodeAgentSkuId {text(sku)}, osType {text(os_type)}",
-                    f"a {os_type} node agent ({', '.join(matching) or 'none known'}) or an image of the agent's OS",
-                ),
-                pool.urn,
+            yield Finding(
+                f'node agent for {expected} on a {os_type} image (gallery image "{definition.name}")',
+                f"nodeAgentSkuId {text(sku)}, osType {text(os_type)}",
+                f"a {os_type} node agent ({', '.join(matching) or 'none known'}) or an image of the agent's OS",
+                resource=pool,
             )
 
 
-policy = StackValidationPolicy(
+REMEDIATION = (
+    "Set pools[].nodeAgentSkuId to a node agent Batch supports for the image's OS (`az batch pool supported-images "
+    "list`), or build the image from a base of the agent's OS."
+)
+DESCRIPTION = (
+    "Pools use a known node agent SKU that matches the OS of their gallery image: otherwise nodes never become usable."
+)
+
+policy = stack_rule(
+    remediation_steps=REMEDIATION,
+    description=DESCRIPTION,
     name="batch-pool-node-agent-sku",
-    description="Pools use a known node agent SKU that matches the OS of their gallery image: otherwise nodes never "
-    "become usable.",
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_check,
     severity=Severity.HIGH,
-    remediation_steps="Set pools[].nodeAgentSkuId to a node agent Batch supports for the image's OS "
-    "(`az batch pool supported-images list`), or build the image from a base of the agent's OS.",
     url="https://learn.microsoft.com/azure/batch/batch-linux-nodes",
-    **sources(topics=["batch", "image"]),
+    benchmark="",
+    topics="batch, image",
+    types=[BATCH_POOL],
+    check=_check,
+    config_schema=None,
+    subject="Batch pool",
+    allowed="",
 )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Report, for_types, int_option, integer, schema, sources, subject, violation
+from .._policy import Finding, Findings, int_option, integer, resource_rule, schema
 from .._props import is_unknown, peek, text
 from .._scale import duration_minutes, pool_size
 from .._tokens import BATCH_POOL
 
+OPTIONS = schema(minutesPer1000Nodes=integer("Minutes of resize timeout per 1,000 target nodes.", 15, 1))
 
-def _check(args: ResourceValidationArgs, report: Report) -> None:
+
+def _check(args: ResourceValidationArgs) -> Findings:
     size = pool_size(args.props)
     if size.mode != "fixed" or not size.nodes:
         return  # autoscale pools have no resize timeout
@@ -22,27 +24,34 @@ def _check(args: ResourceValidationArgs, report: Report) -> None:
     minutes = duration_minutes(raw)
     if minutes is not None and minutes >= needed:
         return
-    report(
-        violation(
-            subject("Batch pool", args.name),
-            f"resize timeout too short for {size.nodes} target nodes ({size.detail})",
-            f"resizeTimeout {text(raw)}" + ("" if minutes is not None else " (not an ISO 8601 duration)"),
-            f"resizeTimeout at least PT{needed}M ({per_thousand} minutes per 1,000 nodes)",
-        )
+    yield Finding(
+        f"resize timeout too short for {size.nodes} target nodes ({size.detail})",
+        f"resizeTimeout {text(raw)}" + ("" if minutes is not None else " (not an ISO 8601 duration)"),
+        f"resizeTimeout at least PT{needed}M ({per_thousand} minutes per 1,000 nodes)",
     )
 
 
-policy = ResourceValidationPolicy(
+REMEDIATION = (
+    "Raise pools[].resizeTimeout (an ISO 8601 duration such as PT30M) to the minimum the message names, or lower the "
+    "pool's target nodes."
+)
+DESCRIPTION = (
+    "Fixed-size pools allow at least 15 minutes of resize time per 1,000 target nodes: custom-image nodes take longer "
+    "to allocate, and a short timeout stops the resize with a ResizeError before the pool reaches its target."
+)
+
+policy = resource_rule(
+    remediation_steps=REMEDIATION,
+    description=DESCRIPTION,
     name="batch-pool-resize-timeout",
-    description="Fixed-size pools allow at least 15 minutes of resize time per 1,000 target nodes: custom-image nodes "
-    "take longer to allocate, and a short timeout stops the resize with a ResizeError before the pool reaches its "
-    "target.",
     enforcement_level=EnforcementLevel.ADVISORY,
-    validate=for_types({BATCH_POOL}, _check),
-    config_schema=schema(minutesPer1000Nodes=integer("Minutes of resize timeout per 1,000 target nodes.", 15, 1)),
     severity=Severity.LOW,
-    remediation_steps="Raise pools[].resizeTimeout (an ISO 8601 duration such as PT30M) to the minimum the message "
-    "names, or lower the pool's target nodes.",
     url="https://learn.microsoft.com/azure/batch/batch-sig-images",
-    **sources(topics=["batch", "scale"]),
+    benchmark="",
+    topics="batch, scale",
+    types=[BATCH_POOL],
+    check=_check,
+    config_schema=OPTIONS,
+    subject="Batch pool",
+    allowed="",
 )

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs
 
 from .._graph import depends_on, known_str, names_of, of_type, refers_to
-from .._policy import StackReport, schema, sources, str_list_option, string_list, subject, violation
+from .._policy import Finding, Findings, schema, stack_rule, str_list_option, string_list
 from .._props import items, text
 from .._tokens import CAPTURE, DEFAULT_EXTENSION_TYPES, VIRTUAL_MACHINE
 
-ALLOWED = "no extension or run command on a VM that is captured; setup in the builder's cloud-init custom data"
+OPTIONS = schema(
+    extensionTypes=string_list(
+        "Resource type tokens that install an extension or run a command on a VM.", list(DEFAULT_EXTENSION_TYPES)
+    )
+)
 
 
 def captured_vms(resources: Sequence[PolicyResource]) -> list[PolicyResource]:
@@ -32,51 +36,45 @@ def _targets(extension: PolicyResource, vm: PolicyResource) -> bool:
     return bool(names_of(extension, "vmName") & vm_names)
 
 
-def _check(args: StackValidationArgs, report: StackReport) -> None:
+def _check(args: StackValidationArgs) -> Findings:
     extension_types = str_list_option(args.get_config(), "extensionTypes", list(DEFAULT_EXTENSION_TYPES))
     for vm in captured_vms(args.resources):
         for extension in (r for r in args.resources if r.resource_type in extension_types):
             if _targets(extension, vm):
-                report(
-                    violation(
-                        subject("VM", vm.name),
-                        "an extension or run command targets the builder VM that is captured into the image",
-                        f'{extension.resource_type} "{extension.name}"',
-                        ALLOWED,
-                    ),
-                    extension.urn,
+                yield Finding(
+                    "an extension or run command targets the builder VM that is captured into the image",
+                    f'{extension.resource_type} "{extension.name}"',
+                    resource=vm,
+                    reported_on=extension,
                 )
         installed = [e for e in items(vm.props, "resources") if e is not None]
         if installed:
             names = [known_str(e, "name") or known_str(e, "id") or text(e) for e in installed]
-            report(
-                violation(
-                    subject("VM", vm.name),
-                    "the captured builder VM carries extensions",
-                    f"resources {', '.join(names)}",
-                    ALLOWED,
-                ),
-                vm.urn,
-            )
+            yield Finding("the captured builder VM carries extensions", f"resources {', '.join(names)}", resource=vm)
 
 
-policy = StackValidationPolicy(
+REMEDIATION = (
+    "Remove the extension or run command resource (and any extension in the builder's base image); put the setup in "
+    "the builder's cloud-init custom data (builder.setupScript) and let the capture step generalize the VM."
+)
+DESCRIPTION = (
+    "No VM extension or run command on a builder VM that is captured into the image: Batch warns that extensions "
+    "pre-installed in a custom image break pool deployment, and deprovisioning through Run Command hangs because the "
+    "agent removes itself (WALinuxAgent#3547)."
+)
+
+policy = stack_rule(
+    remediation_steps=REMEDIATION,
+    description=DESCRIPTION,
     name="builder-vm-no-extensions",
-    description="No VM extension or run command on a builder VM that is captured into the image: Batch warns that "
-    "extensions pre-installed in a custom image break pool deployment, and deprovisioning through Run Command hangs "
-    "because the agent removes itself (WALinuxAgent#3547).",
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_check,
-    config_schema=schema(
-        extensionTypes=string_list(
-            "Resource type tokens that install an extension or run a command on a VM.",
-            list(DEFAULT_EXTENSION_TYPES),
-        )
-    ),
     severity=Severity.HIGH,
-    remediation_steps="Remove the extension or run command resource (and any extension in the builder's base image); "
-    "put the setup in the builder's cloud-init custom data (builder.setupScript) and let the capture step generalize "
-    "the VM.",
     url="https://learn.microsoft.com/azure/batch/batch-sig-images",
-    **sources(topics=["compute", "image"]),
+    benchmark="",
+    topics="compute, image",
+    types=[VIRTUAL_MACHINE],
+    check=_check,
+    config_schema=OPTIONS,
+    subject="VM",
+    allowed="no extension or run command on a VM that is captured; setup in the builder's cloud-init custom data",
 )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Report, for_types, sources, subject, violation
+from .._policy import Finding, Findings, resource_rule
 from .._props import is_unknown, items, peek, text
 from .._tokens import NETWORK_INTERFACE, VIRTUAL_MACHINE
 
 
-def _check(args: ResourceValidationArgs, report: Report) -> None:
+def _check(args: ResourceValidationArgs) -> Findings:
     kind = "network interface" if args.resource_type == NETWORK_INTERFACE else "VM"
     for where, ip_config in _ip_configurations(args):
         if is_unknown(ip_config):
@@ -18,13 +18,11 @@ def _check(args: ResourceValidationArgs, report: Report) -> None:
             public_ip = peek(ip_config, key)
             if public_ip is None:
                 continue
-            report(
-                violation(
-                    subject(kind, args.name),
-                    "an IP configuration has a public IP address",
-                    f"{where}.{key} {text(public_ip)}",
-                    f"no {key}: reach the builder through the virtual network (Bastion, VPN) or not at all",
-                )
+            yield Finding(
+                "an IP configuration has a public IP address",
+                f"{where}.{key} {text(public_ip)}",
+                f"no {key}: reach the builder through the virtual network (Bastion, VPN) or not at all",
+                kind=kind,
             )
 
 
@@ -38,15 +36,27 @@ def _ip_configurations(args: ResourceValidationArgs) -> list[tuple[str, object]]
     return found
 
 
-policy = ResourceValidationPolicy(
+REMEDIATION = (
+    "Remove publicIPAddress / publicIPAddressConfiguration from the builder's IP configurations; reach the builder "
+    "through the virtual network (Bastion, VPN) or not at all (setup runs from cloud-init)."
+)
+DESCRIPTION = (
+    "The builder VM's network interface has no public IP address: it would expose the builder (and the image being "
+    "made) to the internet."
+)
+
+policy = resource_rule(
+    remediation_steps=REMEDIATION,
+    description=DESCRIPTION,
     name="builder-vm-no-public-ip",
-    description="The builder VM's network interface has no public IP address: it would expose the builder (and the "
-    "image being made) to the internet.",
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=for_types({NETWORK_INTERFACE, VIRTUAL_MACHINE}, _check),
     severity=Severity.HIGH,
-    remediation_steps="Remove publicIPAddress / publicIPAddressConfiguration from the builder's IP configurations; "
-    "reach the builder through the virtual network (Bastion, VPN) or not at all (setup runs from cloud-init).",
     url="https://learn.microsoft.com/azure/virtual-network/ip-services/public-ip-addresses",
-    **sources("CKV2_AZURE_39", topics=["compute", "network"]),
+    benchmark="CKV2_AZURE_39",
+    topics="compute, network",
+    types=[NETWORK_INTERFACE, VIRTUAL_MACHINE],
+    check=_check,
+    config_schema=None,
+    subject="VM",
+    allowed="",
 )

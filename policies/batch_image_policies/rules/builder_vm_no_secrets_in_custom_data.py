@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Report, for_types, schema, sources, str_list_option, string_list, subject, violation
+from .._policy import Finding, Findings, resource_rule, schema, str_list_option, string_list
 from .._props import is_unknown, peek
 from .._secrets_scan import decode_custom_data, findings
 from .._tokens import VIRTUAL_MACHINE
 
+OPTIONS = schema(extraPatterns=string_list("Additional regular expressions that count as a secret in custom data.", []))
 
-def _check(args: ResourceValidationArgs, report: Report) -> None:
+
+def _check(args: ResourceValidationArgs) -> Findings:
     extra = str_list_option(args.get_config(), "extraPatterns", [])
     for path in ("osProfile.customData", "userData"):
         value = peek(args.props, path)
@@ -19,28 +21,30 @@ def _check(args: ResourceValidationArgs, report: Report) -> None:
             continue
         found = findings(decode_custom_data(value), extra)
         if found:
-            report(
-                violation(
-                    subject("VM", args.name),
-                    f"{path} appears to hold secrets",
-                    "; ".join(found),
-                    "references to secrets only (Key Vault with a managed identity, secret config fetched at run time)",
-                )
-            )
+            yield Finding(f"{path} appears to hold secrets", "; ".join(found))
 
 
-policy = ResourceValidationPolicy(
+REMEDIATION = (
+    "Pass secrets at run time instead (Key Vault with a managed identity, a secret Pulumi config fetched by the setup "
+    "script) and keep only references in the cloud-config."
+)
+DESCRIPTION = (
+    "VM custom data and user data hold no keys, passwords or connection strings: custom data is stored unencrypted in "
+    "the VM model, readable by anyone with VM read access, and can end up in the captured image."
+)
+
+policy = resource_rule(
+    remediation_steps=REMEDIATION,
+    description=DESCRIPTION,
     name="builder-vm-no-secrets-in-custom-data",
-    description="VM custom data and user data hold no keys, passwords or connection strings: custom data is stored "
-    "unencrypted in the VM model, readable by anyone with VM read access, and can end up in the captured image.",
     enforcement_level=EnforcementLevel.ADVISORY,
-    validate=for_types({VIRTUAL_MACHINE}, _check),
-    config_schema=schema(
-        extraPatterns=string_list("Additional regular expressions that count as a secret in custom data.", []),
-    ),
     severity=Severity.HIGH,
-    remediation_steps="Pass secrets at run time instead (Key Vault with a managed identity, a secret Pulumi config "
-    "fetched by the setup script) and keep only references in the cloud-config.",
     url="https://learn.microsoft.com/azure/virtual-machines/custom-data",
-    **sources("CKV_AZURE_45", topics=["compute", "secrets"]),
+    benchmark="CKV_AZURE_45",
+    topics="compute, secrets",
+    types=[VIRTUAL_MACHINE],
+    check=_check,
+    config_schema=OPTIONS,
+    subject="VM",
+    allowed="references to secrets only (Key Vault with a managed identity, secret config fetched at run time)",
 )

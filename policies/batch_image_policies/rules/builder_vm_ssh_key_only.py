@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Report, for_types, sources, subject, violation
+from .._policy import Finding, Findings, resource_rule
 from .._props import is_unknown, keys, peek, text
 from .._tokens import VIRTUAL_MACHINE
 
@@ -20,31 +20,37 @@ def _is_windows(args: ResourceValidationArgs) -> bool:
     )
 
 
-def _check(args: ResourceValidationArgs, report: Report) -> None:
+def _check(args: ResourceValidationArgs) -> Findings:
     if not keys(args.props, "osProfile") or _is_windows(args):
         return  # no guest OS profile (attached disk) or a Windows builder: nothing to check
     disabled = peek(args.props, "osProfile.linuxConfiguration.disablePasswordAuthentication")
     if disabled is True or is_unknown(disabled):
         return
-    report(
-        violation(
-            subject("VM", args.name),
-            "Linux password authentication is enabled",
-            f"osProfile.linuxConfiguration.disablePasswordAuthentication {text(disabled)}",
-            "disablePasswordAuthentication true, with an SSH public key in linuxConfiguration.ssh.publicKeys",
-        )
-    )
+    found = f"osProfile.linuxConfiguration.disablePasswordAuthentication {text(disabled)}"
+    yield Finding("Linux password authentication is enabled", found)
 
 
-policy = ResourceValidationPolicy(
+REMEDIATION = (
+    "Set osProfile.linuxConfiguration.disablePasswordAuthentication to true, give an SSH public key in "
+    "linuxConfiguration.ssh.publicKeys and drop adminPassword."
+)
+DESCRIPTION = (
+    "Linux builder VMs allow SSH key authentication only: a password login on the builder is a brute-force target and "
+    "the image must not carry one."
+)
+
+policy = resource_rule(
+    remediation_steps=REMEDIATION,
+    description=DESCRIPTION,
     name="builder-vm-ssh-key-only",
-    description="Linux builder VMs allow SSH key authentication only: a password login on the builder is a "
-    "brute-force target and the image must not carry one.",
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=for_types({VIRTUAL_MACHINE}, _check),
     severity=Severity.HIGH,
-    remediation_steps="Set osProfile.linuxConfiguration.disablePasswordAuthentication to true, give an SSH public key "
-    "in linuxConfiguration.ssh.publicKeys and drop adminPassword.",
     url="https://learn.microsoft.com/azure/virtual-machines/linux/create-ssh-keys-detailed",
-    **sources("CKV_AZURE_149", topics=["compute", "identity"]),
+    benchmark="CKV_AZURE_149",
+    topics="compute, identity",
+    types=[VIRTUAL_MACHINE],
+    check=_check,
+    config_schema=None,
+    subject="VM",
+    allowed="disablePasswordAuthentication true, with an SSH public key in linuxConfiguration.ssh.publicKeys",
 )

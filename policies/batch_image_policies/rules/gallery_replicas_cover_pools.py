@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs
 
 from .._graph import batch_regions, of_type, pool_accounts, pool_image_versions, target_regions
-from .._policy import StackReport, int_option, integer, schema, sources, subject, violation
+from .._policy import Finding, Findings, int_option, integer, schema, stack_rule
 from .._scale import pool_size
 from .._tokens import BATCH_POOL, GALLERY_IMAGE_VERSION
 
+OPTIONS = schema(nodesPerReplica=integer("Pool nodes one gallery replica serves.", 300, 1))
 
-def _check(args: StackValidationArgs, report: StackReport) -> None:
+
+def _check(args: StackValidationArgs) -> Findings:
     per_replica = max(1, int_option(args.get_config(), "nodesPerReplica", 300))
     regions = batch_regions(args.resources)
     for version in of_type(args.resources, GALLERY_IMAGE_VERSION):
@@ -24,15 +26,11 @@ def _check(args: StackValidationArgs, report: StackReport) -> None:
             needed = -(-nodes // per_replica)
             have = replicas.get(region, 0)
             if have < needed:
-                report(
-                    violation(
-                        subject("gallery image version", version.name),
-                        f"too few replicas in {region} for {nodes} pool nodes",
-                        f"{have} replica(s) in {region}",
-                        f"at least {needed} replica(s) in {region}, one per {per_replica} nodes "
-                        "(image.replicas[].count)",
-                    ),
-                    version.urn,
+                yield Finding(
+                    f"too few replicas in {region} for {nodes} pool nodes",
+                    f"{have} replica(s) in {region}",
+                    f"at least {needed} replica(s) in {region}, one per {per_replica} nodes (image.replicas[].count)",
+                    resource=version,
                 )
 
 
@@ -51,16 +49,27 @@ def _nodes_per_region(
     return totals
 
 
-policy = StackValidationPolicy(
+REMEDIATION = (
+    "Raise the Batch region's replica count (image.replicas[].count, regionalReplicaCount) to the number the message "
+    "names, or change this policy's nodesPerReplica."
+)
+DESCRIPTION = (
+    "Gallery image versions have at least one replica per 300 target pool nodes in the Batch region: fewer replicas "
+    "slow allocation and can time it out."
+)
+
+policy = stack_rule(
+    remediation_steps=REMEDIATION,
+    description=DESCRIPTION,
     name="gallery-replicas-cover-pools",
-    description="Gallery image versions have at least one replica per 300 target pool nodes in the Batch region: "
-    "fewer replicas slow allocation and can time it out.",
     enforcement_level=EnforcementLevel.ADVISORY,
-    validate=_check,
-    config_schema=schema(nodesPerReplica=integer("Pool nodes one gallery replica serves.", 300, 1)),
     severity=Severity.LOW,
-    remediation_steps="Raise the Batch region's replica count (image.replicas[].count, regionalReplicaCount) to the "
-    "number the message names, or change this policy's nodesPerReplica.",
     url="https://learn.microsoft.com/azure/virtual-machines/azure-compute-gallery",
-    **sources(topics=["image", "scale"]),
+    benchmark="",
+    topics="image, scale",
+    types=[GALLERY_IMAGE_VERSION],
+    check=_check,
+    config_schema=OPTIONS,
+    subject="gallery image version",
+    allowed="",
 )

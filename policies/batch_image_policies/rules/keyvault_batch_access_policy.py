@@ -6,17 +6,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs
 
 from .._batch import allocation_mode
 from .._graph import depends_on, known_str, location, of_type, refers_to, same_id
-from .._policy import StackReport, option, schema, sources, str_list_option, string_list, subject, violation
+from .._policy import Finding, Findings, option, schema, stack_rule, str_list_option, string_list
 from .._props import is_unknown, items, peek, text
 from .._tokens import BATCH_ACCOUNT, KEY_VAULT, KEY_VAULT_ACCESS_POLICY, ROLE_ASSIGNMENT
 
 REQUIRED_SECRET_PERMISSIONS = ["get", "list", "set", "delete", "recover"]
 _SUBSCRIPTION_SCOPE = "/subscriptions/"
 BATCH_ORCHESTRATION_ROLE = "a35466a1-cfd6-450a-b35e-683fcdf30363"  # Azure Batch Service Orchestration Role
+OPTIONS = schema(
+    batchPrincipalObjectId={
+        "type": "string",
+        "description": "Object id of the Microsoft Azure Batch service principal in your tenant; empty: the service "
+        "principal given a subscription-scope role in the stack.",
+        "default": "",
+    },
+    requiredSecretPermissions=string_list("Secret permissions the Batch principal needs.", REQUIRED_SECRET_PERMISSIONS),
+)
 
 
 def account_vaults(account: PolicyResource, resources: Sequence[PolicyResource]) -> list[PolicyResource]:
@@ -59,47 +68,36 @@ def _check_account(
     resources: Sequence[PolicyResource],
     principals: set[str],
     required: list[str],
-    report: StackReport,
-) -> None:
-    vaults = account_vaults(account, resources)
-    if not vaults:
-        return  # no vault in this stack (an existing one) or its id is unknown: batch-account-keyvault-reference
-    for vault in vaults:
-        _check_mode(vault, report)
-        _check_region(account, vault, resources, report)
-        _check_grant(vault, resources, principals, required, report)
+) -> Findings:
+    # None when the vault is not in this stack (an existing one) or its id is unknown: batch-account-keyvault-reference
+    for vault in account_vaults(account, resources):
+        yield from _check_mode(vault)
+        yield from _check_region(account, vault, resources)
+        yield from _check_grant(vault, resources, principals, required)
 
 
-def _check_mode(vault: PolicyResource, report: StackReport) -> None:
+def _check_mode(vault: PolicyResource) -> Findings:
     rbac = peek(vault.props, "properties.enableRbacAuthorization")
     if rbac is False or is_unknown(rbac):
         return
-    report(
-        violation(
-            subject("Key Vault", vault.name),
-            "the Batch account's vault is not in access-policy mode",
-            f"properties.enableRbacAuthorization {text(rbac)}",
-            "properties.enableRbacAuthorization false, set explicitly (new vaults default to RBAC since Key Vault API "
-            "2026-02-01)",
-        ),
-        vault.urn,
+    yield Finding(
+        "the Batch account's vault is not in access-policy mode",
+        f"properties.enableRbacAuthorization {text(rbac)}",
+        "properties.enableRbacAuthorization false, set explicitly (new vaults default to RBAC since Key Vault API "
+        "2026-02-01)",
+        resource=vault,
     )
 
 
-def _check_region(
-    account: PolicyResource, vault: PolicyResource, resources: Sequence[PolicyResource], report: StackReport
-) -> None:
+def _check_region(account: PolicyResource, vault: PolicyResource, resources: Sequence[PolicyResource]) -> Findings:
     account_region, vault_region = location(account, resources), location(vault, resources)
     if account_region is None or vault_region is None or account_region == vault_region:
         return
-    report(
-        violation(
-            subject("Key Vault", vault.name),
-            f'the vault is not in the Batch account "{account.name}"\'s region',
-            f"location {text(vault_region)} (account: {text(account_region)})",
-            f"a vault in the Batch account's region {text(account_region)}",
-        ),
-        vault.urn,
+    yield Finding(
+        f'the vault is not in the Batch account "{account.name}"\'s region',
+        f"location {text(vault_region)} (account: {text(account_region)})",
+        f"a vault in the Batch account's region {text(account_region)}",
+        resource=vault,
     )
 
 
@@ -108,8 +106,7 @@ def _check_grant(
     resources: Sequence[PolicyResource],
     principals: set[str],
     required: list[str],
-    report: StackReport,
-) -> None:
+) -> Findings:
     grants = _grants(vault, resources)
     candidates = [
         (obj, perms)
@@ -120,18 +117,15 @@ def _check_grant(
         return
     who = f"principal {', '.join(sorted(principals))}" if principals else "any principal"
     found = "; ".join(f"{text(obj)}: secrets {perms}" for obj, perms in grants) or "no access policies"
-    report(
-        violation(
-            subject("Key Vault", vault.name),
-            f"no access policy grants {who} the secret permissions Batch needs",
-            found,
-            f"an access policy granting the Microsoft Azure Batch service principal secrets {'/'.join(required)}",
-        ),
-        vault.urn,
+    yield Finding(
+        f"no access policy grants {who} the secret permissions Batch needs",
+        found,
+        f"an access policy granting the Microsoft Azure Batch service principal secrets {'/'.join(required)}",
+        resource=vault,
     )
 
 
-def _check(args: StackValidationArgs, report: StackReport) -> None:
+def _check(args: StackValidationArgs) -> Findings:
     configured = str(option(args.get_config(), "batchPrincipalObjectId", ""))
     principals = batch_principals(args.resources, configured)
     required = [
@@ -139,33 +133,34 @@ def _check(args: StackValidationArgs, report: StackReport) -> None:
     ]
     for account in of_type(args.resources, BATCH_ACCOUNT):
         if allocation_mode(account.props) == "UserSubscription":
-            _check_account(account, args.resources, principals, required, report)
+            yield from _check_account(account, args.resources, principals, required)
 
 
-policy = StackValidationPolicy(
+REMEDIATION = (
+    "Set properties.enableRbacAuthorization to false explicitly, create the vault in the Batch account's region, and "
+    "add an access policy for the Microsoft Azure Batch service principal (app id "
+    "ddbf3205-c6bd-46ae-8127-60eb93363864, object id from batch.servicePrincipalObjectId) with the secret permissions "
+    "this policy's requiredSecretPermissions lists."
+)
+DESCRIPTION = (
+    "A UserSubscription account's vault is in access-policy mode, in the account's region, and grants the Batch "
+    "principal secrets get/list/set/delete/recover: Batch stores the account's secrets in this vault as the Microsoft "
+    "Azure Batch principal, through access policies (an RBAC-mode vault gives 'invalid key vault reference'; a missing "
+    "grant fails account creation with 'does not have the Batch Service in access policies')."
+)
+
+policy = stack_rule(
+    remediation_steps=REMEDIATION,
+    description=DESCRIPTION,
     name="keyvault-batch-access-policy",
-    description="A UserSubscription account's vault is in access-policy mode, in the account's region, and grants the "
-    "Batch principal secrets get/list/set/delete/recover: Batch stores the account's secrets in this vault as the "
-    "Microsoft Azure Batch principal, through access policies (an RBAC-mode vault gives 'invalid key vault "
-    "reference'; a missing grant fails account creation with 'does not have the Batch Service in access policies').",
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_check,
-    config_schema=schema(
-        batchPrincipalObjectId={
-            "type": "string",
-            "description": "Object id of the Microsoft Azure Batch service principal in your tenant; empty: the "
-            "service principal given a subscription-scope role in the stack.",
-            "default": "",
-        },
-        requiredSecretPermissions=string_list(
-            "Secret permissions the Batch principal needs.", REQUIRED_SECRET_PERMISSIONS
-        ),
-    ),
     severity=Severity.HIGH,
-    remediation_steps="Set properties.enableRbacAuthorization to false explicitly, create the vault in the Batch "
-    "account's region, and add an access policy for the Microsoft Azure Batch service principal (app id "
-    "ddbf3205-c6bd-46ae-8127-60eb93363864, object id from batch.servicePrincipalObjectId) with the secret "
-    "permissions this policy's requiredSecretPermissions lists.",
     url="https://learn.microsoft.com/azure/batch/batch-account-create-portal",
-    **sources(topics=["batch", "key-vault", "identity"]),
+    benchmark="",
+    topics="batch, key-vault, identity",
+    types=[KEY_VAULT],
+    check=_check,
+    config_schema=OPTIONS,
+    subject="Key Vault",
+    allowed="",
 )

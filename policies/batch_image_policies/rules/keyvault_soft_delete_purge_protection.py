@@ -3,14 +3,14 @@ Azure Policy 0b60c0b2)."""
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Report, for_types, sources, subject, violation
+from .._policy import Finding, Findings, resource_rule
 from .._props import is_unknown, peek, text
 from .._tokens import KEY_VAULT
 
 
-def _check(args: ResourceValidationArgs, report: Report) -> None:
+def _check(args: ResourceValidationArgs) -> Findings:
     soft_delete = peek(args.props, "properties.enableSoftDelete")
     purge_protection = peek(args.props, "properties.enablePurgeProtection")
     problems = []
@@ -20,26 +20,32 @@ def _check(args: ResourceValidationArgs, report: Report) -> None:
         problems.append("purge protection is off")
     if not problems:
         return
-    report(
-        violation(
-            subject("Key Vault", args.name),
-            " and ".join(problems),
-            f"properties.enableSoftDelete {text(soft_delete)}, properties.enablePurgeProtection "
-            f"{text(purge_protection)}",
-            "properties.enableSoftDelete true or not set, and properties.enablePurgeProtection true",
-        )
+    yield Finding(
+        " and ".join(problems),
+        f"properties.enableSoftDelete {text(soft_delete)}, properties.enablePurgeProtection {text(purge_protection)}",
     )
 
 
-policy = ResourceValidationPolicy(
+REMEDIATION = (
+    "Set properties.enableSoftDelete to true (or leave it unset) and properties.enablePurgeProtection to true."
+)
+DESCRIPTION = (
+    "Key Vaults keep soft delete and purge protection on: the Batch account keeps its secrets in the vault, and a "
+    "deleted or purged vault breaks the account."
+)
+
+policy = resource_rule(
+    remediation_steps=REMEDIATION,
+    description=DESCRIPTION,
     name="keyvault-soft-delete-purge-protection",
-    description="Key Vaults keep soft delete and purge protection on: the Batch account keeps its secrets in the "
-    "vault, and a deleted or purged vault breaks the account.",
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=for_types({KEY_VAULT}, _check),
     severity=Severity.HIGH,
-    remediation_steps="Set properties.enableSoftDelete to true (or leave it unset) and "
-    "properties.enablePurgeProtection to true.",
     url="https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview",
-    **sources("CKV_AZURE_42", "CKV_AZURE_110", "0b60c0b2", topics=["key-vault", "resilience"]),
+    benchmark="CKV_AZURE_42, CKV_AZURE_110, 0b60c0b2",
+    topics="key-vault, resilience",
+    types=[KEY_VAULT],
+    check=_check,
+    config_schema=None,
+    subject="Key Vault",
+    allowed="properties.enableSoftDelete true or not set, and properties.enablePurgeProtection true",
 )

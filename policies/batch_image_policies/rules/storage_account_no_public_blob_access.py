@@ -3,52 +3,53 @@
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Report, for_types, sources, subject, violation
+from .._policy import Finding, Findings, resource_rule
 from .._props import is_unknown, peek, text
 from .._tokens import BLOB_CONTAINER, STORAGE_ACCOUNT
 
 
-def _check(args: ResourceValidationArgs, report: Report) -> None:
+def _check(args: ResourceValidationArgs) -> Findings:
     if args.resource_type == BLOB_CONTAINER:
-        _container_private(args, report)
+        yield from _container_private(args)
         return
     value = peek(args.props, "allowBlobPublicAccess")
     if value is False or is_unknown(value):
         return
-    report(
-        violation(
-            subject("storage account", args.name),
-            "anonymous public blob access is allowed",
-            f"allowBlobPublicAccess {text(value)}",
-            "allowBlobPublicAccess false",
-        )
-    )
+    yield Finding("anonymous public blob access is allowed", f"allowBlobPublicAccess {text(value)}")
 
 
-def _container_private(args: ResourceValidationArgs, report: Report) -> None:
+def _container_private(args: ResourceValidationArgs) -> Findings:
     value = peek(args.props, "publicAccess")
     if value is None or value == "None" or is_unknown(value):
         return
-    report(
-        violation(
-            subject("blob container", args.name),
-            "container allows anonymous read",
-            f"publicAccess {text(value)}",
-            'publicAccess "None" or not set',
-        )
+    yield Finding(
+        "container allows anonymous read",
+        f"publicAccess {text(value)}",
+        'publicAccess "None" or not set',
+        kind="blob container",
     )
 
 
-policy = ResourceValidationPolicy(
+REMEDIATION = 'Set allowBlobPublicAccess to false on the account and publicAccess to "None" on its containers.'
+DESCRIPTION = (
+    "Storage accounts and their containers allow no anonymous blob access: the image VHDs would be downloadable by "
+    "anyone who guesses the URL."
+)
+
+policy = resource_rule(
+    remediation_steps=REMEDIATION,
+    description=DESCRIPTION,
     name="storage-account-no-public-blob-access",
-    description="Storage accounts and their containers allow no anonymous blob access: the image VHDs would be "
-    "downloadable by anyone who guesses the URL.",
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=for_types({STORAGE_ACCOUNT, BLOB_CONTAINER}, _check),
     severity=Severity.CRITICAL,
-    remediation_steps='Set allowBlobPublicAccess to false on the account and publicAccess to "None" on its containers.',
     url="https://learn.microsoft.com/azure/storage/blobs/anonymous-read-access-prevent",
-    **sources("CKV_AZURE_190", "CKV_AZURE_34", topics=["storage", "network"]),
+    benchmark="CKV_AZURE_190, CKV_AZURE_34",
+    topics="storage, network",
+    types=[STORAGE_ACCOUNT, BLOB_CONTAINER],
+    check=_check,
+    config_schema=None,
+    subject="storage account",
+    allowed="allowBlobPublicAccess false",
 )
