@@ -49,6 +49,7 @@ offline.AzureMocks.call
 loopback.LoopbackTestCredential.get_token
 spec.CaptureSpec.retain_vhd_on_delete
 resource.GeneralizedImageArgs.retain_vhd_on_delete
+_.severity  # a key of the pack's RuleFields (policies/batch_image_policies/_policy.py), passed on as **fields
 
 # Read by the tests, the fakes and the benches (outside the scanned folders).
 offline.ProgramRun.one

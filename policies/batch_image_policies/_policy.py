@@ -12,9 +12,9 @@ Every rule module ends the same way: its prose, then its declaration with every 
     DESCRIPTION = "What the policy checks and why."
 
     policy = resource_rule(  # or stack_rule: the check sees the whole stack
-        remediation_steps=REMEDIATION,
-        description=DESCRIPTION,
         name="storage-account-https-only",
+        description=DESCRIPTION,
+        remediation_steps=REMEDIATION,
         enforcement_level=EnforcementLevel.MANDATORY,
         severity=Severity.HIGH,
         url="https://learn.microsoft.com/...",  # where to read more
@@ -77,9 +77,9 @@ StackCheck = Callable[[StackValidationArgs], Iterable[Finding]]
 class RuleFields(TypedDict):
     """The fields every declaration states besides its check, in the order the rule modules give them."""
 
-    remediation_steps: str
-    description: str
     name: str
+    description: str
+    remediation_steps: str
     enforcement_level: EnforcementLevel
     severity: Severity
     url: str

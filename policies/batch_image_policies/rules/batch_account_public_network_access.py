@@ -40,9 +40,9 @@ DESCRIPTION = (
 )
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="batch-account-public-network-access",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     url="https://learn.microsoft.com/azure/batch/public-network-access",

@@ -37,9 +37,9 @@ DESCRIPTION = (
 )
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="batch-account-user-subscription-mode",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/batch/batch-account-create-portal",

@@ -55,9 +55,9 @@ DESCRIPTION = (
 )
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="batch-pool-gallery-image",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/batch/batch-sig-images",

@@ -36,9 +36,9 @@ DESCRIPTION = (
 )
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="batch-pool-node-agent-end-of-life",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     url="https://github.com/Azure/Batch/issues/200",

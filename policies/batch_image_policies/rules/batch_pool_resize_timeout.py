@@ -41,9 +41,9 @@ DESCRIPTION = (
 )
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="batch-pool-resize-timeout",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.LOW,
     url="https://learn.microsoft.com/azure/batch/batch-sig-images",

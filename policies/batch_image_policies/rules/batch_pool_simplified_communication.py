@@ -30,9 +30,9 @@ REMEDIATION = (
 DESCRIPTION = "Pools do not use Classic node communication: it was retired on 31 Mar 2026 and is no longer honored."
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="batch-pool-simplified-communication",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/batch/simplified-compute-node-communication",

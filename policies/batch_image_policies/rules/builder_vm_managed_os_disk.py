@@ -27,9 +27,9 @@ DESCRIPTION = (
 )
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="builder-vm-managed-os-disk",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     url="https://learn.microsoft.com/azure/virtual-machines/unmanaged-disks-deprecation",

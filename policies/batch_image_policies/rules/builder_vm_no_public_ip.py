@@ -46,9 +46,9 @@ DESCRIPTION = (
 )
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="builder-vm-no-public-ip",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/virtual-network/ip-services/public-ip-addresses",

@@ -34,9 +34,9 @@ DESCRIPTION = (
 )
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="builder-vm-no-secrets-in-custom-data",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/virtual-machines/custom-data",

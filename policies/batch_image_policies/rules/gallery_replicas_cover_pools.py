@@ -59,9 +59,9 @@ DESCRIPTION = (
 )
 
 policy = stack_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="gallery-replicas-cover-pools",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.LOW,
     url="https://learn.microsoft.com/azure/virtual-machines/azure-compute-gallery",

@@ -62,9 +62,9 @@ DESCRIPTION = (
 )
 
 policy = stack_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="image-resources-same-region",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/batch/batch-sig-images",

@@ -150,9 +150,9 @@ DESCRIPTION = (
 )
 
 policy = stack_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="keyvault-batch-access-policy",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/batch/batch-account-create-portal",

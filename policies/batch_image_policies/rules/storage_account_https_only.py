@@ -22,9 +22,9 @@ DESCRIPTION = (
 )
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="storage-account-https-only",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/storage/common/storage-require-secure-transfer",

@@ -30,9 +30,9 @@ REMEDIATION = 'Set minimumTlsVersion to "TLS1_2", or the newer version this poli
 DESCRIPTION = "Storage accounts require TLS 1.2 or newer: TLS 1.0 and 1.1 are retired by Azure Storage."
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="storage-account-min-tls",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     url="https://learn.microsoft.com/azure/storage/common/transport-layer-security-configure-minimum-version",

@@ -39,9 +39,9 @@ DESCRIPTION = (
 )
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="storage-account-no-public-blob-access",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     url="https://learn.microsoft.com/azure/storage/blobs/anonymous-read-access-prevent",

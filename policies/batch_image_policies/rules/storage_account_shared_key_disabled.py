@@ -26,9 +26,9 @@ DESCRIPTION = (
 )
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="storage-account-shared-key-disabled",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     url="https://learn.microsoft.com/azure/storage/common/shared-key-authorization-prevent",

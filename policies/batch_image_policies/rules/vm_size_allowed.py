@@ -38,9 +38,9 @@ DESCRIPTION = (
 )
 
 policy = resource_rule(
-    remediation_steps=REMEDIATION,
-    description=DESCRIPTION,
     name="vm-size-allowed",
+    description=DESCRIPTION,
+    remediation_steps=REMEDIATION,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     url="https://learn.microsoft.com/azure/batch/batch-pool-vm-sizes",
