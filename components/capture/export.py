@@ -15,12 +15,16 @@ from components.capture.spec import export_blob_name
 from components.capture.steps import StepContext, Ticks
 from components.capture.vhd_store import BlobState, matches, ownership
 
-MIN_GRANT_SECONDS = 600  # Packer grants 600 s for its whole copy; a started server-side copy keeps its source
-GRANT_SECONDS_PER_GIB = 4  # ~250 MiB/s, a generous rate for a server-side copy within a region
+# A server-side copy reads its source for as long as it runs, so the SAS must outlive the copy: one that expires
+# first leaves a failed, partial blob (hashicorp/packer-plugin-azure#549, where a fixed 600 s grant was too short).
+# A new SAS cannot be handed to a running copy, so the grant is sized once, to the disk, at a slow copy rate.
+MIN_GRANT_SECONDS = 600
+GRANT_SECONDS_PER_GIB = 32  # ~32 MiB/s: the slow end of server-side disk copies
 
 
 def grant_seconds(disk: DiskFacts | None, operation_timeout_seconds: float) -> int:
-    """A read SAS sized to the copy: 10 minutes plus 4 s per GiB of disk, never longer than the copy may take."""
+    """A read SAS sized to the copy: 10 minutes plus 32 s per GiB of disk (26 minutes for the default 30 GiB OS disk),
+    capped by the operation deadline; the copy is given up at the same moment (`_wait_for_copy`)."""
     sized = MIN_GRANT_SECONDS + GRANT_SECONDS_PER_GIB * ((disk.size_gb if disk else None) or 0)
     return int(max(MIN_GRANT_SECONDS, min(sized, operation_timeout_seconds)))
 
@@ -46,7 +50,7 @@ def export_managed_disk(ctx: StepContext, disk_id: str) -> str:
         disk = ctx.compute.disk(disk_id)
         if existing.copy_status == "pending" and disk is not None and disk.active_sas:
             ctx.note("resuming the unfinished copy")
-            DiskAccess(ctx, disk_id, name, granted=True).copy(None)
+            DiskAccess(ctx, disk_id, name, granted=True).copy(None, int(ctx.operation_timeout_seconds))
             return existing.url
         ctx.note(f"discarding an unusable earlier copy (status {existing.copy_status})")
         _discard(ctx, name, existing)
@@ -66,8 +70,9 @@ class DiskAccess:
         self._ctx, self._disk_id, self._blob = ctx, disk_id, blob_name
         self._granted = granted
 
-    def copy(self, stamp: dict[str, str] | None, seconds: int = 0) -> None:
-        """Grant (unless resuming), start the copy (unless resuming), wait for it; revoke whatever happens."""
+    def copy(self, stamp: dict[str, str] | None, seconds: int) -> None:
+        """Grant for `seconds` and start the copy (unless resuming: `stamp` None), wait for it at most that long;
+        revoke whatever happens."""
         ctx, spec = self._ctx, self._ctx.spec
         try:
             if stamp is not None:
@@ -75,7 +80,7 @@ class DiskAccess:
                 sas = ctx.compute.grant_read_access(self._disk_id, seconds)
                 ctx.store().start_copy(spec.vhd_container, self._blob, sas, stamp)
                 del sas
-            _wait_for_copy(ctx, self._blob)
+            _wait_for_copy(ctx, self._blob, min(seconds, ctx.operation_timeout_seconds))
         except BaseException as failure:
             left = _discard(ctx, self._blob)
             self._revoke_after(failure, left)
@@ -111,9 +116,9 @@ class DiskAccess:
             ) from None
 
 
-def _wait_for_copy(ctx: StepContext, name: str) -> None:
+def _wait_for_copy(ctx: StepContext, name: str, seconds: float) -> None:
     store, spec = ctx.store(), ctx.spec
-    deadline = ctx.clock.monotonic() + ctx.operation_timeout_seconds
+    deadline = ctx.clock.monotonic() + seconds
     ticks = Ticks(ctx.clock, ctx.poll_seconds)
     while True:
         state = store.state(spec.vhd_container, name)
@@ -125,8 +130,8 @@ def _wait_for_copy(ctx: StepContext, name: str) -> None:
             raise CaptureError(f"the server-side copy of the OS disk {state.copy_status}: {state.copy_description}")
         if ctx.clock.monotonic() >= deadline:
             raise CaptureError(
-                f"the copy of the OS disk did not finish within {ctx.operation_timeout_seconds / 60:g} minutes "
-                "(BCI_OPERATION_TIMEOUT_MINUTES)"
+                f"the copy of the OS disk did not finish within {seconds / 60:g} minutes, the life of its read SAS "
+                "(10 minutes + 32 s per GiB of disk, at most BCI_OPERATION_TIMEOUT_MINUTES)"
             )
         ticks.sleep()
 

@@ -295,10 +295,10 @@ def test_deallocate_waits_for_a_deallocation_in_progress_instead_of_starting_ano
 def test_the_grant_is_sized_to_the_copy_never_hours_by_default():
     two_hours = 120 * 60
 
-    assert grant_seconds(DiskFacts(False, 30), two_hours) == 720
+    assert grant_seconds(DiskFacts(False, 30), two_hours) == 600 + 32 * 30  # 26 minutes for the default OS disk
     assert grant_seconds(DiskFacts(False, None), two_hours) == 600
-    assert grant_seconds(DiskFacts(False, 1024), two_hours) == 600 + 4 * 1024
-    assert grant_seconds(DiskFacts(False, 4095), two_hours) == two_hours
+    assert grant_seconds(DiskFacts(False, 128), two_hours) == 600 + 32 * 128
+    assert grant_seconds(DiskFacts(False, 1024), two_hours) == two_hours
 
 
 def test_a_successful_export_grants_copies_and_revokes_once():
@@ -308,14 +308,14 @@ def test_a_successful_export_grants_copies_and_revokes_once():
 
     name = export_blob_name(_spec(), INSTANCE)
     assert uri.endswith(f"/images/{name}") and store.blobs[("images", name)].copy_status == "success"
-    assert compute.calls == ["grant 720", "revoke"]
+    assert compute.calls == ["grant 1560", "revoke"]
 
 
 @pytest.mark.parametrize("failing", ["grant", "start_copy", "copy"])
 def test_every_failing_call_of_the_export_revokes_and_leaves_no_blob(failing):
     compute, store = ScriptedCompute(), MemoryStore()
     if failing == "grant":
-        compute.fail["grant 720"] = RuntimeError("grant failed")
+        compute.fail["grant 1560"] = RuntimeError("grant failed")
     elif failing == "start_copy":
         store.fail["start_copy"] = RuntimeError("copy refused")
     else:
@@ -337,7 +337,7 @@ def test_an_interrupted_copy_is_aborted_deleted_and_revoked_without_waiting():
 
     name = export_blob_name(_spec(), INSTANCE)
     assert f"abort {name}" in store.calls and f"delete {name}" in store.calls and store.blobs == {}
-    assert compute.calls == ["grant 720", "revoke (not waited for)"]
+    assert compute.calls == ["grant 1560", "revoke (not waited for)"]
     message = str(failure.value)
     assert "the blob copy was aborted and the partial VHD deleted" in message
     assert "revoke-access on the OS disk was requested" in message and "Nothing is left to clean by hand" in message
@@ -361,7 +361,7 @@ def test_a_grant_left_by_a_run_killed_before_its_copy_is_revoked_before_a_new_gr
 
     export_managed_disk(_ctx(compute, FakeClock(), store), DISK)
 
-    assert compute.calls == ["revoke", "grant 720", "revoke"]
+    assert compute.calls == ["revoke", "grant 1560", "revoke"]
 
 
 # --- the classic capture and leftovers ------------------------------------------------------------------------------

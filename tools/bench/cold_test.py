@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STAGES = ["setup", "node-deps", "system-deps", "lint", "typecheck", "unit"]
 TIMES_DIR = Path(".build/test-times")  # where `make test` records "<milliseconds> <exit code>" per stage
 
