@@ -8,7 +8,8 @@ Variables (unset = public Azure):
 - BCI_CA_BUNDLE: PEM bundle trusted for ARM and blob TLS (default: the system trust store).
 - BCI_POLL_SECONDS: interval of the guest power-state and VHD copy checks, and of LRO polls without
   Retry-After (default 15).
-- BCI_OPERATION_TIMEOUT_MINUTES: deadline of each long-running Azure operation and of the VHD copy (default 120).
+- BCI_OPERATION_TIMEOUT_MINUTES: deadline of each long-running Azure operation; caps the VHD copy and its read SAS
+  (default 120).
 - BCI_RETRY_BACKOFF_SECONDS: back-off factor of azure-core retries of 429/5xx without Retry-After (default 0.8).
 - BCI_FAKE_CREDENTIAL: "1" = unsigned test tokens for the local fakes; refused unless BCI_ARM_ENDPOINT and
   BCI_BLOB_ENDPOINT are both loopback addresses.
