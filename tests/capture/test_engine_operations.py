@@ -272,3 +272,23 @@ def test_7_a_rerun_on_a_vm_that_already_timed_out_fails_fast_and_names_the_repla
     assert time.monotonic() - started < 5
     assert f"`pulumi up --replace '{checked['vm_urn']}'`" in failure.value.details
     assert "every rerun on it fails at once" in failure.value.details
+
+
+def test_1_a_killed_copy_whose_sas_expired_meanwhile_is_discarded_and_exported_again(
+    world, fakes, start_provider, inputs, container
+):
+    vm = world.add_vm()
+    fakes.proxy.copy_seconds = 120
+    props = inputs(vm)
+    _killed_mid_copy(world, fakes, start_provider, props)
+    disk = world.disk_of(vm)
+    disk.access_expires = time.monotonic()  # the run stayed dead past the grant: Azure ends the ActiveSAS state
+    world.advance()
+    assert disk.access_active is False
+    fakes.proxy.copy_seconds = 0
+
+    _, outs = start_provider().create(props)
+
+    assert len(fakes.proxy.aborts) == 1 and len(fakes.proxy.copy_requests) == 2  # the stale copy, then a new one
+    assert (disk.grants, disk.access_active) == (2, False)
+    assert _names(fakes, container) == [export_name(props, vm)] and outs["vhd_uri"]
