@@ -39,7 +39,7 @@ def _targets(extension: PolicyResource, vm: PolicyResource) -> bool:
 def _check(args: StackValidationArgs) -> Findings:
     extension_types = str_list_option(args.get_config(), "extensionTypes", list(DEFAULT_EXTENSION_TYPES))
     for vm in captured_vms(args.resources):
-        for extension in (r for r in args.resources if r.resource_type in extension_types):
+        for extension in of_type(args.resources, *extension_types):
             if _targets(extension, vm):
                 yield Finding(
                     "an extension or run command targets the builder VM that is captured into the image",
