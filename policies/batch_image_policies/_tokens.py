@@ -13,6 +13,7 @@ VM_EXTENSION = "azure-native:compute:VirtualMachineExtension"
 VM_RUN_COMMAND = "azure-native:compute:VirtualMachineRunCommandByVirtualMachine"
 GALLERY_IMAGE = "azure-native:compute:GalleryImage"
 GALLERY_IMAGE_VERSION = "azure-native:compute:GalleryImageVersion"
+MANAGED_IMAGE = "azure-native:compute:Image"  # retired as a Batch pool image
 KEY_VAULT = "azure-native:keyvault:Vault"
 KEY_VAULT_ACCESS_POLICY = "azure-native:keyvault:AccessPolicy"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"

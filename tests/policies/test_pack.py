@@ -52,6 +52,7 @@ STACK_POLICIES = {
     "image-resources-same-region",
     "gallery-replicas-cover-pools",
     "batch-pool-node-agent-sku",  # the OS to match is on the gallery image definition, another resource
+    "batch-pool-gallery-image",  # an image id unknown in preview: the resource it comes from (a managed image?)
 }
 PACK = load_pack()
 VMC = "deploymentConfiguration.virtualMachineConfiguration"

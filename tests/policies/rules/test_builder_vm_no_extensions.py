@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from tests.policies.helpers import (
@@ -11,6 +9,7 @@ from tests.policies.helpers import (
     assert_guidance,
     assert_message_shape,
     changed,
+    depending,
     new,
     run,
     single,
@@ -89,7 +88,7 @@ def _source_vm_stack(baseline, path, deps=True):
     source = {path.rsplit(".", 1)[1]: vm.outputs["id"]}
     version = changed(stack["gallery-version"], "storageProfile", {"source": source})
     if deps:
-        version = replace(version, property_dependencies={**version.property_dependencies, "storageProfile": (vm.urn,)})
+        version = depending(version, "storageProfile", vm)
     return stack_with(stack, version)
 
 
