@@ -29,7 +29,11 @@ SHARED_ID_SHAPE = "/SharedGalleries/<uniqueId>/Images/<image>/Versions/<version>
 COMMUNITY_ID_SHAPE = "/CommunityGalleries/<publicName>/Images/<image>/Versions/<version>"
 _SHARED = re.compile(rf"^/SharedGalleries/{_SEGMENT}/Images/{_SEGMENT}(/Versions/{_SEGMENT})?$", re.IGNORECASE)
 _COMMUNITY = re.compile(rf"^/CommunityGalleries/{_SEGMENT}/Images/{_SEGMENT}(/Versions/{_SEGMENT})?$", re.IGNORECASE)
-ID_FIELDS = {"id": "Compute Gallery", "sharedGalleryImageId": "shared gallery", "communityGalleryImageId": "community"}
+ID_FIELDS = {
+    "id": "Compute Gallery",
+    "sharedGalleryImageId": "shared gallery",
+    "communityGalleryImageId": "community gallery",
+}
 OPTIONS = schema(
     allowImageDefinition=boolean("Accept a gallery image definition id (latest version) as well.", True),
 )

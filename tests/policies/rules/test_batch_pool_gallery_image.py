@@ -90,7 +90,10 @@ def test_shared_and_community_gallery_images_pass(baseline, field, image_id):
     ("image", "fragment"),
     [
         ({"sharedGalleryImageId": COMMUNITY}, "imageReference.sharedGalleryImageId is not a shared gallery image id"),
-        ({"communityGalleryImageId": SHARED}, "imageReference.communityGalleryImageId is not a community image id"),
+        (
+            {"communityGalleryImageId": SHARED},
+            "communityGalleryImageId is not a community gallery image id",
+        ),
         ({"id": SHARED}, "imageReference.id is not a Compute Gallery image id"),
         ({"sharedGalleryImageId": SHARED, "version": "latest"}, "imageReference with sharedGalleryImageId, version"),
     ],
