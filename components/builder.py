@@ -81,6 +81,9 @@ class BuilderVm(pulumi.ComponentResource):
                 computer_name=f"{name}-{args.image_version.replace('.', '-')}"[:63],
                 admin_username=ADMIN_USER,
                 custom_data=encode_custom_data(args.user_data),
+                # No extension operations on the builder (CKV_AZURE_50): setup runs from cloud-init, and an extension
+                # would be captured into the image (builder-vm-no-extension-operations).
+                allow_extension_operations=False,
                 linux_configuration=compute.LinuxConfigurationArgs(
                     disable_password_authentication=True,
                     provision_vm_agent=True,

@@ -12,7 +12,9 @@ from ._props import is_unknown, items, normalize_region, number, peek
 
 
 def of_type(resources: Iterable[PolicyResource], *tokens: str) -> list[PolicyResource]:
-    return [r for r in resources if r.resource_type in tokens]
+    """The resources of these types, whether or not their tokens name an API version (`base_type`)."""
+    wanted = {types.base_type(t) for t in tokens}
+    return [r for r in resources if types.base_type(r.resource_type) in wanted]
 
 
 def depends_on(resource: PolicyResource, other: PolicyResource, prop: str | None = None) -> bool:

@@ -33,6 +33,7 @@ enableHttpsTrafficOnly true).`"""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
@@ -49,6 +50,8 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+
+from ._tokens import base_type
 
 
 @dataclass(frozen=True)
@@ -93,9 +96,10 @@ class RuleFields(TypedDict):
 
 def resource_rule(*, check: ResourceCheck, **fields: Unpack[RuleFields]) -> ResourceValidationPolicy:
     """A policy that runs `check` on each resource of the declared types."""
-    types = frozenset(fields["types"])
+    types = frozenset(base_type(t) for t in fields["types"])
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        args = _unversioned_args(args)
         if args.resource_type in types:
             for finding in check(args):
                 report_violation(_message(finding, fields, args.name), None)
@@ -106,16 +110,44 @@ def resource_rule(*, check: ResourceCheck, **fields: Unpack[RuleFields]) -> Reso
 def stack_rule(*, check: StackCheck, **fields: Unpack[RuleFields]) -> StackValidationPolicy:
     """A policy that runs `check` once on the whole stack; each finding names its resource, one of the declared
     types."""
-    types = frozenset(fields["types"])
+    types = frozenset(base_type(t) for t in fields["types"])
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        for finding in check(args):
+        for finding in check(_unversioned_stack(args)):
             about = finding.resource
             if about is None or about.resource_type not in types:
                 raise ValueError(f"{fields['name']}: a finding must name a resource of one of {sorted(types)}")
             report_violation(_message(finding, fields, about.name), (finding.reported_on or about).urn)
 
     return StackValidationPolicy(validate=validate, **_policy_fields(fields))
+
+
+def _unversioned_args(args: ResourceValidationArgs) -> ResourceValidationArgs:
+    """The resource as the checks see it: its type token without an explicit API version (`base_type`)."""
+    token = base_type(args.resource_type)
+    if token == args.resource_type:
+        return args
+    return ResourceValidationArgs(
+        token, args.props, args.urn, args.name, args.opts, args.provider, args.get_config(), args.stack_tags
+    )
+
+
+def _unversioned_stack(args: StackValidationArgs) -> StackValidationArgs:
+    """The stack as the checks see it: every resource's type token without an explicit API version, in copies linked
+    to each other as the originals are (parents and dependencies), so the checks compare resources by identity."""
+    if all(base_type(r.resource_type) == r.resource_type for r in args.resources):
+        return args
+    copies = {id(r): copy.copy(r) for r in args.resources}
+
+    def same(resource: PolicyResource) -> PolicyResource:
+        return copies.get(id(resource), resource)
+
+    for twin in copies.values():
+        twin.resource_type = base_type(twin.resource_type)
+        twin.parent = same(twin.parent) if twin.parent is not None else None
+        twin.dependencies = [same(d) for d in twin.dependencies]
+        twin.property_dependencies = {k: [same(d) for d in v] for k, v in twin.property_dependencies.items()}
+    return StackValidationArgs(list(copies.values()), args.get_config(), args.stack_tags)
 
 
 def _policy_fields(fields: RuleFields) -> dict[str, Any]:

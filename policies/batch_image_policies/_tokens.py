@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_CONTAINER = "azure-native:storage:BlobContainer"
@@ -11,6 +13,7 @@ VM_EXTENSION = "azure-native:compute:VirtualMachineExtension"
 VM_RUN_COMMAND = "azure-native:compute:VirtualMachineRunCommandByVirtualMachine"
 GALLERY_IMAGE = "azure-native:compute:GalleryImage"
 GALLERY_IMAGE_VERSION = "azure-native:compute:GalleryImageVersion"
+MANAGED_IMAGE = "azure-native:compute:Image"  # retired as a Batch pool image
 KEY_VAULT = "azure-native:keyvault:Vault"
 KEY_VAULT_ACCESS_POLICY = "azure-native:keyvault:AccessPolicy"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -21,3 +24,14 @@ CAPTURE = "pulumi-python:dynamic/capture:GeneralizedImage"
 
 # Resources that install a VM extension or run command on a VM (the extension-like resources).
 DEFAULT_EXTENSION_TYPES = (VM_EXTENSION, VM_RUN_COMMAND)
+
+# An explicitly versioned azure-native token names the same resource type at a pinned API version:
+# azure-native:storage/v20230101:StorageAccount is azure-native:storage:StorageAccount (also v20230101preview).
+_VERSIONED = re.compile(r"^(azure-native:[^:/]+)/v\d{8}(?:preview)?(:[^:]+)$", re.IGNORECASE)
+
+
+def base_type(token: str) -> str:
+    """The type token without an explicit API version, the one the policies match: every comparison of a resource's
+    type goes through here (resource_rule, stack_rule, _graph.of_type)."""
+    match = _VERSIONED.match(token)
+    return f"{match.group(1)}{match.group(2)}" if match else token

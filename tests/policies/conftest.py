@@ -18,22 +18,22 @@ def dev_run() -> ProgramRun:
 
 @pytest.fixture(scope="session")
 def dev(dev_run: ProgramRun) -> Stack:
-    """The dev stack's records by resource name, as the program registers them (three deliberate advisories)."""
+    """The dev stack's records by resource name, as the program registers them (its deliberate advisories: see
+    tests/policies/test_program_policies.py DEV_ADVISORIES)."""
     return {r.name: r for r in dev_run.resources}
 
 
 @pytest.fixture(scope="session")
 def baseline(dev: Stack) -> Stack:
-    """The dev stack with its three deliberate advisories fixed, so that it passes every policy and each test changes
-    one thing: shared-key storage, the public Batch endpoint and unencrypted pool disks (see the program's README)."""
+    """The dev stack with its deliberate advisories fixed, so that it passes every policy and each test changes one
+    thing: shared-key storage open to every network, the public Batch endpoint, unencrypted pool disks (see the
+    program's README) and a Key Vault open to every network."""
     pools = [
         changed(p, f"{VMC}.diskEncryptionConfiguration", {"targets": ["TemporaryDisk"]})
         for p in dev.values()
         if p.typ == "azure-native:batch:Pool"
     ]
-    return stack_with(
-        dev,
-        changed(dev["image-storage-account"], "allowSharedKeyAccess", False),
-        changed(dev["batch-account"], "publicNetworkAccess", "Disabled"),
-        *pools,
-    )
+    account = changed(dev["image-storage-account"], "allowSharedKeyAccess", False)
+    account = changed(account, "networkRuleSet", {"defaultAction": "Deny", "bypass": "AzureServices", "ipRules": []})
+    vault = changed(dev["batch-vault"], "properties.networkAcls", {"defaultAction": "Deny", "bypass": "AzureServices"})
+    return stack_with(dev, account, vault, changed(dev["batch-account"], "publicNetworkAccess", "Disabled"), *pools)

@@ -75,6 +75,16 @@ def changed(res: T, path: str, value: Any, *, outputs_too: bool = True) -> T:
     return cast(T, replace(record, inputs=inputs, outputs=outputs))
 
 
+def depending(res: T, prop: str, *others: ResourceRecord) -> T:
+    """A copy of the record whose input `prop` also comes from these resources (a property dependency)."""
+    record: Any = res
+    deps = {
+        **record.property_dependencies,
+        prop: (*record.property_dependencies.get(prop, ()), *(o.urn for o in others)),
+    }
+    return cast(T, replace(record, property_dependencies=deps))
+
+
 def _set(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     *parents, last = path.split(".")
     node: Any = data
@@ -121,6 +131,7 @@ __all__ = [
     "assert_message_shape",
     "changed",
     "custom_data",
+    "depending",
     "new",
     "only",
     "run",

@@ -72,6 +72,7 @@ def test_pack_analyzes_a_resource_over_grpc(analyzer):
             "minimumTlsVersion": "TLS1_0",
             "allowBlobPublicAccess": False,
             "allowSharedKeyAccess": False,
+            "networkRuleSet": {"defaultAction": "Deny", "bypass": "AzureServices"},
         }
     )
     response = analyzer.Analyze(request, timeout=30)

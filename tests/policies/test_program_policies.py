@@ -14,11 +14,15 @@ from tools.plan.policy_runner import PolicyReport, run_policies
 
 VMC = "deploymentConfiguration.virtualMachineConfiguration"
 # Advisories the dev stack carries on purpose (see the program's README): public Batch endpoint, shared-key storage
-# (gallery VHD import and auto-storage keys), no disk encryption (rejected for Linux gallery-image pools).
+# (gallery VHD import and auto-storage keys), no disk encryption (rejected for Linux gallery-image pools); and, until
+# the program restricts them, a storage account (the capture step copies the VHD from the deployer's machine) and a
+# Key Vault open to every network.
 DEV_ADVISORIES = {
     "batch-account-public-network-access",
     "storage-account-shared-key-disabled",
     "batch-pool-disk-encryption",
+    "storage-account-network-rules",
+    "keyvault-network-acls",
 }
 
 

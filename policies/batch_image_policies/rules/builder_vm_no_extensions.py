@@ -1,5 +1,6 @@
 """builder-vm-no-extensions: no VM extension or run command on a builder VM that is captured into the image (a stack
-policy: it needs the capture resource to know which VM is captured)."""
+policy: it needs the capture resource, or the gallery image version built from the VM, to know which VM is
+captured)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValid
 from .._graph import depends_on, known_str, names_of, of_type, refers_to
 from .._policy import Finding, Findings, schema, stack_rule, str_list_option, string_list
 from .._props import items, text
-from .._tokens import CAPTURE, DEFAULT_EXTENSION_TYPES, VIRTUAL_MACHINE
+from .._tokens import CAPTURE, DEFAULT_EXTENSION_TYPES, GALLERY_IMAGE_VERSION, VIRTUAL_MACHINE
 
 OPTIONS = schema(
     extensionTypes=string_list(
@@ -19,13 +20,20 @@ OPTIONS = schema(
 )
 
 
+# Where a gallery image version names a VM it is built from (a VM source, API 2021-10-01 on, or the older id).
+_VERSION_SOURCES = ("storageProfile.source.virtualMachineId", "storageProfile.source.id")
+
+
 def captured_vms(resources: Sequence[PolicyResource]) -> list[PolicyResource]:
-    """VMs a capture step consumes: its vm_id is the VM's id, or it depends on the VM."""
+    """VMs captured into an image: a capture step consumes the VM (its vm_id is the VM's id, or it depends on the VM),
+    or a gallery image version is built from it (its storageProfile source is the VM's id, or depends on the VM)."""
     captures = of_type(resources, CAPTURE)
+    versions = of_type(resources, GALLERY_IMAGE_VERSION)
     return [
         vm
         for vm in of_type(resources, VIRTUAL_MACHINE)
         if any(refers_to(c, "vm_id", vm) or depends_on(c, vm) for c in captures)
+        or any(refers_to(v, path, vm) for v in versions for path in _VERSION_SOURCES)
     ]
 
 
@@ -39,7 +47,7 @@ def _targets(extension: PolicyResource, vm: PolicyResource) -> bool:
 def _check(args: StackValidationArgs) -> Findings:
     extension_types = str_list_option(args.get_config(), "extensionTypes", list(DEFAULT_EXTENSION_TYPES))
     for vm in captured_vms(args.resources):
-        for extension in (r for r in args.resources if r.resource_type in extension_types):
+        for extension in of_type(args.resources, *extension_types):
             if _targets(extension, vm):
                 yield Finding(
                     "an extension or run command targets the builder VM that is captured into the image",
@@ -58,7 +66,8 @@ REMEDIATION = (
     "the builder's cloud-init custom data (builder.setupScript) and let the capture step generalize the VM."
 )
 DESCRIPTION = (
-    "No VM extension or run command on a builder VM that is captured into the image: Batch warns that extensions "
+    "No VM extension or run command on a builder VM that is captured into the image (by the capture step, or as a "
+    "gallery image version's source VM): Batch warns that extensions "
     "pre-installed in a custom image break pool deployment, and deprovisioning through Run Command hangs because the "
     "agent removes itself (WALinuxAgent#3547)."
 )

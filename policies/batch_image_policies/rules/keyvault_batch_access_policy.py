@@ -17,11 +17,13 @@ from .._tokens import BATCH_ACCOUNT, KEY_VAULT, KEY_VAULT_ACCESS_POLICY, ROLE_AS
 REQUIRED_SECRET_PERMISSIONS = ["get", "list", "set", "delete", "recover"]
 _SUBSCRIPTION_SCOPE = "/subscriptions/"
 BATCH_ORCHESTRATION_ROLE = "a35466a1-cfd6-450a-b35e-683fcdf30363"  # Azure Batch Service Orchestration Role
+BATCH_APP_ID = "ddbf3205-c6bd-46ae-8127-60eb93363864"  # "Microsoft Azure Batch", the same app in every tenant
 OPTIONS = schema(
     batchPrincipalObjectId={
         "type": "string",
-        "description": "Object id of the Microsoft Azure Batch service principal in your tenant; empty: the service "
-        "principal given a subscription-scope role in the stack.",
+        "description": "Object id of the Microsoft Azure Batch service principal (app id "
+        f"{BATCH_APP_ID}) in your tenant; empty: the service principal given a subscription-scope role in the stack "
+        "(with neither, no access policy counts as Batch's).",
         "default": "",
     },
     requiredSecretPermissions=string_list("Secret permissions the Batch principal needs.", REQUIRED_SECRET_PERMISSIONS),
@@ -107,20 +109,26 @@ def _check_grant(
     principals: set[str],
     required: list[str],
 ) -> Findings:
+    # A grant counts only when it names the Batch principal: with no Batch role assignment in the stack and no
+    # batchPrincipalObjectId configured, the principal is unknown and no grant can be trusted to be Batch's (a vault
+    # granting only the deployer would otherwise pass).
     grants = _grants(vault, resources)
     candidates = [
-        (obj, perms)
-        for obj, perms in grants
-        if is_unknown(obj) or not principals or (isinstance(obj, str) and obj.lower() in principals)
+        (obj, perms) for obj, perms in grants if is_unknown(obj) or (isinstance(obj, str) and obj.lower() in principals)
     ]
     if any(is_unknown(obj) or set(required) <= set(perms) for obj, perms in candidates):
         return
-    who = f"principal {', '.join(sorted(principals))}" if principals else "any principal"
+    who = (
+        f"principal {', '.join(sorted(principals))}"
+        if principals
+        else "the Batch principal (unknown: no Batch role assignment in the stack, batchPrincipalObjectId not set)"
+    )
     found = "; ".join(f"{text(obj)}: secrets {perms}" for obj, perms in grants) or "no access policies"
     yield Finding(
         f"no access policy grants {who} the secret permissions Batch needs",
         found,
-        f"an access policy granting the Microsoft Azure Batch service principal secrets {'/'.join(required)}",
+        f"an access policy granting the Microsoft Azure Batch service principal (app id {BATCH_APP_ID}; its object id "
+        f"from the stack's Batch role assignment or the batchPrincipalObjectId option) secrets {'/'.join(required)}",
         resource=vault,
     )
 
@@ -139,8 +147,10 @@ def _check(args: StackValidationArgs) -> Findings:
 REMEDIATION = (
     "Set properties.enableRbacAuthorization to false explicitly, create the vault in the Batch account's region, and "
     "add an access policy for the Microsoft Azure Batch service principal (app id "
-    "ddbf3205-c6bd-46ae-8127-60eb93363864, object id from batch.servicePrincipalObjectId) with the secret permissions "
-    "this policy's requiredSecretPermissions lists."
+    f"{BATCH_APP_ID}, object id from batch.servicePrincipalObjectId) with the secret permissions this policy's "
+    "requiredSecretPermissions lists. When the stack has no role assignment for the Batch principal, set this "
+    "policy's batchPrincipalObjectId to its object id (az ad sp show --id "
+    f"{BATCH_APP_ID} --query id -o tsv): an access policy counts only when it names that principal."
 )
 DESCRIPTION = (
     "A UserSubscription account's vault is in access-policy mode, in the account's region, and grants the Batch "

@@ -1,10 +1,21 @@
-"""batch-pool-gallery-image: pools boot from a Compute Gallery image, named by id alone."""
+"""batch-pool-gallery-image (stack): pools boot from a Compute Gallery image (own, shared or community), named by one
+id alone."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.policies.helpers import UNKNOWN, assert_guidance, assert_message_shape, changed, run, single, stack_with
+from tests.policies.helpers import (
+    UNKNOWN,
+    assert_guidance,
+    assert_message_shape,
+    changed,
+    depending,
+    new,
+    run,
+    single,
+    stack_with,
+)
 
 NAME = "batch-pool-gallery-image"
 IMAGE = "deploymentConfiguration.virtualMachineConfiguration.imageReference"
@@ -55,3 +66,55 @@ def test_gallery_definition_id_is_accepted_unless_configured_otherwise(baseline)
 
 def test_image_id_unknown_during_preview_passes_on_shape(baseline):
     assert run(_pool(baseline, f"{IMAGE}.id", UNKNOWN)).results == []
+
+
+SHARED = "/SharedGalleries/0a1b2c3d-4e5f-6789-abcd-ef0123456789-SHAREDGALLERY/Images/app-node/Versions/1.0.0"
+COMMUNITY = "/CommunityGalleries/contoso-4e5f6789-abcd-ef01-2345-6789abcdef01/Images/app-node/Versions/latest"
+
+
+@pytest.mark.parametrize(
+    ("field", "image_id"),
+    [
+        ("sharedGalleryImageId", SHARED),
+        ("sharedGalleryImageId", SHARED.rsplit("/Versions/", 1)[0]),
+        ("communityGalleryImageId", COMMUNITY),
+        ("communityGalleryImageId", COMMUNITY.lower()),
+    ],
+)
+def test_shared_and_community_gallery_images_pass(baseline, field, image_id):
+    # Batch's imageReference (Microsoft.Batch 2024-07-01) has sharedGalleryImageId and communityGalleryImageId.
+    assert run(_pool(baseline, IMAGE, {field: image_id})).for_policy(NAME) == []
+
+
+@pytest.mark.parametrize(
+    ("image", "fragment"),
+    [
+        ({"sharedGalleryImageId": COMMUNITY}, "imageReference.sharedGalleryImageId is not a shared gallery image id"),
+        (
+            {"communityGalleryImageId": SHARED},
+            "communityGalleryImageId is not a community gallery image id",
+        ),
+        ({"id": SHARED}, "imageReference.id is not a Compute Gallery image id"),
+        ({"sharedGalleryImageId": SHARED, "version": "latest"}, "imageReference with sharedGalleryImageId, version"),
+    ],
+)
+def test_shared_and_community_ids_sit_alone_in_their_own_property(baseline, image, fragment):
+    result = single(run(_pool(baseline, IMAGE, image)), NAME)
+    assert_message_shape(result, fragment, "sharedGalleryImageId (/SharedGalleries/<uniqueId>/Images/<image>/")
+
+
+def test_shared_gallery_definition_needs_allow_image_definition(baseline):
+    stack = _pool(baseline, IMAGE, {"sharedGalleryImageId": SHARED.rsplit("/Versions/", 1)[0]})
+    assert single(run(stack, {NAME: {"allowImageDefinition": False}}), NAME)
+
+
+@pytest.mark.parametrize("token", ["azure-native:compute:Image", "azure-native:compute/v20240301:Image"])
+def test_pool_on_a_managed_image_is_violation_while_its_id_is_unknown(baseline, token):
+    # In preview the new image's id is unknown: the pool's dependency on the azure-native:compute:Image tells.
+    rg = baseline["rg"]
+    image = new(token, "app-node-image", {"resourceGroupName": "rg", "sourceVirtualMachine": {"id": "x"}}, {"x": rg})
+    pool = changed(baseline["pools-render"], f"{IMAGE}.id", UNKNOWN)
+    pool = depending(pool, "deploymentConfiguration", image)
+    result = single(run(stack_with(baseline, image, pool)), NAME)
+    assert result.level == "mandatory" and result.urn == pool.urn
+    assert_message_shape(result, "managed image (retired for Batch pools)", 'Image "app-node-image"', "only id")

@@ -9,6 +9,7 @@ from tests.policies.helpers import (
     assert_guidance,
     assert_message_shape,
     changed,
+    depending,
     new,
     run,
     single,
@@ -77,3 +78,29 @@ def test_extension_types_are_configurable(baseline):
     config = {NAME: {"extensionTypes": ["azure:compute/extension:Extension"]}}
     assert run(stack_with(baseline, custom)).results == []
     assert single(run(stack_with(baseline, custom), config), NAME)
+
+
+def _source_vm_stack(baseline, path, deps=True):
+    """The builder VM as a gallery image version's source instead of the capture step's input."""
+    vm = baseline["builder-vm"]
+    stack = stack_with(baseline, _extension(baseline))
+    del stack["capture"]
+    source = {path.rsplit(".", 1)[1]: vm.outputs["id"]}
+    version = changed(stack["gallery-version"], "storageProfile", {"source": source})
+    if deps:
+        version = depending(version, "storageProfile", vm)
+    return stack_with(stack, version)
+
+
+@pytest.mark.parametrize("path", ["storageProfile.source.virtualMachineId", "storageProfile.source.id"])
+@pytest.mark.parametrize("deps", [True, False], ids=["dependency", "id"])
+def test_extension_on_a_gallery_image_versions_source_vm_is_violation(baseline, path, deps):
+    result = single(run(_source_vm_stack(baseline, path, deps)), NAME)
+    assert result.level == "mandatory" and result.resource_type == EXTENSION
+    assert_message_shape(result, 'VM "builder-vm"', EXTENSION)
+
+
+def test_source_vm_id_unknown_in_preview_still_links_by_dependency(baseline):
+    stack = _source_vm_stack(baseline, "storageProfile.source.virtualMachineId")
+    version = changed(stack["gallery-version"], "storageProfile.source.virtualMachineId", UNKNOWN)
+    assert single(run(stack_with(stack, version)), NAME)

@@ -60,8 +60,25 @@ def test_separate_access_policy_resource_counts(baseline):
 def test_configured_principal_is_used_when_no_role_assignment_is_in_the_stack(baseline):
     stack = dict(baseline)
     del stack["batch-batch-service-role"]
-    assert run(stack).results == []  # any principal with the full grant will do
+    assert run(stack, {NAME: {"batchPrincipalObjectId": BATCH_PRINCIPAL_OBJECT_ID}}).results == []
     assert single(run(stack, {NAME: {"batchPrincipalObjectId": DEPLOYER_OBJECT_ID}}), NAME)
+
+
+def test_vault_granting_only_the_deployer_fails_without_a_batch_role_assignment(baseline):
+    # No role assignment names the Batch principal and no object id is configured: a grant to whoever it is (here
+    # the deployer) is not trusted to be Batch's.
+    stack = dict(baseline)
+    del stack["batch-batch-service-role"]
+    vault = changed(baseline["batch-vault"], "properties.accessPolicies.0.objectId", DEPLOYER_OBJECT_ID)
+    result = single(run(stack_with(stack, vault)), NAME)
+    assert result.level == "mandatory" and result.urn == vault.urn
+    assert_message_shape(
+        result, "the Batch principal (unknown", DEPLOYER_OBJECT_ID, "ddbf3205", "batchPrincipalObjectId"
+    )
+    assert_guidance(NAME, "az ad sp show --id ddbf3205-c6bd-46ae-8127-60eb93363864")
+    config = {NAME: {"batchPrincipalObjectId": BATCH_PRINCIPAL_OBJECT_ID}}
+    assert single(run(stack_with(stack, vault), config), NAME)
+    assert run(stack, config).results == []
 
 
 def test_batch_principal_is_the_one_with_the_batch_orchestration_role(baseline):
