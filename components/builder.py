@@ -111,6 +111,9 @@ class BuilderVm(pulumi.ComponentResource):
                 # The old VM goes first so the NIC is free for the new one.
                 replace_on_changes=["osProfile", "storageProfile"],
                 delete_before_replace=True,
+                # Builders created before allowExtensionOperations was set must not be rebuilt (and the image with
+                # them) just for it: a generalized VM can't be updated, so new builders get it at creation only.
+                ignore_changes=["osProfile.allowExtensionOperations"],
             ),
         )
         self.vm_id = vm.id

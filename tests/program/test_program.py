@@ -385,3 +385,10 @@ def test_preview_runs_with_unknown_outputs() -> None:
     capture = run.one(CAPTURE)
     assert capture.inputs["vm_id"] == UNKNOWN and capture.inputs["image_version"] == "1.0.0"
     assert run.one(ACCOUNT).inputs["accountName"].startswith("imgdev")  # derived from config, known in preview
+
+
+def test_builder_refuses_extension_operations_without_rebuilding_existing_builders(dev: ProgramRun) -> None:
+    vm = dev.one(VM)
+    assert vm.inputs["osProfile"]["allowExtensionOperations"] is False
+    assert "osProfile.allowExtensionOperations" in vm.options["ignoreChanges"]  # an upgrade does not replace the VM
+    assert "osProfile" in vm.options["replaceOnChanges"]
