@@ -139,3 +139,20 @@ def test_a_disabled_batch_endpoint_resolves_its_advisory(tmp_path: Path, capsys:
     account = run_program(change).one("azure-native:batch:BatchAccount").inputs
     assert account["publicNetworkAccess"] == "Disabled"
     assert "batch-account-public-network-access" not in _advisories(tmp_path, capsys, change)
+
+
+def test_the_dev_stack_keeps_only_the_advisories_its_comments_explain(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pulumi.dev.yaml says which advisories stay and why; policies/config.dev.json turns off the one Azure can't
+    satisfy for a Linux gallery image in a UserSubscription account (pool disk encryption)."""
+    target = tmp_path / "plan.json"
+    config = ROOT / "policies" / "config.dev.json"
+    assert json.loads(config.read_text()) == {"batch-pool-disk-encryption": "disabled"}
+    code = cli.main(["--stack", "dev", "--policy-pack-config", str(config), "--json", str(target)])
+    capsys.readouterr()
+    assert code == 0
+    advisories = {a["policy"] for a in json.loads(target.read_text())["policies"]["advisory"]}
+    assert advisories == {"storage-account-shared-key-disabled", "batch-account-public-network-access"}
+    explained = (ROOT / "Pulumi.dev.yaml").read_text()
+    assert all(f"#   {name}:" in explained for name in advisories)
