@@ -326,7 +326,7 @@ class BatchSettings(_Model):
         return value
 
     @model_validator(mode="after")
-    def _access_needs_public(self) -> BatchSettings:
+    def _cross_checks(self) -> BatchSettings:
         if self.public_network_access == "Disabled" and self.account_access is not None:
             raise _KeyedError(
                 "accountAccess",
@@ -360,23 +360,20 @@ class AccountAccess(_Model):
     default_action: Literal["Allow", "Deny"] = Field("Allow", alias="defaultAction")
     ip_rules: list[str] = Field(default_factory=list, alias="ipRules", max_length=200)
 
-    @field_validator("ip_rules")
-    @classmethod
-    def _ipv4(cls, values: list[str]) -> list[str]:
-        for index, value in enumerate(values):
+    @model_validator(mode="after")
+    def _cross_checks(self) -> AccountAccess:
+        for index, value in enumerate(self.ip_rules):
             try:
                 network = ipaddress.ip_network(value, strict=True)
             except ValueError:
                 network = None
             if not isinstance(network, ipaddress.IPv4Network):
-                raise ValueError(
-                    f"ipRules[{index}] {value!r} is not an IPv4 address or range; allowed: IPv4 addresses or CIDR "
-                    "ranges with no host bits set, such as 203.0.113.7 or 203.0.113.0/24"
+                raise _KeyedError(
+                    f"ipRules[{index}]",
+                    value,
+                    "allowed: an IPv4 address or CIDR range with no host bits set, such as 203.0.113.7 or "
+                    "203.0.113.0/24",
                 )
-        return values
-
-    @model_validator(mode="after")
-    def _rules_need_deny(self) -> AccountAccess:
         if self.ip_rules and self.default_action == "Allow":
             raise _KeyedError(
                 "defaultAction", "Allow", "Deny when ipRules are listed (with Allow every address gets in anyway)"

@@ -198,14 +198,14 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str, str]] = [
     (
         "ip-rule-not-an-address",
         {"batch": {"accountAccess": {"defaultAction": "Deny", "ipRules": ["203.0.113.300"]}}},
-        "batch.accountAccess.ipRules",
+        "batch.accountAccess.ipRules[0]",
         "203.0.113.300",
         "CIDR",
     ),
     (
         "ip-rule-ipv6",
         {"batch": {"accountAccess": {"defaultAction": "Deny", "ipRules": ["2001:db8::/32"]}}},
-        "batch.accountAccess.ipRules",
+        "batch.accountAccess.ipRules[0]",
         "2001:db8::/32",
         "IPv4",
     ),
