@@ -34,6 +34,8 @@ storage = ImageStorage(
         account_name=names["storage"],
         subscription_id=client.subscription_id,
         deployer_object_id=client.object_id if settings.builds_image else None,
+        deployer_principal_type=settings.deployer.principal_type or "User",
+        allow_shared_key_access=settings.storage.allow_shared_key_access,
     ),
 )
 
@@ -106,6 +108,13 @@ account = BatchAccount(
         tenant_id=client.tenant_id,
         batch_principal_object_id=batch_principal,
         auto_storage_account_id=storage.account_id,
+        auto_storage_keys=settings.storage.allow_shared_key_access,
+        public_network_access=settings.batch.public_network_access,
+        account_access=(
+            (settings.batch.account_access.default_action, list(settings.batch.account_access.ip_rules))
+            if settings.batch.account_access is not None
+            else None
+        ),
     ),
 )
 

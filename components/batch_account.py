@@ -4,14 +4,27 @@ UserSubscription mode (the default): Batch creates pool VMs in this subscription
 service principal needs a role on the subscription and a Key Vault (access-policy mode, same region) where it keeps
 secrets; the account references that vault and accepts Entra ID authentication only. BatchService mode: no vault,
 no role.
+
+Network: `publicNetworkAccess` Enabled (default) or Disabled, and `accountAccess` {defaultAction, ipRules} filtering
+who may call the account endpoint (the data plane: jobs, tasks, `make smoke`). Pools are created through ARM, so
+`pulumi up` works with the endpoint closed.
+
+Auto-storage: with shared key on the image storage account (the default) Batch manages it with the account keys
+(StorageKeys). With shared key off it authenticates with the account's system-assigned identity
+(BatchAccountManagedIdentity), which gets Storage Blob Data Contributor on the storage account. Nodes that read
+auto-storage themselves (application packages, resource files from `autoStorageContainerName`) would also need a
+user-assigned identity on the pool, named in `nodeIdentityReference`; this program uses neither.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import pulumi
 from pulumi_azure_native import authorization, batch, keyvault
+
+from components.storage import blob_contributor
 
 # Built-in "Azure Batch Service Orchestration Role": the least-privilege role for the Batch service principal
 # (Contributor, b24988ac-6180-42a0-ab88-20f7382dd24c, also works and is what older docs show).
@@ -31,6 +44,11 @@ class BatchAccountArgs:
     tenant_id: pulumi.Input[str]
     batch_principal_object_id: pulumi.Input[str]
     auto_storage_account_id: pulumi.Input[str]
+    # False when the storage account takes no shared key: auto-storage then authenticates with an identity.
+    auto_storage_keys: bool = True
+    public_network_access: str = "Enabled"
+    # networkProfile.accountAccess: (defaultAction, ipRules), or None to leave the endpoint unfiltered.
+    account_access: tuple[str, list[str]] | None = None
 
 
 class BatchAccount(pulumi.ComponentResource):
@@ -50,6 +68,22 @@ class BatchAccount(pulumi.ComponentResource):
             if args.grant_subscription_role:
                 depends_on.append(_subscription_role(name, args, child))
 
+        auto_storage = batch.AutoStorageBasePropertiesArgs(storage_account_id=args.auto_storage_account_id)
+        if not args.auto_storage_keys:
+            auto_storage = batch.AutoStorageBasePropertiesArgs(
+                storage_account_id=args.auto_storage_account_id,
+                authentication_mode=batch.AutoStorageAuthenticationMode.BATCH_ACCOUNT_MANAGED_IDENTITY,
+            )
+        network_profile = None
+        if args.account_access is not None:
+            default_action, ip_rules = args.account_access
+            network_profile = batch.NetworkProfileArgs(
+                account_access=batch.EndpointAccessProfileArgs(
+                    default_action=batch.EndpointAccessDefaultAction(default_action),
+                    ip_rules=[batch.IPRuleArgs(action=batch.IPRuleAction.ALLOW, value=rule) for rule in ip_rules],
+                )
+            )
+
         account = batch.BatchAccount(
             f"{name}-account",
             account_name=args.account_name,
@@ -63,11 +97,23 @@ class BatchAccount(pulumi.ComponentResource):
             key_vault_reference=vault_reference,
             allowed_authentication_modes=[batch.AuthenticationMode.AAD],
             identity=batch.BatchAccountIdentityArgs(type=batch.ResourceIdentityType.SYSTEM_ASSIGNED),
-            auto_storage=batch.AutoStorageBasePropertiesArgs(storage_account_id=args.auto_storage_account_id),
-            public_network_access=batch.PublicNetworkAccessType.ENABLED,
-            # After the vault and the role: Batch checks both when the account (and then each pool) is created.
+            auto_storage=auto_storage,
+            public_network_access=batch.PublicNetworkAccessType(args.public_network_access),
+            network_profile=network_profile,
+            # After the vault and the roles: Batch checks them when the account (and then each pool) is created.
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
+        if not args.auto_storage_keys:
+            # The account's own (system-assigned) identity exists once the account does; Batch uses it for
+            # auto-storage only when it touches the account (application packages, output sync), never at creation.
+            blob_contributor(
+                f"{name}-storage-access",
+                args.auto_storage_account_id,
+                cast(pulumi.Output[str], account.identity.apply(lambda identity: identity and identity.principal_id)),
+                "ServicePrincipal",  # a managed identity is a service principal
+                args.subscription_id,
+                pulumi.ResourceOptions(parent=self, depends_on=[account]),
+            )
         self.account_name = account.name
         self.account_endpoint = account.account_endpoint
         self.register_outputs({"account_name": self.account_name, "account_endpoint": self.account_endpoint})

@@ -8,7 +8,9 @@ allowed. Defaults live here (Pulumi.yaml only describes the structured keys: the
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import math
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -312,6 +314,9 @@ class BatchSettings(_Model):
     service_principal_object_id: str = Field("", alias="servicePrincipalObjectId")
     # The role on the subscription is one per subscription: a second stack in the same subscription sets this false.
     grant_subscription_role: StrictBool = Field(True, alias="grantSubscriptionRole")
+    # The account endpoint (data plane: jobs, tasks, `make smoke`). Disabled needs a private endpoint to reach it.
+    public_network_access: Literal["Enabled", "Disabled"] = Field("Enabled", alias="publicNetworkAccess")
+    account_access: AccountAccess | None = Field(None, alias="accountAccess")
 
     @field_validator("service_principal_object_id")
     @classmethod
@@ -320,12 +325,69 @@ class BatchSettings(_Model):
             raise ValueError("allowed: empty (looked up by app id) or the principal's object id, a GUID")
         return value
 
+    @model_validator(mode="after")
+    def _cross_checks(self) -> BatchSettings:
+        if self.public_network_access == "Disabled" and self.account_access is not None:
+            raise _KeyedError(
+                "accountAccess",
+                self.account_access.model_dump(by_alias=True),
+                "no accountAccess when publicNetworkAccess is Disabled (IP rules apply only to public access)",
+            )
+        return self
+
+
+class DeployerSettings(_Model):
+    """Who runs `pulumi up`: the principal type sent with the deployer's role assignment (storage blob access).
+
+    Azure checks the type against the principal and fails with UnmatchedPrincipalType when they differ. Left unset,
+    load_settings() detects it: ServicePrincipal when the azure-native provider signs in as an application
+    (`azure-native:clientId` / `ARM_CLIENT_ID`, or a managed identity via `azure-native:useMsi` / `ARM_USE_MSI`),
+    User otherwise (`az login` as a person). The signed-in caller is never a group, so Group is not offered.
+    """
+
+    principal_type: Literal["User", "ServicePrincipal"] | None = Field(None, alias="principalType")
+
+
+class StorageSettings(_Model):
+    # Shared key (account keys, account SAS) on the image storage account. Off needs nothing to use keys: the builder
+    # on a managed disk, the gallery taking the generalized VM (exportVhd false), Batch auto-storage with its identity.
+    allow_shared_key_access: StrictBool = Field(True, alias="allowSharedKeyAccess")
+
+
+class AccountAccess(_Model):
+    """The Batch account endpoint's IP filter (networkProfile.accountAccess; pulumi and ARM are not affected)."""
+
+    default_action: Literal["Allow", "Deny"] = Field("Allow", alias="defaultAction")
+    ip_rules: list[str] = Field(default_factory=list, alias="ipRules", max_length=200)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> AccountAccess:
+        for index, value in enumerate(self.ip_rules):
+            try:
+                network = ipaddress.ip_network(value, strict=True)
+            except ValueError:
+                network = None
+            if not isinstance(network, ipaddress.IPv4Network):
+                raise _KeyedError(
+                    f"ipRules[{index}]",
+                    value,
+                    "allowed: an IPv4 address or CIDR range with no host bits set, such as 203.0.113.7 or "
+                    "203.0.113.0/24",
+                )
+        if self.ip_rules and self.default_action == "Allow":
+            raise _KeyedError(
+                "defaultAction", "Allow", "Deny when ipRules are listed (with Allow every address gets in anyway)"
+            )
+        return self
+
 
 class Settings(_Model):
     location: str
     image: ImageSettings
     batch: BatchSettings = BatchSettings()
     pools: list[PoolSettings] = Field(min_length=1)
+    storage: StorageSettings = StorageSettings()
+    deployer: DeployerSettings = DeployerSettings()
 
     _location = field_validator("location")(_check_region)
 
@@ -343,7 +405,27 @@ class Settings(_Model):
                     pool.node_agent_sku_id,
                     f"a {self.image.os_type} node agent SKU: the image's osType is {self.image.os_type}",
                 )
+        if not self.storage.allow_shared_key_access:
+            self._check_no_shared_key_user()
         return self
+
+    def _check_no_shared_key_user(self) -> None:
+        """What still reads the image storage account with its keys refuses `allowSharedKeyAccess: false`."""
+        if self.builds_image and self.image.builder.os_disk == "unmanaged":
+            raise _KeyedError(
+                "storage.allowSharedKeyAccess",
+                False,
+                "true while image.builder.osDisk is unmanaged (the builder's VHD disk lives in the account and the "
+                "platform reaches it with the account key); use osDisk managed to turn shared key off",
+            )
+        if self.builds_image and self.image.export_vhd:
+            raise _KeyedError(
+                "storage.allowSharedKeyAccess",
+                False,
+                "true while image.exportVhd is true (the gallery then imports the exported VHD from this account, "
+                "and that import is not documented to work without the account key); set exportVhd false to let "
+                "the gallery take the generalized VM and turn shared key off",
+            )
 
     @property
     def builds_image(self) -> bool:
@@ -364,7 +446,7 @@ class Settings(_Model):
 
 
 # Top-level config keys and the Settings field each one fills.
-_TOP_LEVEL = {"image": "image", "batch": "batch", "pools": "pools"}
+_TOP_LEVEL = {"image": "image", "batch": "batch", "pools": "pools", "storage": "storage", "deployer": "deployer"}
 
 
 def parse_settings(config: Mapping[str, Any], location: Any) -> Settings:
@@ -445,7 +527,26 @@ def load_settings() -> Settings:
     everything = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     prefix = f"{NAMESPACE}:"
     raw = {key.removeprefix(prefix): _decode(value) for key, value in everything.items() if key.startswith(prefix)}
-    return parse_settings(raw, everything.get("azure-native:location"))
+    settings = parse_settings(raw, everything.get("azure-native:location"))
+    if settings.deployer.principal_type is None:
+        detected = detect_deployer_principal_type(everything, os.environ)
+        settings = settings.model_copy(
+            update={"deployer": DeployerSettings.model_validate({"principalType": detected})}
+        )
+    return settings
+
+
+def detect_deployer_principal_type(config: Mapping[str, Any], environ: Mapping[str, str]) -> str:
+    """ServicePrincipal when the azure-native provider signs in as an application or a managed identity, else User.
+
+    The provider takes its client id from `azure-native:clientId` or `ARM_CLIENT_ID` (OIDC, client secret or
+    certificate sign-in) and a managed identity from `azure-native:useMsi` or `ARM_USE_MSI`; without them it uses the
+    Azure CLI's account. `az login --service-principal` alone is not visible here: such a deployer sets
+    `batch-custom-image:deployer.principalType: ServicePrincipal`.
+    """
+    client_id = config.get("azure-native:clientId") or environ.get("ARM_CLIENT_ID")
+    use_msi = str(config.get("azure-native:useMsi") or environ.get("ARM_USE_MSI") or "").lower() == "true"
+    return "ServicePrincipal" if client_id or use_msi else "User"
 
 
 def _decode(value: Any) -> Any:

@@ -21,6 +21,11 @@ class ImageStorageArgs:
     subscription_id: pulumi.Input[str]
     # When set, this principal (the deployer) may read and write blobs: the capture step copies VHDs with Entra ID.
     deployer_object_id: pulumi.Input[str] | None = None
+    # The deployer's principal type (User | ServicePrincipal): Azure refuses a role assignment whose type is wrong
+    # (UnmatchedPrincipalType), and azure-native sends User when it is not said.
+    deployer_principal_type: str = "User"
+    # Account keys and account SAS; false once nothing needs them (see components/settings.py StorageSettings).
+    allow_shared_key_access: bool = True
 
 
 class ImageStorage(pulumi.ComponentResource):
@@ -46,8 +51,9 @@ class ImageStorage(pulumi.ComponentResource):
             enable_https_traffic_only=True,
             minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
             allow_blob_public_access=False,
-            # Shared key stays on: Compute Gallery's VHD import and Batch auto-storage (storage keys) use it.
-            allow_shared_key_access=True,
+            # On by default: the gallery's import of an exported VHD, the classic unmanaged builder disk and Batch
+            # auto-storage in StorageKeys mode use it. The settings refuse false while one of the first two is used.
+            allow_shared_key_access=args.allow_shared_key_access,
             opts=child,
         )
         containers = {
@@ -63,8 +69,13 @@ class ImageStorage(pulumi.ComponentResource):
         }
         self.deployer_blob_access = None
         if args.deployer_object_id is not None:
-            self.deployer_blob_access = _blob_contributor(
-                name, account, args.deployer_object_id, args.subscription_id, child
+            self.deployer_blob_access = blob_contributor(
+                f"{name}-deployer-blob-access",
+                account.id,
+                args.deployer_object_id,
+                args.deployer_principal_type,
+                args.subscription_id,
+                child,
             )
 
         self.account_id = account.id
@@ -81,21 +92,24 @@ class ImageStorage(pulumi.ComponentResource):
         )
 
 
-def _blob_contributor(
-    name: str,
-    account: storage.StorageAccount,
+def blob_contributor(
+    resource_name: str,
+    account_id: pulumi.Input[str],
     principal_id: pulumi.Input[str],
+    principal_type: str,
     subscription_id: pulumi.Input[str],
-    child: pulumi.ResourceOptions,
+    opts: pulumi.ResourceOptions,
 ) -> authorization.RoleAssignment:
+    """Storage Blob Data Contributor on one storage account, for a principal of the type given."""
     return authorization.RoleAssignment(
-        f"{name}-deployer-blob-access",
-        scope=account.id,
+        resource_name,
+        scope=account_id,
         principal_id=principal_id,
+        principal_type=authorization.PrincipalType(principal_type),
         role_definition_id=pulumi.Output.concat(
             "/subscriptions/",
             subscription_id,
             f"/providers/Microsoft.Authorization/roleDefinitions/{STORAGE_BLOB_DATA_CONTRIBUTOR}",
         ),
-        opts=child,
+        opts=opts,
     )

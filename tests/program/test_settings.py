@@ -167,6 +167,63 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str, str]] = [
     ),
     ("unknown-key", {"image": {"exportVHD": True}}, "image.exportVHD", "True", "unknown key"),
     (
+        "deployer-type-group",
+        {"deployer": {"principalType": "Group"}},
+        "deployer.principalType",
+        "Group",
+        "'User' or 'ServicePrincipal'",
+    ),
+    ("shared-key-not-bool", {"storage": {"allowSharedKeyAccess": "no"}}, "storage.allowSharedKeyAccess", "no", "true"),
+    (
+        "shared-key-off-with-exported-vhd",
+        {"storage": {"allowSharedKeyAccess": False}},
+        "storage.allowSharedKeyAccess",
+        "False",
+        "exportVhd false",
+    ),
+    (
+        "shared-key-off-with-unmanaged-builder",
+        {"storage": {"allowSharedKeyAccess": False}, "image": {"exportVhd": False, "builder": {"osDisk": "unmanaged"}}},
+        "storage.allowSharedKeyAccess",
+        "False",
+        "osDisk managed",
+    ),
+    (
+        "public-access-typo",
+        {"batch": {"publicNetworkAccess": "Private"}},
+        "batch.publicNetworkAccess",
+        "Private",
+        "'Enabled' or 'Disabled'",
+    ),
+    (
+        "ip-rule-not-an-address",
+        {"batch": {"accountAccess": {"defaultAction": "Deny", "ipRules": ["203.0.113.300"]}}},
+        "batch.accountAccess.ipRules[0]",
+        "203.0.113.300",
+        "CIDR",
+    ),
+    (
+        "ip-rule-ipv6",
+        {"batch": {"accountAccess": {"defaultAction": "Deny", "ipRules": ["2001:db8::/32"]}}},
+        "batch.accountAccess.ipRules[0]",
+        "2001:db8::/32",
+        "IPv4",
+    ),
+    (
+        "ip-rules-with-allow",
+        {"batch": {"accountAccess": {"ipRules": ["203.0.113.7"]}}},
+        "batch.accountAccess.defaultAction",
+        "Allow",
+        "Deny when ipRules are listed",
+    ),
+    (
+        "ip-rules-with-endpoint-disabled",
+        {"batch": {"publicNetworkAccess": "Disabled", "accountAccess": {"defaultAction": "Deny"}}},
+        "batch.accountAccess",
+        "Deny",
+        "publicNetworkAccess is Disabled",
+    ),
+    (
         "windows-build",
         {"image": {"osType": "Windows"}, **_pools(nodeAgentSkuId="batch.node.windows amd64")},
         "image.osType",
@@ -244,6 +301,9 @@ def test_defaults_fill_a_minimal_stack() -> None:
     assert settings.batch.pool_allocation_mode == "UserSubscription"
     assert settings.pools[0].dedicated == 0 and settings.pools[0].resize_timeout == "PT15M"
     assert [(r.region, r.count) for r in settings.replicas] == [("eastus2", 1)]
+    assert settings.storage.allow_shared_key_access is True
+    assert settings.batch.public_network_access == "Enabled" and settings.batch.account_access is None
+    assert settings.deployer.principal_type is None  # detected by load_settings (see test_access.py)
 
 
 def test_resize_timeout_grows_15_minutes_per_1000_nodes() -> None:
