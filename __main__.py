@@ -16,7 +16,7 @@ from components.cloud_init import render_user_data
 from components.gallery import GallerySource, ImageGallery, ImageGalleryArgs
 from components.naming import stack_names
 from components.pools import BatchPools, BatchPoolsArgs
-from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID, Settings, load_settings
+from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID, Settings, ip_filter, load_settings
 from components.storage import ImageStorage, ImageStorageArgs
 
 settings: Settings = load_settings()  # raises before any resource is registered
@@ -36,6 +36,7 @@ storage = ImageStorage(
         deployer_object_id=client.object_id if settings.builds_image else None,
         deployer_principal_type=settings.deployer.principal_type or "User",
         allow_shared_key_access=settings.storage.allow_shared_key_access,
+        network_access=ip_filter(settings.storage.network_access),
     ),
 )
 
@@ -110,11 +111,8 @@ account = BatchAccount(
         auto_storage_account_id=storage.account_id,
         auto_storage_keys=settings.storage.allow_shared_key_access,
         public_network_access=settings.batch.public_network_access,
-        account_access=(
-            (settings.batch.account_access.default_action, list(settings.batch.account_access.ip_rules))
-            if settings.batch.account_access is not None
-            else None
-        ),
+        account_access=ip_filter(settings.batch.account_access),
+        vault_access=ip_filter(settings.batch.vault_network_access),
     ),
 )
 

@@ -49,6 +49,8 @@ class BatchAccountArgs:
     public_network_access: str = "Enabled"
     # networkProfile.accountAccess: (defaultAction, ipRules), or None to leave the endpoint unfiltered.
     account_access: tuple[str, list[str]] | None = None
+    # The vault's networkAcls: (defaultAction, ipRules), or None for a vault every network reaches.
+    vault_access: tuple[str, list[str]] | None = None
 
 
 class BatchAccount(pulumi.ComponentResource):
@@ -142,6 +144,7 @@ def _batch_vault(name: str, args: BatchAccountArgs, child: pulumi.ResourceOption
                     permissions=keyvault.PermissionsArgs(secrets=BATCH_SECRET_PERMISSIONS),
                 )
             ],
+            network_acls=_vault_network_acls(args.vault_access),
         ),
         opts=child,
     )
@@ -160,4 +163,16 @@ def _subscription_role(
             scope, f"/providers/Microsoft.Authorization/roleDefinitions/{BATCH_ORCHESTRATION_ROLE}"
         ),
         opts=child,
+    )
+
+
+def _vault_network_acls(access: tuple[str, list[str]] | None) -> keyvault.NetworkRuleSetArgs | None:
+    """Deny by default; Batch reaches the vault as a trusted service (bypass AzureServices)."""
+    if access is None:
+        return None
+    default_action, ip_rules = access
+    return keyvault.NetworkRuleSetArgs(
+        default_action=default_action,
+        bypass=keyvault.NetworkRuleBypassOptions.AZURE_SERVICES,
+        ip_rules=[keyvault.IPRuleArgs(value=rule) for rule in ip_rules],
     )

@@ -316,7 +316,9 @@ class BatchSettings(_Model):
     grant_subscription_role: StrictBool = Field(True, alias="grantSubscriptionRole")
     # The account endpoint (data plane: jobs, tasks, `make smoke`). Disabled needs a private endpoint to reach it.
     public_network_access: Literal["Enabled", "Disabled"] = Field("Enabled", alias="publicNetworkAccess")
-    account_access: AccountAccess | None = Field(None, alias="accountAccess")
+    account_access: NetworkAccess | None = Field(None, alias="accountAccess")
+    # The Key Vault the account keeps pool secrets in (user-subscription mode); Batch reaches it as a trusted service.
+    vault_network_access: NetworkAccess | None = Field(None, alias="vaultNetworkAccess")
 
     @field_validator("service_principal_object_id")
     @classmethod
@@ -352,16 +354,20 @@ class StorageSettings(_Model):
     # Shared key (account keys, account SAS) on the image storage account. Off needs nothing to use keys: the builder
     # on a managed disk, the gallery taking the generalized VM (exportVhd false), Batch auto-storage with its identity.
     allow_shared_key_access: StrictBool = Field(True, alias="allowSharedKeyAccess")
+    # With Deny, the capture step (run where `pulumi up` runs) copies VHDs only from an address in ipRules.
+    network_access: NetworkAccess | None = Field(None, alias="networkAccess")
 
 
-class AccountAccess(_Model):
-    """The Batch account endpoint's IP filter (networkProfile.accountAccess; pulumi and ARM are not affected)."""
+class NetworkAccess(_Model):
+    """An IP filter on a data-plane endpoint: the Batch account's (networkProfile.accountAccess), the image storage
+    account's (networkRuleSet) or the Batch vault's (networkAcls). `pulumi up` goes through ARM and is not affected;
+    with Deny, trusted Azure services still get in (bypass AzureServices) and everything else needs an IP rule."""
 
     default_action: Literal["Allow", "Deny"] = Field("Allow", alias="defaultAction")
     ip_rules: list[str] = Field(default_factory=list, alias="ipRules", max_length=200)
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> AccountAccess:
+    def _cross_checks(self) -> NetworkAccess:
         for index, value in enumerate(self.ip_rules):
             try:
                 network = ipaddress.ip_network(value, strict=True)
@@ -379,6 +385,14 @@ class AccountAccess(_Model):
                 "defaultAction", "Allow", "Deny when ipRules are listed (with Allow every address gets in anyway)"
             )
         return self
+
+
+IpFilter = tuple[str, list[str]]
+"""(defaultAction, ipRules) as the components take them."""
+
+
+def ip_filter(access: NetworkAccess | None) -> IpFilter | None:
+    return (access.default_action, list(access.ip_rules)) if access is not None else None
 
 
 class Settings(_Model):
@@ -407,7 +421,27 @@ class Settings(_Model):
                 )
         if not self.storage.allow_shared_key_access:
             self._check_no_shared_key_user()
+        access = self.storage.network_access
+        if access is not None and access.default_action == "Deny" and self.builds_image:
+            self._check_no_platform_reader()
         return self
+
+    def _check_no_platform_reader(self) -> None:
+        """The platform reads the account for the classic builder disk and the gallery's VHD import: keep it open."""
+        reader = (
+            "image.builder.osDisk is unmanaged (the builder's OS disk is a VHD in the account)"
+            if self.image.builder.os_disk == "unmanaged"
+            else "image.exportVhd is true (the gallery imports the exported VHD from the account)"
+            if self.image.export_vhd
+            else ""
+        )
+        if reader:
+            raise _KeyedError(
+                "storage.networkAccess.defaultAction",
+                "Deny",
+                f"Allow while {reader}, which is not documented to pass the account's network rules; with a managed "
+                "builder and exportVhd false the gallery takes the generalized VM and the account can be closed",
+            )
 
     def _check_no_shared_key_user(self) -> None:
         """What still reads the image storage account with its keys refuses `allowSharedKeyAccess: false`."""

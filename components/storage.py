@@ -26,6 +26,8 @@ class ImageStorageArgs:
     deployer_principal_type: str = "User"
     # Account keys and account SAS; false once nothing needs them (see components/settings.py StorageSettings).
     allow_shared_key_access: bool = True
+    # networkRuleSet: (defaultAction, ipRules), or None for an account every network reaches.
+    network_access: tuple[str, list[str]] | None = None
 
 
 class ImageStorage(pulumi.ComponentResource):
@@ -54,6 +56,7 @@ class ImageStorage(pulumi.ComponentResource):
             # On by default: the gallery's import of an exported VHD, the classic unmanaged builder disk and Batch
             # auto-storage in StorageKeys mode use it. The settings refuse false while one of the first two is used.
             allow_shared_key_access=args.allow_shared_key_access,
+            network_rule_set=_network_rules(args.network_access),
             opts=child,
         )
         containers = {
@@ -112,4 +115,16 @@ def blob_contributor(
             f"/providers/Microsoft.Authorization/roleDefinitions/{STORAGE_BLOB_DATA_CONTRIBUTOR}",
         ),
         opts=opts,
+    )
+
+
+def _network_rules(access: tuple[str, list[str]] | None) -> storage.NetworkRuleSetArgs | None:
+    """Deny by default, trusted Azure services (and the listed addresses) let through."""
+    if access is None:
+        return None
+    default_action, ip_rules = access
+    return storage.NetworkRuleSetArgs(
+        default_action=storage.DefaultAction(default_action),
+        bypass=storage.Bypass.AZURE_SERVICES,
+        ip_rules=[storage.IPRuleArgs(i_p_address_or_range=rule, action=storage.Action.ALLOW) for rule in ip_rules],
     )

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.settings import SettingsError
 from tools.plan import cli
 from tools.plan.offline import ProgramRun, run_program
 
@@ -153,6 +154,47 @@ def test_the_dev_stack_keeps_only_the_advisories_its_comments_explain(
     capsys.readouterr()
     assert code == 0
     advisories = {a["policy"] for a in json.loads(target.read_text())["policies"]["advisory"]}
-    assert advisories == {"storage-account-shared-key-disabled", "batch-account-public-network-access"}
+    assert advisories == {
+        "storage-account-shared-key-disabled",
+        "batch-account-public-network-access",
+        "storage-account-network-rules",
+        "keyvault-network-acls",
+    }
     explained = (ROOT / "Pulumi.dev.yaml").read_text()
     assert all(f"#   {name}:" in explained for name in advisories)
+
+
+# --- network rules on the image storage account and the Batch vault ------------------------------------------------
+
+CLOSED_STORAGE = {
+    "image": {"exportVhd": False},
+    "storage": {"networkAccess": {"defaultAction": "Deny", "ipRules": ["203.0.113.7"]}},
+}
+
+
+def test_the_storage_account_can_be_closed_to_all_but_listed_addresses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    account = run_program(CLOSED_STORAGE).one("azure-native:storage:StorageAccount").inputs
+    assert account["networkRuleSet"] == {
+        "defaultAction": "Deny",
+        "bypass": "AzureServices",
+        "ipRules": [{"action": "Allow", "iPAddressOrRange": "203.0.113.7"}],
+    }
+    assert "storage-account-network-rules" not in _advisories(tmp_path, capsys, CLOSED_STORAGE)
+
+
+def test_a_closed_storage_account_is_refused_while_the_gallery_imports_the_exported_vhd() -> None:
+    with pytest.raises(SettingsError) as failure:
+        run_program({"storage": CLOSED_STORAGE["storage"]})  # the dev stack exports the VHD
+    message = str(failure.value)
+    assert "storage.networkAccess.defaultAction" in message and "'Deny'" in message and "exportVhd" in message
+
+
+def test_the_batch_vault_can_be_closed_to_all_but_trusted_services(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    change = {"batch": {"vaultNetworkAccess": {"defaultAction": "Deny"}}}
+    vault = run_program(change).one("azure-native:keyvault:Vault").inputs
+    assert vault["properties"]["networkAcls"] == {"defaultAction": "Deny", "bypass": "AzureServices", "ipRules": []}
+    assert "keyvault-network-acls" not in _advisories(tmp_path, capsys, change)
