@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +182,32 @@ def test_each_advisory_says_how_to_fix_it_and_where_to_read_more(
     code, out, _ = _run(capsys, "--stack", "dev")
     shared_key = next(a for a in advisories if a["policy"] == "storage-account-shared-key-disabled")
     assert code == 0 and f"    fix: {shared_key['remediation']} ({shared_key['url']})" in out.splitlines()
+
+
+def _plan_outputs(tmp_path: Path, run: int, hash_seed: str) -> dict[str, bytes]:
+    """Text, markdown and JSON of the dev stack from two fresh processes (one per text format)."""
+    produced: dict[str, bytes] = {}
+    for fmt in ("text", "markdown"):
+        target = tmp_path / f"plan-{run}-{fmt}.json"
+        completed = subprocess.run(
+            [sys.executable, "-m", "tools.plan", "--stack", "dev", "--format", fmt, "--json", str(target)],
+            cwd=ROOT,
+            capture_output=True,
+            timeout=120,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        )
+        assert completed.returncode == 0, completed.stderr
+        produced[fmt] = completed.stdout
+        produced[f"json ({fmt} run)"] = target.read_bytes()
+    return produced
+
+
+def test_two_runs_give_byte_identical_text_markdown_and_json(tmp_path: Path) -> None:
+    first, second = _plan_outputs(tmp_path, 1, "1"), _plan_outputs(tmp_path, 2, "2")
+    for name, output in first.items():
+        assert output == second[name], f"{name} differs between two runs of the same stack"
+    assert first["json (text run)"] == first["json (markdown run)"]
+    document = json.loads(first["json (text run)"])
+    urns = [r["urn"] for r in document["resources"]]
+    assert urns == sorted(urns)
+    assert document["graph"]["edges"] == sorted(document["graph"]["edges"])

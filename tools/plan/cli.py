@@ -49,6 +49,8 @@ def policy_guidance() -> dict[str, dict[str, str]]:
 
 def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, Any]:
     """The plan as one JSON-ready document (see tools/plan/plan.schema.json)."""
+    # Everything in URN order (run.resources is sorted by URN), policy results by URN then policy: the same stack
+    # gives byte-identical text, markdown and JSON on every run.
     names = {r.urn: r.name for r in run.resources}
     path = plan_graph.critical_path(run.resources)
     guidance = policy_guidance()
@@ -62,7 +64,7 @@ def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, A
                 "name": r.name,
                 "parent": names.get(r.parent, ""),
                 "custom": r.custom,
-                "dependencies": [names.get(d, d) for d in dict.fromkeys(r.dependencies)],
+                "dependencies": sorted({names.get(d, d) for d in r.dependencies}),
                 "properties": key_properties(r),
             }
             for r in run.resources
@@ -85,7 +87,7 @@ def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, A
                     "message": p.detail,
                     **guidance.get(p.policy_name, {}),
                 }
-                for p in results
+                for p in sorted(results, key=lambda p: (p.urn, p.policy_name, p.message))
             ]
             for level, results in (("mandatory", report.mandatory), ("advisory", report.advisory))
         },
@@ -110,7 +112,7 @@ def _display(value: Any) -> Any:
     if isinstance(value, Mapping):
         if rpc.is_rpc_secret(value):
             return "[secret]"
-        return {str(k): _display(v) for k, v in value.items()}
+        return {str(k): _display(value[k]) for k in sorted(value, key=str)}
     if isinstance(value, list | tuple):
         return [_display(v) for v in value]
     if value == rpc.UNKNOWN:
