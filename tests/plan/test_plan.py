@@ -211,3 +211,36 @@ def test_two_runs_give_byte_identical_text_markdown_and_json(tmp_path: Path) -> 
     urns = [r["urn"] for r in document["resources"]]
     assert urns == sorted(urns)
     assert document["graph"]["edges"] == sorted(document["graph"]["edges"])
+
+
+def test_a_stack_picks_up_its_own_policy_config_unless_one_is_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pack_dir = tmp_path / "policies"
+    pack_dir.mkdir()
+    (pack_dir / "config.variant.json").write_text(
+        json.dumps({"vm-size-allowed": {"enforcementLevel": "mandatory", "allowedVmSizes": ["Standard_D2ds_v5"]}})
+    )
+    monkeypatch.setattr(cli, "POLICY_PACK_DIR", pack_dir)
+    stack = _stack_file(tmp_path, {})
+    code, out, _ = _run(capsys, "--stack", "variant", "--stack-file", str(stack))
+    assert code == 1 and "vm-size-allowed [pools-render]" in out
+    assert f"policy pack config: {pack_dir / 'config.variant.json'}" in out
+
+    explicit = tmp_path / "relaxed.json"
+    explicit.write_text("{}")
+    code, out, _ = _run(capsys, "--stack", "variant", "--stack-file", str(stack), "--policy-pack-config", str(explicit))
+    assert code == 0 and f"policy pack config: {explicit}" in out
+
+    code, out, _ = _run(capsys, "--stack", "dev")  # no policies/config.dev.json in this directory: the pack's levels
+    assert code == 0 and "policy pack config: none" in out
+
+
+def test_a_broken_per_stack_policy_config_exits_2_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "config.dev.json").write_text("{not json")
+    monkeypatch.setattr(cli, "POLICY_PACK_DIR", tmp_path)
+    code, out, err = _run(capsys, "--stack", "dev")
+    assert code == 2 and out == ""
+    assert "config.dev.json: not valid JSON" in err

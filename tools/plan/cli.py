@@ -30,10 +30,28 @@ from components.settings import PROJECT_ROOT, SettingsError
 from tools.plan import catalog
 from tools.plan import graph as plan_graph
 from tools.plan.offline import ProgramRun, RegisteredResource, load_stack_config, run_program
-from tools.plan.policy_runner import PolicyConfigError, PolicyReport, load_pack, load_policy_config, run_policies
+from tools.plan.policy_runner import (
+    POLICY_PACK_DIR,
+    PolicyConfigError,
+    PolicyReport,
+    load_pack,
+    load_policy_config,
+    run_policies,
+)
 
 SCHEMA_VERSION = 1
 EXIT_OK, EXIT_MANDATORY, EXIT_CONFIG = 0, 1, 2
+
+
+def policy_config_path(stack: str, given: Path | None) -> Path | None:
+    """`--policy-pack-config` when given, else policies/config.<stack>.json when it exists, else none (pack defaults).
+
+    The same file `pulumi preview --policy-pack policies --policy-pack-config policies/config.<stack>.json` reads.
+    """
+    if given is not None:
+        return given
+    per_stack = POLICY_PACK_DIR / f"config.{stack}.json"
+    return per_stack if per_stack.is_file() else None
 
 
 # --- building the plan ---------------------------------------------------------------------------------------------
@@ -47,7 +65,7 @@ def policy_guidance() -> dict[str, dict[str, str]]:
     }
 
 
-def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, Any]:
+def build_plan(run: ProgramRun, report: PolicyReport, stack: str, policy_config: Path | None = None) -> dict[str, Any]:
     """The plan as one JSON-ready document (see tools/plan/plan.schema.json)."""
     # Everything in URN order (run.resources is sorted by URN), policy results by URN then policy: the same stack
     # gives byte-identical text, markdown and JSON on every run.
@@ -91,9 +109,18 @@ def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, A
             ]
             for level, results in (("mandatory", report.mandatory), ("advisory", report.advisory))
         },
+        "policyPackConfig": _shown_path(policy_config) if policy_config else None,
         "outputs": _display(run.outputs),
         "exitCode": EXIT_MANDATORY if report.mandatory else EXIT_OK,
     }
+
+
+def _shown_path(path: Path) -> str:
+    """Relative to the project when inside it (the same text on every machine)."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def key_properties(resource: RegisteredResource) -> dict[str, Any]:
@@ -149,6 +176,7 @@ def render(plan: Mapping[str, Any], graph: str, graph_text: str, markdown: bool)
     for number, step in enumerate(plan["criticalPath"]["steps"], 1):
         lines.append(f"{number:>3}. {step['name']} ({step['type'].rsplit(':', 1)[-1]}): ~{step['minutes']:g} min")
     lines += ["", f"{head}Policy results", ""]
+    lines += [f"policy pack config: {plan.get('policyPackConfig') or 'none (the levels the pack declares)'}"]
     for level in ("mandatory", "advisory"):
         results = plan["policies"][level]
         lines.append(f"{level}: {len(results)}")
@@ -205,19 +233,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--graph", choices=("mermaid", "dot", "none"), default="mermaid")
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
     parser.add_argument("--json", metavar="FILE", help="write the plan as JSON to FILE ('-' for stdout only)")
-    parser.add_argument("--policy-pack-config", type=Path, help="a `pulumi preview --policy-pack-config` file")
+    parser.add_argument(
+        "--policy-pack-config",
+        type=Path,
+        help="a `pulumi preview --policy-pack-config` file (default: policies/config.<stack>.json when it exists)",
+    )
     args = parser.parse_args(argv)
 
     try:
         config = load_stack_config(args.stack, PROJECT_ROOT, stack_file=args.stack_file)
-        policy_config = load_policy_config(args.policy_pack_config) if args.policy_pack_config else None
+        config_path = policy_config_path(args.stack, args.policy_pack_config)
+        policy_config = load_policy_config(config_path) if config_path else None
         run = run_program(config=config, stack=args.stack)
         report = run_policies(run.resources, policy_config)
     except (SettingsError, PolicyConfigError, FileNotFoundError, yaml.YAMLError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
-    plan = build_plan(run, report, args.stack)
+    plan = build_plan(run, report, args.stack, config_path)
     if args.json == "-":
         print(json.dumps(plan, indent=2))
         return int(plan["exitCode"])
