@@ -1,15 +1,20 @@
 """Offline plan: what will `pulumi up` create for a stack, and does it pass policy? No cloud, no credentials.
 
     python -m tools.plan --stack dev [--graph mermaid|dot|none] [--format text|markdown] [--json FILE|-]
-                         [--stack-file PATH] [--policy-pack-config FILE]
+                         [--stack-file PATH] [--policy-pack-config FILE] [--against EXPORT.json] [--as-deployed FILE]
 
 It reads Pulumi.yaml and Pulumi.<stack>.yaml, validates them with the program's own settings, evaluates
 `__main__.py` under Azure-shaped Pulumi mocks (tools/plan/offline.py), and runs the policy pack through the analyzer
 interface the engine uses (tools/plan/policy_runner.py). It prints every resource, the dependency graph, the critical
 path of `pulumi up` with an estimated duration (tools/plan/graph.py), and the policy results by level.
 
+`--against EXPORT.json` compares the plan with what is deployed (`pulumi stack export` output): create / update /
+replace / delete per resource, with the properties that cause it, and warnings for replacements and deletions of what
+users depend on (pools, the gallery image version, the Batch account). `--as-deployed FILE` writes the export a
+successful `pulumi up` of the plan would leave. See tools/plan/deployed.py.
+
 Exit codes: 0 = no mandatory violation; 1 = at least one mandatory violation; 2 = the configuration is invalid
-(stack file missing or unreadable, settings error, bad policy-pack config).
+(stack file missing or unreadable, settings error, bad policy-pack config, missing or malformed export file).
 
 `--json` writes the whole plan as one JSON document, described by tools/plan/plan.schema.json (schemaVersion 1).
 """
@@ -26,8 +31,8 @@ from typing import Any
 import yaml
 from pulumi.runtime import rpc
 
-from components.settings import PROJECT_ROOT, SettingsError
-from tools.plan import catalog
+from components.settings import NAMESPACE, PROJECT_ROOT, SettingsError
+from tools.plan import catalog, deployed
 from tools.plan import graph as plan_graph
 from tools.plan.offline import ProgramRun, RegisteredResource, load_stack_config, run_program
 from tools.plan.policy_runner import (
@@ -65,7 +70,13 @@ def policy_guidance() -> dict[str, dict[str, str]]:
     }
 
 
-def build_plan(run: ProgramRun, report: PolicyReport, stack: str, policy_config: Path | None = None) -> dict[str, Any]:
+def build_plan(
+    run: ProgramRun,
+    report: PolicyReport,
+    stack: str,
+    policy_config: Path | None = None,
+    against: deployed.Comparison | None = None,
+) -> dict[str, Any]:
     """The plan as one JSON-ready document (see tools/plan/plan.schema.json)."""
     # Everything in URN order (run.resources is sorted by URN), policy results by URN then policy: the same stack
     # gives byte-identical text, markdown and JSON on every run.
@@ -111,6 +122,7 @@ def build_plan(run: ProgramRun, report: PolicyReport, stack: str, policy_config:
         },
         "policyPackConfig": _shown_path(policy_config) if policy_config else None,
         "outputs": _display(run.outputs),
+        **({"against": _display(deployed.to_json(against))} if against else {}),
         "exitCode": EXIT_MANDATORY if report.mandatory else EXIT_OK,
     }
 
@@ -160,7 +172,13 @@ def render_graph(run: ProgramRun, plan: Mapping[str, Any], graph: str) -> str:
     return ""
 
 
-def render(plan: Mapping[str, Any], graph: str, graph_text: str, markdown: bool) -> str:
+def render(
+    plan: Mapping[str, Any],
+    graph: str,
+    graph_text: str,
+    markdown: bool,
+    against: deployed.Comparison | None = None,
+) -> str:
     resources = plan["resources"]
     custom = [r for r in resources if r["custom"]]
     head = "## " if markdown else ""
@@ -170,6 +188,8 @@ def render(plan: Mapping[str, Any], graph: str, graph_text: str, markdown: bool)
         "",
     ]
     lines += _resource_table(custom, markdown)
+    if against is not None:
+        lines += ["", *deployed.render(against, markdown)]
     if graph_text:
         lines += ["", f"{head}Dependency graph ({graph})", "", f"```{graph}", graph_text, "```"]
     lines += ["", f"{head}Critical path of `pulumi up`: about {plan['criticalPath']['estimatedMinutes']:g} minutes", ""]
@@ -238,25 +258,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help="a `pulumi preview --policy-pack-config` file (default: policies/config.<stack>.json when it exists)",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="EXPORT.json",
+        help="compare with what is deployed: a `pulumi stack export` file (create/update/replace/delete, reasons)",
+    )
+    parser.add_argument(
+        "--as-deployed", type=Path, metavar="FILE", help="write the `pulumi stack export` a successful `up` would leave"
+    )
     args = parser.parse_args(argv)
 
     try:
         config = load_stack_config(args.stack, PROJECT_ROOT, stack_file=args.stack_file)
+        live = deployed.load_export(args.against) if args.against else None
+        if live is not None:
+            deployed.check_stack(args.against, live, args.stack)
         config_path = policy_config_path(args.stack, args.policy_pack_config)
         policy_config = load_policy_config(config_path) if config_path else None
         run = run_program(config=config, stack=args.stack)
         report = run_policies(run.resources, policy_config)
-    except (SettingsError, PolicyConfigError, FileNotFoundError, yaml.YAMLError) as error:
+    except (SettingsError, PolicyConfigError, deployed.ExportError, FileNotFoundError, yaml.YAMLError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
-    plan = build_plan(run, report, args.stack, config_path)
+    comparison = deployed.compare(run, live, str(args.against)) if live is not None and args.against else None
+    if args.as_deployed:
+        export = deployed.as_deployed(run, args.stack, NAMESPACE)
+        args.as_deployed.write_text(json.dumps(export, indent=2) + "\n")
+    plan = build_plan(run, report, args.stack, config_path, comparison)
     if args.json == "-":
         print(json.dumps(plan, indent=2))
         return int(plan["exitCode"])
     if args.json:
         Path(args.json).write_text(json.dumps(plan, indent=2) + "\n")
-    print(render(plan, args.graph, render_graph(run, plan, args.graph), markdown=args.format == "markdown"))
+    graph_text = render_graph(run, plan, args.graph)
+    print(render(plan, args.graph, graph_text, markdown=args.format == "markdown", against=comparison))
     return int(plan["exitCode"])
 
 

@@ -59,6 +59,7 @@ class RegisteredResource:
     property_dependencies: dict[str, list[str]]
     custom: bool
     options: dict[str, Any] = field(default_factory=dict)
+    resource_id: str = ""  # the (mocked) provider's id; "" for components
 
 
 @dataclass
@@ -284,6 +285,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                         for key in sorted(request.propertyDependencies)
                     },
                     custom=request.custom,
+                    resource_id=response.id,
                     options={
                         "deleteBeforeReplace": request.deleteBeforeReplace,
                         "replaceOnChanges": list(request.replaceOnChanges),
