@@ -189,8 +189,10 @@ def _plan_outputs(tmp_path: Path, run: int, hash_seed: str) -> dict[str, bytes]:
     produced: dict[str, bytes] = {}
     for fmt in ("text", "markdown"):
         target = tmp_path / f"plan-{run}-{fmt}.json"
+        export = tmp_path / f"export-{run}-{fmt}.json"
+        argv = ["--stack", "dev", "--format", fmt, "--json", str(target), "--as-deployed", str(export)]
         completed = subprocess.run(
-            [sys.executable, "-m", "tools.plan", "--stack", "dev", "--format", fmt, "--json", str(target)],
+            [sys.executable, "-m", "tools.plan", *argv],
             cwd=ROOT,
             capture_output=True,
             timeout=120,
@@ -199,10 +201,11 @@ def _plan_outputs(tmp_path: Path, run: int, hash_seed: str) -> dict[str, bytes]:
         assert completed.returncode == 0, completed.stderr
         produced[fmt] = completed.stdout
         produced[f"json ({fmt} run)"] = target.read_bytes()
+        produced[f"--as-deployed ({fmt} run)"] = export.read_bytes()
     return produced
 
 
-def test_two_runs_give_byte_identical_text_markdown_and_json(tmp_path: Path) -> None:
+def test_two_runs_give_byte_identical_text_markdown_json_and_export(tmp_path: Path) -> None:
     first, second = _plan_outputs(tmp_path, 1, "1"), _plan_outputs(tmp_path, 2, "2")
     for name, output in first.items():
         assert output == second[name], f"{name} differs between two runs of the same stack"
