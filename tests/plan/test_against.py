@@ -171,6 +171,15 @@ def test_a_changed_pool_size_updates_in_place(dev_export: Path, tmp_path: Path) 
         (json.dumps({"version": 1, "deployment": {}}), "export format version 1 is not supported"),
         (json.dumps({"version": 3, "deployment": {"resources": {}}}), '"deployment.resources" must be a list'),
         (json.dumps({"version": 3, "deployment": {"resources": [{"type": "x"}]}}), 'resources[0]" has no "urn"'),
+        (
+            json.dumps(
+                {
+                    "version": 3,
+                    "deployment": {"resources": [{"urn": "urn:pulumi:dev::p::t::n", "type": "t", "inputs": ["a"]}]},
+                }
+            ),
+            '"inputs" must be an object',
+        ),
     ],
 )
 def test_a_missing_or_malformed_export_exits_2_naming_the_file(

@@ -173,7 +173,7 @@ def load_export(path: Path) -> list[DeployedResource]:
             if not isinstance(entry.get(key), str) or not entry[key]:
                 raise ExportError(f'{where} has no "{key}" string')
         for key in ("inputs", "outputs"):
-            if not isinstance(entry.get(key, {}), dict):
+            if not isinstance(entry.get(key) or {}, dict):  # absent or null: none
                 raise ExportError(f'{where} ({entry["urn"]}): "{key}" must be an object')
         if entry.get("delete") or entry["type"] == STACK_TYPE or entry["type"].startswith(PROVIDER_PREFIX):
             continue
