@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +182,68 @@ def test_each_advisory_says_how_to_fix_it_and_where_to_read_more(
     code, out, _ = _run(capsys, "--stack", "dev")
     shared_key = next(a for a in advisories if a["policy"] == "storage-account-shared-key-disabled")
     assert code == 0 and f"    fix: {shared_key['remediation']} ({shared_key['url']})" in out.splitlines()
+
+
+def _plan_outputs(tmp_path: Path, run: int, hash_seed: str) -> dict[str, bytes]:
+    """Text, markdown and JSON of the dev stack from two fresh processes (one per text format)."""
+    produced: dict[str, bytes] = {}
+    for fmt in ("text", "markdown"):
+        target = tmp_path / f"plan-{run}-{fmt}.json"
+        export = tmp_path / f"export-{run}-{fmt}.json"
+        argv = ["--stack", "dev", "--format", fmt, "--json", str(target), "--as-deployed", str(export)]
+        completed = subprocess.run(
+            [sys.executable, "-m", "tools.plan", *argv],
+            cwd=ROOT,
+            capture_output=True,
+            timeout=120,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        )
+        assert completed.returncode == 0, completed.stderr
+        produced[fmt] = completed.stdout
+        produced[f"json ({fmt} run)"] = target.read_bytes()
+        produced[f"--as-deployed ({fmt} run)"] = export.read_bytes()
+    return produced
+
+
+def test_two_runs_give_byte_identical_text_markdown_json_and_export(tmp_path: Path) -> None:
+    first, second = _plan_outputs(tmp_path, 1, "1"), _plan_outputs(tmp_path, 2, "2")
+    for name, output in first.items():
+        assert output == second[name], f"{name} differs between two runs of the same stack"
+    assert first["json (text run)"] == first["json (markdown run)"]
+    document = json.loads(first["json (text run)"])
+    urns = [r["urn"] for r in document["resources"]]
+    assert urns == sorted(urns)
+    assert document["graph"]["edges"] == sorted(document["graph"]["edges"])
+
+
+def test_a_stack_picks_up_its_own_policy_config_unless_one_is_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pack_dir = tmp_path / "policies"
+    pack_dir.mkdir()
+    (pack_dir / "config.variant.json").write_text(
+        json.dumps({"vm-size-allowed": {"enforcementLevel": "mandatory", "allowedVmSizes": ["Standard_D2ds_v5"]}})
+    )
+    monkeypatch.setattr(cli, "POLICY_PACK_DIR", pack_dir)
+    stack = _stack_file(tmp_path, {})
+    code, out, _ = _run(capsys, "--stack", "variant", "--stack-file", str(stack))
+    assert code == 1 and "vm-size-allowed [pools-render]" in out
+    assert f"policy pack config: {pack_dir / 'config.variant.json'}" in out
+
+    explicit = tmp_path / "relaxed.json"
+    explicit.write_text("{}")
+    code, out, _ = _run(capsys, "--stack", "variant", "--stack-file", str(stack), "--policy-pack-config", str(explicit))
+    assert code == 0 and f"policy pack config: {explicit}" in out
+
+    code, out, _ = _run(capsys, "--stack", "dev")  # no policies/config.dev.json in this directory: the pack's levels
+    assert code == 0 and "policy pack config: none" in out
+
+
+def test_a_broken_per_stack_policy_config_exits_2_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "config.dev.json").write_text("{not json")
+    monkeypatch.setattr(cli, "POLICY_PACK_DIR", tmp_path)
+    code, out, err = _run(capsys, "--stack", "dev")
+    assert code == 2 and out == ""
+    assert "config.dev.json: not valid JSON" in err

@@ -4,6 +4,7 @@
 - `offline`: runs `__main__.py` under Azure-shaped Pulumi mocks and records every registered resource;
 - `policy_runner`: runs the policy pack in policies/ through the analyzer interface the engine calls;
 - `graph`: the dependency graph, its Mermaid/DOT rendering and the critical path of `pulumi up`;
+- `deployed`: `--against` (the plan compared with a `pulumi stack export`), `--as-deployed` (the export `up` leaves);
 - `catalog`: every resource type in one table (ARM path and name key, key properties, typical minutes + source);
 - `plan.schema.json`: the JSON document `--json` writes.
 """

@@ -1,15 +1,20 @@
 """Offline plan: what will `pulumi up` create for a stack, and does it pass policy? No cloud, no credentials.
 
     python -m tools.plan --stack dev [--graph mermaid|dot|none] [--format text|markdown] [--json FILE|-]
-                         [--stack-file PATH] [--policy-pack-config FILE]
+                         [--stack-file PATH] [--policy-pack-config FILE] [--against EXPORT.json] [--as-deployed FILE]
 
 It reads Pulumi.yaml and Pulumi.<stack>.yaml, validates them with the program's own settings, evaluates
 `__main__.py` under Azure-shaped Pulumi mocks (tools/plan/offline.py), and runs the policy pack through the analyzer
 interface the engine uses (tools/plan/policy_runner.py). It prints every resource, the dependency graph, the critical
 path of `pulumi up` with an estimated duration (tools/plan/graph.py), and the policy results by level.
 
+`--against EXPORT.json` compares the plan with what is deployed (`pulumi stack export` output): create / update /
+replace / delete per resource, with the properties that cause it, and warnings for replacements and deletions of what
+users depend on (pools, the gallery image version, the Batch account). `--as-deployed FILE` writes the export a
+successful `pulumi up` of the plan would leave. See tools/plan/deployed.py.
+
 Exit codes: 0 = no mandatory violation; 1 = at least one mandatory violation; 2 = the configuration is invalid
-(stack file missing or unreadable, settings error, bad policy-pack config).
+(stack file missing or unreadable, settings error, bad policy-pack config, missing or malformed export file).
 
 `--json` writes the whole plan as one JSON document, described by tools/plan/plan.schema.json (schemaVersion 1).
 """
@@ -26,14 +31,32 @@ from typing import Any
 import yaml
 from pulumi.runtime import rpc
 
-from components.settings import PROJECT_ROOT, SettingsError
-from tools.plan import catalog
+from components.settings import NAMESPACE, PROJECT_ROOT, SettingsError
+from tools.plan import catalog, deployed
 from tools.plan import graph as plan_graph
 from tools.plan.offline import ProgramRun, RegisteredResource, load_stack_config, run_program
-from tools.plan.policy_runner import PolicyConfigError, PolicyReport, load_pack, load_policy_config, run_policies
+from tools.plan.policy_runner import (
+    POLICY_PACK_DIR,
+    PolicyConfigError,
+    PolicyReport,
+    load_pack,
+    load_policy_config,
+    run_policies,
+)
 
 SCHEMA_VERSION = 1
 EXIT_OK, EXIT_MANDATORY, EXIT_CONFIG = 0, 1, 2
+
+
+def policy_config_path(stack: str, given: Path | None) -> Path | None:
+    """`--policy-pack-config` when given, else policies/config.<stack>.json when it exists, else none (pack defaults).
+
+    The same file `pulumi preview --policy-pack policies --policy-pack-config policies/config.<stack>.json` reads.
+    """
+    if given is not None:
+        return given
+    per_stack = POLICY_PACK_DIR / f"config.{stack}.json"
+    return per_stack if per_stack.is_file() else None
 
 
 # --- building the plan ---------------------------------------------------------------------------------------------
@@ -47,8 +70,16 @@ def policy_guidance() -> dict[str, dict[str, str]]:
     }
 
 
-def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, Any]:
+def build_plan(
+    run: ProgramRun,
+    report: PolicyReport,
+    stack: str,
+    policy_config: Path | None = None,
+    against: deployed.Comparison | None = None,
+) -> dict[str, Any]:
     """The plan as one JSON-ready document (see tools/plan/plan.schema.json)."""
+    # Everything in URN order (run.resources is sorted by URN), policy results by URN then policy: the same stack
+    # gives byte-identical text, markdown and JSON on every run.
     names = {r.urn: r.name for r in run.resources}
     path = plan_graph.critical_path(run.resources)
     guidance = policy_guidance()
@@ -62,7 +93,7 @@ def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, A
                 "name": r.name,
                 "parent": names.get(r.parent, ""),
                 "custom": r.custom,
-                "dependencies": [names.get(d, d) for d in dict.fromkeys(r.dependencies)],
+                "dependencies": sorted({names.get(d, d) for d in r.dependencies}),
                 "properties": key_properties(r),
             }
             for r in run.resources
@@ -85,13 +116,23 @@ def build_plan(run: ProgramRun, report: PolicyReport, stack: str) -> dict[str, A
                     "message": p.detail,
                     **guidance.get(p.policy_name, {}),
                 }
-                for p in results
+                for p in sorted(results, key=lambda p: (p.urn, p.policy_name, p.message))
             ]
             for level, results in (("mandatory", report.mandatory), ("advisory", report.advisory))
         },
+        "policyPackConfig": _shown_path(policy_config) if policy_config else None,
         "outputs": _display(run.outputs),
+        **({"against": _display(deployed.to_json(against))} if against else {}),
         "exitCode": EXIT_MANDATORY if report.mandatory else EXIT_OK,
     }
+
+
+def _shown_path(path: Path) -> str:
+    """Relative to the project when inside it (the same text on every machine)."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def key_properties(resource: RegisteredResource) -> dict[str, Any]:
@@ -110,7 +151,7 @@ def _display(value: Any) -> Any:
     if isinstance(value, Mapping):
         if rpc.is_rpc_secret(value):
             return "[secret]"
-        return {str(k): _display(v) for k, v in value.items()}
+        return {str(k): _display(value[k]) for k in sorted(value, key=str)}
     if isinstance(value, list | tuple):
         return [_display(v) for v in value]
     if value == rpc.UNKNOWN:
@@ -131,7 +172,13 @@ def render_graph(run: ProgramRun, plan: Mapping[str, Any], graph: str) -> str:
     return ""
 
 
-def render(plan: Mapping[str, Any], graph: str, graph_text: str, markdown: bool) -> str:
+def render(
+    plan: Mapping[str, Any],
+    graph: str,
+    graph_text: str,
+    markdown: bool,
+    against: deployed.Comparison | None = None,
+) -> str:
     resources = plan["resources"]
     custom = [r for r in resources if r["custom"]]
     head = "## " if markdown else ""
@@ -141,12 +188,15 @@ def render(plan: Mapping[str, Any], graph: str, graph_text: str, markdown: bool)
         "",
     ]
     lines += _resource_table(custom, markdown)
+    if against is not None:
+        lines += ["", *deployed.render(against, markdown)]
     if graph_text:
         lines += ["", f"{head}Dependency graph ({graph})", "", f"```{graph}", graph_text, "```"]
     lines += ["", f"{head}Critical path of `pulumi up`: about {plan['criticalPath']['estimatedMinutes']:g} minutes", ""]
     for number, step in enumerate(plan["criticalPath"]["steps"], 1):
         lines.append(f"{number:>3}. {step['name']} ({step['type'].rsplit(':', 1)[-1]}): ~{step['minutes']:g} min")
     lines += ["", f"{head}Policy results", ""]
+    lines += [f"policy pack config: {plan.get('policyPackConfig') or 'none (the levels the pack declares)'}"]
     for level in ("mandatory", "advisory"):
         results = plan["policies"][level]
         lines.append(f"{level}: {len(results)}")
@@ -203,25 +253,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--graph", choices=("mermaid", "dot", "none"), default="mermaid")
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
     parser.add_argument("--json", metavar="FILE", help="write the plan as JSON to FILE ('-' for stdout only)")
-    parser.add_argument("--policy-pack-config", type=Path, help="a `pulumi preview --policy-pack-config` file")
+    parser.add_argument(
+        "--policy-pack-config",
+        type=Path,
+        help="a `pulumi preview --policy-pack-config` file (default: policies/config.<stack>.json when it exists)",
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="EXPORT.json",
+        help="compare with what is deployed: a `pulumi stack export` file (create/update/replace/delete, reasons)",
+    )
+    parser.add_argument(
+        "--as-deployed", type=Path, metavar="FILE", help="write the `pulumi stack export` a successful `up` would leave"
+    )
     args = parser.parse_args(argv)
 
     try:
         config = load_stack_config(args.stack, PROJECT_ROOT, stack_file=args.stack_file)
-        policy_config = load_policy_config(args.policy_pack_config) if args.policy_pack_config else None
+        live = deployed.load_export(args.against) if args.against else None
+        if live is not None:
+            deployed.check_stack(args.against, live, args.stack)
+        config_path = policy_config_path(args.stack, args.policy_pack_config)
+        policy_config = load_policy_config(config_path) if config_path else None
         run = run_program(config=config, stack=args.stack)
         report = run_policies(run.resources, policy_config)
-    except (SettingsError, PolicyConfigError, FileNotFoundError, yaml.YAMLError) as error:
+    except (SettingsError, PolicyConfigError, deployed.ExportError, FileNotFoundError, yaml.YAMLError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
-    plan = build_plan(run, report, args.stack)
+    comparison = deployed.compare(run, live, str(args.against)) if live is not None and args.against else None
+    if args.as_deployed:
+        export = deployed.as_deployed(run, args.stack, NAMESPACE)
+        args.as_deployed.write_text(json.dumps(export, indent=2) + "\n")
+    plan = build_plan(run, report, args.stack, config_path, comparison)
     if args.json == "-":
         print(json.dumps(plan, indent=2))
         return int(plan["exitCode"])
     if args.json:
         Path(args.json).write_text(json.dumps(plan, indent=2) + "\n")
-    print(render(plan, args.graph, render_graph(run, plan, args.graph), markdown=args.format == "markdown"))
+    graph_text = render_graph(run, plan, args.graph)
+    print(render(plan, args.graph, graph_text, markdown=args.format == "markdown", against=comparison))
     return int(plan["exitCode"])
 
 

@@ -3,6 +3,9 @@
 Edges point from a resource to the resources that wait for it (creation order), so the graph reads like the
 deployment: builder VM → capture → gallery image version → pool.
 
+Everything here is ordered by URN (node ids n0, n1, ... follow the sorted URNs; edges are sorted), never by the order
+the program happened to register resources in, so the same stack renders the same graph on every run.
+
 Durations are the typical minutes of each resource type, with their sources, in tools/plan/catalog.py.
 """
 
@@ -34,21 +37,25 @@ class CriticalPath:
 
 
 def edges(nodes: Sequence[Node]) -> list[tuple[str, str]]:
-    """(dependency URN, dependent URN) between custom resources, deduplicated, in a stable order."""
+    """(dependency URN, dependent URN) between custom resources, deduplicated, sorted."""
     custom = {n.urn for n in nodes if n.custom}
-    found: list[tuple[str, str]] = []
-    for node in nodes:
-        if not node.custom:
-            continue
-        for dependency in dict.fromkeys(node.dependencies):
-            if dependency in custom and dependency != node.urn:
-                found.append((dependency, node.urn))
-    return found
+    found = {
+        (dependency, node.urn)
+        for node in nodes
+        if node.custom
+        for dependency in node.dependencies
+        if dependency in custom and dependency != node.urn
+    }
+    return sorted(found)
+
+
+def _custom(nodes: Sequence[Node]) -> list[Node]:
+    return sorted((n for n in nodes if n.custom), key=lambda n: n.urn)
 
 
 def critical_path(nodes: Sequence[Node]) -> CriticalPath:
     """The longest chain of typical durations through the dependency graph (what bounds `pulumi up`)."""
-    custom = [n for n in nodes if n.custom]
+    custom = _custom(nodes)
     by_urn = {n.urn: n for n in custom}
     incoming: dict[str, list[str]] = {n.urn: [] for n in custom}
     for source, target in edges(nodes):
@@ -93,10 +100,9 @@ def _topological(nodes: Sequence[Node], incoming: Mapping[str, list[str]]) -> li
     return order
 
 
-def _node_id(urn: str, ids: dict[str, str]) -> str:
-    if urn not in ids:
-        ids[urn] = f"n{len(ids)}"
-    return ids[urn]
+def _node_ids(nodes: Sequence[Node]) -> dict[str, str]:
+    """n0, n1, ... in URN order."""
+    return {n.urn: f"n{i}" for i, n in enumerate(_custom(nodes))}
 
 
 def _short_type(typ: str) -> str:
@@ -105,13 +111,13 @@ def _short_type(typ: str) -> str:
 
 def to_mermaid(nodes: Sequence[Node], highlight: Sequence[str] = ()) -> str:
     """A `flowchart LR` that pastes into a pull request; critical-path nodes are highlighted."""
-    ids: dict[str, str] = {}
+    ids = _node_ids(nodes)
     lines = ["flowchart LR"]
-    for node in (n for n in nodes if n.custom):
+    for node in _custom(nodes):
         label = f"{node.name}<br/><small>{_short_type(node.typ)}</small>"
-        lines.append(f'  {_node_id(node.urn, ids)}["{_mermaid_text(label)}"]')
+        lines.append(f'  {ids[node.urn]}["{_mermaid_text(label)}"]')
     for source, target in edges(nodes):
-        lines.append(f"  {_node_id(source, ids)} --> {_node_id(target, ids)}")
+        lines.append(f"  {ids[source]} --> {ids[target]}")
     critical = [ids[u] for u in highlight if u in ids]
     if critical:
         lines.append("  classDef critical stroke:#d33,stroke-width:3px")
@@ -120,15 +126,15 @@ def to_mermaid(nodes: Sequence[Node], highlight: Sequence[str] = ()) -> str:
 
 
 def to_dot(nodes: Sequence[Node], highlight: Sequence[str] = ()) -> str:
-    ids: dict[str, str] = {}
+    ids = _node_ids(nodes)
     critical = set(highlight)
     lines = ["digraph plan {", "  rankdir=LR;", "  node [shape=box, fontname=Helvetica];"]
-    for node in (n for n in nodes if n.custom):
+    for node in _custom(nodes):
         style = ", color=red, penwidth=2" if node.urn in critical else ""
         label = f"{node.name}\\n{_short_type(node.typ)}"
-        lines.append(f'  {_node_id(node.urn, ids)} [label="{label}"{style}];')
+        lines.append(f'  {ids[node.urn]} [label="{label}"{style}];')
     for source, target in edges(nodes):
-        lines.append(f"  {_node_id(source, ids)} -> {_node_id(target, ids)};")
+        lines.append(f"  {ids[source]} -> {ids[target]};")
     lines.append("}")
     return "\n".join(lines)
 

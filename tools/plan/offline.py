@@ -2,8 +2,9 @@
 
 The same engine interface `pulumi up` uses, minus the cloud: the program's real SDK serialization goes through a
 recording `MockMonitor`, and each registered resource comes back as a `RegisteredResource` (type token, name, URN,
-the inputs exactly as the SDK sent them, the mock's outputs, parent and dependencies). The offline plan
-(tools/plan/cli.py), the policy runner and the tests all use this one harness.
+the inputs exactly as the SDK sent them, the mock's outputs, parent and dependencies). Records are sorted by URN and
+their dependencies sorted: the program registers from concurrent tasks, in an order that varies between runs.
+The offline plan (tools/plan/cli.py), the policy runner and the tests all use this one harness.
 
 Mocked outputs follow Azure's shapes: ARM ids built from the resource's names (the paths are in
 tools/plan/catalog.py), auto-names with a suffix, blob and Batch endpoints, Key Vault URIs, and for the capture step
@@ -58,6 +59,7 @@ class RegisteredResource:
     property_dependencies: dict[str, list[str]]
     custom: bool
     options: dict[str, Any] = field(default_factory=dict)
+    resource_id: str = ""  # the (mocked) provider's id; "" for components
 
 
 @dataclass
@@ -276,9 +278,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     inputs=_wire_unknowns(rpc.deserialize_properties(request.object, keep_unknowns=True)),
                     outputs=_wire_unknowns(rpc.deserialize_properties(response.object, keep_unknowns=True)),
                     parent=request.parent,
-                    dependencies=list(request.dependencies),
-                    property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                    # The SDK gathers dependencies asynchronously: sorted, so two runs record the same lists.
+                    dependencies=sorted(set(request.dependencies)),
+                    property_dependencies={
+                        key: sorted(set(request.propertyDependencies[key].urns))
+                        for key in sorted(request.propertyDependencies)
+                    },
                     custom=request.custom,
+                    resource_id=response.id,
                     options={
                         "deleteBeforeReplace": request.deleteBeforeReplace,
                         "replaceOnChanges": list(request.replaceOnChanges),
@@ -343,4 +350,7 @@ def run_program(
         _run()
     finally:
         pulumi.runtime.set_all_config({})
+    # The program registers resources from concurrent tasks, in an order that varies from run to run: the records are
+    # sorted by URN (unique in a stack) so that everything derived from them is the same on every run.
+    monitor.records.sort(key=lambda r: r.urn)
     return ProgramRun(resources=monitor.records, outputs=outputs, config=full_config)

@@ -1,0 +1,468 @@
+"""The plan against what is deployed: read and write `pulumi stack export` files, and compare a planned run with one.
+
+    python -m tools.plan --stack dev --against EXPORT.json    # create / update / replace / delete, with the reasons
+    python -m tools.plan --stack dev --as-deployed FILE       # the export a successful `pulumi up` would leave
+
+The export format (Pulumi's "untyped deployment", `apitype.UntypedDeployment` / `DeploymentV3` / `ResourceV3` in
+pulumi/pulumi sdk/go/common/apitype; written from knowledge of that source, not checked against it here):
+
+    {"version": 3,
+     "deployment": {"manifest": {"time", "magic", "version"}, "secrets_providers": {...},
+                    "resources": [{"urn", "custom", "delete", "id", "type", "inputs", "outputs", "parent",
+                                   "dependencies", "propertyDependencies", "provider", "protect", ...}],
+                    "pending_operations": [...]}}
+
+What is read: `version` (3; 4, which newer CLIs write when a state uses newer features, has the same resource
+shape), `deployment.resources` (absent for an empty stack), and of each resource `urn` and `type` (required),
+`custom`, `delete` (true marks an old copy awaiting deletion: skipped), `id`, `inputs`, `outputs`, `parent`.
+The stack resource (`pulumi:pulumi:Stack`) and provider resources (`pulumi:providers:*`) are skipped: the offline run
+registers neither. Everything else in the file is ignored.
+
+What is written: version 3; a manifest with a fixed time (so the file is the same on every run); the stack resource
+with the stack outputs; then every planned resource, dependencies first, with urn, custom, id, type, inputs, outputs,
+parent, dependencies, propertyDependencies. No provider resources, no `provider` references. Secrets are written as
+`{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "[offline plan: not
+encrypted]"}`: the file is for review and for `--against`, never for `pulumi stack import`.
+
+What is compared (the way the engine diffs, minus the provider's own Check and Diff): each planned resource's
+inputs with the deployed resource's `inputs`, top-level key by key (internal `__*` keys such as the dynamic
+provider's `__provider` left out; two secrets compare equal, as their ciphertext cannot be read offline). A changed
+key replaces the resource when it is in the resource's replace set (`replace_keys`), else updates it. An input that
+depends on an output of a replaced resource (the engine's property dependencies) is unknown until that resource is
+re-created, so it counts as changed: replace when in the replace set, else update.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
+from components.capture.spec import REPLACE_KEYS as CAPTURE_REPLACE_KEYS
+from tools.plan import catalog
+from tools.plan.offline import ProgramRun, RegisteredResource
+
+EXPORT_VERSION = 3
+READ_VERSIONS = (3, 4)
+STACK_TYPE = "pulumi:pulumi:Stack"
+PROVIDER_PREFIX = "pulumi:providers:"
+
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
+RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+OFFLINE_CIPHERTEXT = "[offline plan: not encrypted]"
+_SECRET = "[secret]"
+
+Action = Literal["create", "update", "replace", "delete", "same"]
+ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete", "same")
+
+# Replacements and deletions that destroy something users depend on: named in the plan's warnings.
+DEPENDED_ON = {
+    "azure-native:batch:Pool": ("Batch pool", "jobs and tasks run on its nodes, which go with it"),
+    "azure-native:compute:GalleryImageVersion": ("gallery image version", "pools boot their nodes from it"),
+    "azure-native:batch:BatchAccount": ("Batch account", "every pool, job and task lives in it"),
+}
+
+# Inputs a provider cannot update in place (its forceNew properties), for the types the catalog's ARM ids don't cover.
+_FORCE_NEW = {
+    "tls:index/privateKey:PrivateKey": ("algorithm", "rsaBits", "ecdsaCurve"),  # every tls key input is ForceNew
+    "azure-native:authorization:RoleAssignment": ("scope", "principalId", "roleDefinitionId", "roleAssignmentName"),
+    "azure-native:resources:ResourceGroup": ("resourceGroupName", "location"),
+}
+
+
+class ExportError(ValueError):
+    """The export file is missing or not a `pulumi stack export` document: names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class DeployedResource:
+    urn: str
+    typ: str
+    custom: bool
+    resource_id: str
+    inputs: Mapping[str, Any]
+    outputs: Mapping[str, Any]
+    parent: str
+
+
+@dataclass(frozen=True)
+class PropertyChange:
+    key: str  # top-level input key
+    reason: str  # why it replaces ("" when it only updates)
+    diffs: list[tuple[str, Any, Any]]  # (dotted path, deployed value, planned value); values shown, secrets masked
+    depends_on_replaced: str = ""  # the replaced resource whose output this input waits for
+
+    @property
+    def replaces(self) -> bool:
+        return bool(self.reason)
+
+
+@dataclass(frozen=True)
+class Change:
+    urn: str
+    typ: str
+    name: str
+    action: Action
+    properties: list[PropertyChange] = field(default_factory=list)
+
+    @property
+    def warning(self) -> str:
+        """What is destroyed, for a replacement or deletion of something users depend on ("" otherwise)."""
+        if self.action not in ("replace", "delete") or self.typ not in DEPENDED_ON:
+            return ""
+        what, consequence = DEPENDED_ON[self.typ]
+        verb = "replaced" if self.action == "replace" else "deleted"
+        because = [f"{p.key} ({p.reason})" for p in self.properties if p.replaces]
+        reason = f"; because of {', '.join(because)}" if because else ""
+        return f"{self.name} ({what}) is {verb}: {consequence}{reason}"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    export: str
+    changes: list[Change]  # by URN
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def warnings(self) -> list[Change]:
+        return [c for c in self.changes if c.warning]
+
+
+# --- reading an export -------------------------------------------------------------------------------------------
+
+
+def load_export(path: Path) -> list[DeployedResource]:
+    """The deployed resources of a `pulumi stack export` file (stack and provider resources left out)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ExportError(f"{path}: cannot read the export file ({error.strerror or error})") from error
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ExportError(f"{path}: not JSON ({error}); expected `pulumi stack export` output") from error
+    if not isinstance(document, dict) or "deployment" not in document:
+        raise ExportError(f'{path}: not a `pulumi stack export` document (no "deployment" object at the top level)')
+    version = document.get("version")
+    if version not in READ_VERSIONS:
+        raise ExportError(
+            f"{path}: export format version {version!r} is not supported; expected one of "
+            f"{', '.join(map(str, READ_VERSIONS))} (`pulumi stack export` of a current CLI)"
+        )
+    deployment = document["deployment"]
+    if not isinstance(deployment, dict):
+        raise ExportError(f'{path}: "deployment" must be an object, got {type(deployment).__name__}')
+    resources = deployment.get("resources")
+    resources = [] if resources is None else resources  # an empty stack's export has none
+    if not isinstance(resources, list):
+        raise ExportError(f'{path}: "deployment.resources" must be a list, got {type(resources).__name__}')
+    found: dict[str, DeployedResource] = {}
+    for index, entry in enumerate(resources):
+        where = f'{path}: "deployment.resources[{index}]"'
+        if not isinstance(entry, dict):
+            raise ExportError(f"{where} must be an object, got {type(entry).__name__}")
+        for key in ("urn", "type"):
+            if not isinstance(entry.get(key), str) or not entry[key]:
+                raise ExportError(f'{where} has no "{key}" string')
+        for key in ("inputs", "outputs"):
+            if not isinstance(entry.get(key) or {}, dict):  # absent or null: none
+                raise ExportError(f'{where} ({entry["urn"]}): "{key}" must be an object')
+        if entry.get("delete") or entry["type"] == STACK_TYPE or entry["type"].startswith(PROVIDER_PREFIX):
+            continue
+        if entry["urn"] in found:
+            raise ExportError(f"{where}: {entry['urn']} appears twice")
+        found[entry["urn"]] = DeployedResource(
+            urn=entry["urn"],
+            typ=entry["type"],
+            custom=bool(entry.get("custom", False)),
+            resource_id=str(entry.get("id") or ""),
+            inputs=entry.get("inputs") or {},
+            outputs=entry.get("outputs") or {},
+            parent=str(entry.get("parent") or ""),
+        )
+    return list(found.values())
+
+
+def check_stack(path: Path, deployed: Sequence[DeployedResource], stack: str) -> None:
+    """An export of another stack would show everything deleted and re-created: refuse it with the reason."""
+    stacks = sorted({_urn_stack(r.urn) for r in deployed})
+    if stacks and stack not in stacks:
+        raise ExportError(
+            f"{path}: the export holds resources of stack {', '.join(map(repr, stacks))}, the plan is for stack "
+            f"{stack!r} (plan that stack with --stack, or export this one: `pulumi stack export --stack {stack}`)"
+        )
+
+
+def _urn_stack(urn: str) -> str:
+    match = re.match(r"urn:pulumi:([^:]*)::", urn)
+    return match.group(1) if match else ""
+
+
+# --- writing the export an `up` would leave --------------------------------------------------------------------
+
+
+def as_deployed(run: ProgramRun, stack: str, project: str) -> dict[str, Any]:
+    """The `pulumi stack export` document (version 3) a successful `pulumi up` of the planned run would leave."""
+    stack_urn = f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
+    resources: list[dict[str, Any]] = [
+        {"urn": stack_urn, "custom": False, "type": STACK_TYPE, "outputs": _stored(run.outputs)}
+    ]
+    for record in _dependencies_first(run.resources):
+        entry: dict[str, Any] = {"urn": record.urn, "custom": record.custom}
+        if record.custom:
+            entry["id"] = record.resource_id
+        entry.update(
+            type=record.typ,
+            inputs=_stored(record.inputs),
+            outputs=_stored(record.outputs),
+            parent=record.parent or stack_urn,
+        )
+        if record.dependencies:
+            entry["dependencies"] = list(record.dependencies)
+        if record.property_dependencies:
+            entry["propertyDependencies"] = {k: list(v) for k, v in sorted(record.property_dependencies.items())}
+        resources.append(entry)
+    return {
+        "version": EXPORT_VERSION,
+        "deployment": {
+            "manifest": {"time": "1970-01-01T00:00:00Z", "magic": "", "version": "tools.plan (offline)"},
+            "resources": resources,
+        },
+    }
+
+
+def _dependencies_first(records: Sequence[RegisteredResource]) -> list[RegisteredResource]:
+    """Parents and dependencies before dependents (the order the engine keeps its state in), ties by URN."""
+    by_urn = {r.urn: r for r in records}
+    waits_for = {r.urn: {u for u in (r.parent, *r.dependencies) if u in by_urn and u != r.urn} for r in records}
+    dependents: dict[str, list[str]] = {u: [] for u in by_urn}
+    for urn, before in waits_for.items():
+        for other in before:
+            dependents[other].append(urn)
+    ready = [u for u, before in waits_for.items() if not before]
+    heapq.heapify(ready)
+    ordered: list[RegisteredResource] = []
+    while ready:
+        urn = heapq.heappop(ready)
+        ordered.append(by_urn[urn])
+        for dependent in dependents[urn]:
+            waits_for[dependent].discard(urn)
+            if not waits_for[dependent]:
+                heapq.heappush(ready, dependent)
+    if len(ordered) != len(records):
+        raise ValueError("dependency cycle among the planned resources")
+    return ordered
+
+
+def _stored(value: Any) -> Any:
+    """A value as the state file holds it: secrets as an (unreadable) ciphertext, keys sorted."""
+    if isinstance(value, Mapping):
+        if value.get(SPECIAL_SIG_KEY) == SECRET_SIG:
+            return {SPECIAL_SIG_KEY: SECRET_SIG, "ciphertext": OFFLINE_CIPHERTEXT}
+        return {str(k): _stored(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, list | tuple):
+        return [_stored(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the SDK sends every number as a float; the state holds 4096, not 4096.0
+    return value
+
+
+# --- comparing -----------------------------------------------------------------------------------------------------
+
+
+def replace_keys(record: RegisteredResource) -> dict[str, str]:
+    """The inputs whose change replaces this resource, each with the reason."""
+    keys: dict[str, str] = {}
+    if record.typ == CAPTURE_TYPE:
+        keys.update(dict.fromkeys(CAPTURE_REPLACE_KEYS, "the capture provider replaces on it (capture/spec.py)"))
+    if record.typ == CLEANUP_TYPE:
+        keys["vm_id"] = "a new builder VM is a new clean-up resource (capture/diffing.py)"
+    for key in _FORCE_NEW.get(record.typ, ()):
+        keys[key] = "the provider cannot change it in place"
+    arm = catalog.arm_path(record.typ)
+    if arm is not None:
+        template, name_key = arm
+        for key in ["resourceGroupName", *re.findall(r"\{(\w+)\}", template)]:
+            keys[key] = "part of the resource's ARM id"
+        keys[name_key] = "the resource's name"
+        keys["location"] = "an Azure resource cannot move region"
+    for key in record.options.get("replaceOnChanges") or ():
+        keys[key] = "marked replaceOnChanges in the program"
+    return keys
+
+
+def compare(run: ProgramRun, deployed: Sequence[DeployedResource], export: str) -> Comparison:
+    """Create / update / replace / delete / same for every planned and every deployed resource."""
+    old = {r.urn: r for r in deployed}
+    planned = {r.urn: r for r in run.resources}
+    decided: dict[str, Change] = {}
+
+    def decide(urn: str) -> Change:
+        if urn in decided:
+            return decided[urn]
+        record = planned[urn]
+        before = old.get(urn)
+        if before is None:
+            decided[urn] = Change(urn, record.typ, record.name, "create")
+            return decided[urn]
+        replaced_inputs = {}
+        for key, sources in sorted(record.property_dependencies.items()):
+            replaced = [
+                decide(source).name
+                for source in sources
+                # A replaced resource's outputs are unknown until it is re-created, but its URN never changes.
+                if source in planned and source != urn and record.inputs.get(key) != source
+                if decide(source).action == "replace"
+            ]
+            if replaced:
+                replaced_inputs[key] = replaced[0]
+        news, olds = _comparable(record.inputs), _comparable(before.inputs)
+        replace_set = replace_keys(record)
+        properties = []
+        for key in sorted(set(news) | set(olds)):
+            diffs = _diffs(key, olds.get(key), news.get(key))
+            if not diffs and key not in replaced_inputs:
+                continue
+            star = "*" in replace_set and "marked replaceOnChanges in the program"
+            reason = replace_set.get(key) or star or ""
+            properties.append(PropertyChange(key, reason, diffs, replaced_inputs.get(key, "")))
+        action: Action = "replace" if any(p.replaces for p in properties) else "update" if properties else "same"
+        decided[urn] = Change(urn, record.typ, record.name, action, properties)
+        return decided[urn]
+
+    changes = [decide(urn) for urn in planned]
+    changes += [Change(r.urn, r.typ, _urn_name(r.urn), "delete") for r in deployed if r.urn not in planned]
+    return Comparison(export, sorted(changes, key=lambda c: c.urn))
+
+
+def _urn_name(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def _comparable(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs as compared: internal `__*` keys left out, secrets and resource references reduced to what is known."""
+    return {k: _normalized(v) for k, v in inputs.items() if not str(k).startswith("__")}
+
+
+def _normalized(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        sig = value.get(SPECIAL_SIG_KEY)
+        if sig == SECRET_SIG:
+            return _SECRET
+        if sig == RESOURCE_REF_SIG:
+            return value.get("id") or value.get("urn", "")
+        return {str(k): _normalized(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_normalized(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the SDK sends every number as a float; a state file holds 4096, not 4096.0
+    return value
+
+
+_MISSING = "(none)"
+
+
+def _diffs(path: str, old: Any, new: Any) -> list[tuple[str, Any, Any]]:
+    """The leaf paths where two values differ (old, new); a missing value is shown as "(none)"."""
+    if old == new:
+        return []
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        found: list[tuple[str, Any, Any]] = []
+        for key in sorted(set(old) | set(new)):
+            found += _diffs(f"{path}.{key}", old.get(key, _MISSING), new.get(key, _MISSING))
+        return found
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        found = []
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            found += _diffs(f"{path}[{index}]", a, b)
+        return found
+    return [(path, _MISSING if old is None else old, _MISSING if new is None else new)]
+
+
+# --- rendering -----------------------------------------------------------------------------------------------------
+
+SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
+
+
+def to_json(comparison: Comparison) -> dict[str, Any]:
+    return {
+        "export": comparison.export,
+        "summary": {action: comparison.count(action) for action in ACTIONS},
+        "changes": [
+            {
+                "urn": c.urn,
+                "type": c.typ,
+                "name": c.name,
+                "action": c.action,
+                "properties": [
+                    {
+                        "key": p.key,
+                        "replaces": p.replaces,
+                        "reason": p.reason,
+                        **({"dependsOnReplaced": p.depends_on_replaced} if p.depends_on_replaced else {}),
+                        "diffs": [{"path": path, "old": a, "new": b} for path, a, b in p.diffs],
+                    }
+                    for p in c.properties
+                ],
+            }
+            for c in comparison.changes
+        ],
+        "warnings": [
+            {"urn": c.urn, "name": c.name, "action": c.action, "message": c.warning} for c in comparison.warnings
+        ],
+    }
+
+
+def render(comparison: Comparison, markdown: bool) -> list[str]:
+    head = "## " if markdown else ""
+    counts = ", ".join(f"{comparison.count(a)} to {a}" for a in ACTIONS if a != "same")
+    lines = [
+        f"{head}Against {comparison.export}: {counts}, {comparison.count('same')} unchanged",
+        "",
+    ]
+    if markdown:
+        lines.append("```diff")
+    severity = {"delete": 0, "replace": 1, "update": 2, "create": 3}  # what destroys something first
+    for change in sorted(comparison.changes, key=lambda c: (severity.get(c.action, 4), c.urn)):
+        if change.action == "same":
+            continue
+        symbol = SYMBOLS[change.action]
+        lines.append(f"{symbol:<2} {change.action:<7} {change.name} ({change.typ.rsplit(':', 1)[-1]})")
+        for prop in change.properties:
+            why = f"replaces: {prop.reason}" if prop.replaces else "updates in place"
+            lines.append(f"     {prop.key}: {why}")
+            if prop.depends_on_replaced:
+                lines.append(f"       (known after apply: waits for {prop.depends_on_replaced}, which is replaced)")
+            for path, old, new in prop.diffs[:6]:
+                lines.append(f"       {path}: {' => '.join(_shown_pair(old, new))}")
+            if len(prop.diffs) > 6:
+                lines.append(f"       ... and {len(prop.diffs) - 6} more")
+    if markdown:
+        lines.append("```")
+    lines += ["", f"{head}Warnings: what this destroys that users depend on", ""]
+    warnings = comparison.warnings
+    lines += [f"- {c.warning}" for c in warnings] or ["none"]
+    return lines
+
+
+def _shown_pair(old: Any, new: Any, width: int = 100) -> tuple[str, str]:
+    """Both values as text; long ones cut around where they first differ, so the difference stays visible."""
+    texts = [
+        repr(v) if isinstance(v, str) else json.dumps(v, separators=(",", ":"), sort_keys=True) for v in (old, new)
+    ]
+    if max(len(t) for t in texts) <= width:
+        return texts[0], texts[1]
+    first = next((i for i, (a, b) in enumerate(zip(*texts, strict=False)) if a != b), min(len(t) for t in texts))
+    start = max(0, first - width // 2)
+    cut = [
+        ("..." if start else "") + t[start : start + width] + ("..." if len(t) > start + width else "") for t in texts
+    ]
+    return cut[0], cut[1]
