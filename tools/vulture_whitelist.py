@@ -26,6 +26,8 @@ settings.load_settings
 settings.Settings.builds_image
 settings.Builder.setup_script_path
 settings.BatchSettings.service_principal_object_id
+settings.BatchSettings.vault_network_access
+settings.ip_filter
 
 # Framework hooks: pydantic calls validators (with `cls`) and reads model_config; Pulumi reads a dynamic provider's
 # serialize_as_secret_always and calls its mocks' new_resource/call; azure-core calls a credential's get_token; the
