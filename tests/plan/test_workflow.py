@@ -12,9 +12,9 @@ WORKFLOW = ROOT / ".github/workflows/pull-request.yml"
 
 # The Node 24 majors (GitHub's runners dropped Node 20 actions in September 2026).
 EXPECTED_MAJORS = {
-    "actions/checkout": "v5",
+    "actions/checkout": "v6",
     "actions/setup-python": "v6",
-    "actions/setup-node": "v5",
+    "actions/setup-node": "v6",
     "azure/login": "v3",
     "pulumi/actions": "v7",
 }
