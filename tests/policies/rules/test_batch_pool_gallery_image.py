@@ -4,9 +4,9 @@ id alone."""
 from __future__ import annotations
 
 import pytest
+from pulumi.runtime.rpc import UNKNOWN
 
 from tests.policies.helpers import (
-    UNKNOWN,
     assert_guidance,
     assert_message_shape,
     changed,

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from pulumi.runtime.rpc import UNKNOWN
 
-from tests.policies.helpers import (
-    DELETE,
-    UNKNOWN,
-    assert_guidance,
-    assert_message_shape,
-    changed,
-    run,
-    single,
-    stack_with,
-)
+from tests.policies.helpers import DELETE, assert_guidance, assert_message_shape, changed, run, single, stack_with
 
 NAME = "builder-vm-no-extension-operations"
 VM = "builder-vm"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from pulumi.runtime.rpc import UNKNOWN
 
 from tests.policies.helpers import (
-    UNKNOWN,
     assert_guidance,
     assert_message_shape,
     changed,
