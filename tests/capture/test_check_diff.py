@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 from pulumi.runtime.proto import provider_pb2
+from pulumi.runtime.rpc import UNKNOWN
 
 from fakes.arm_world import vm_id
-
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
 
 pytestmark = pytest.mark.azurite
 

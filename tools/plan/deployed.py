@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pulumi.runtime import rpc
+
 from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
 from components.capture.spec import REPLACE_KEYS as CAPTURE_REPLACE_KEYS
 from tools.plan import catalog
@@ -52,9 +54,10 @@ READ_VERSIONS = (3, 4)
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"
 
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
-RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+# Pulumi's wire signatures (pulumi.runtime.rpc: private names, but their one home), as state files carry them too.
+SECRET_SIG = rpc._special_secret_sig
+SPECIAL_SIG_KEY = rpc._special_sig_key
+RESOURCE_REF_SIG = rpc._special_resource_sig
 OFFLINE_CIPHERTEXT = "[offline plan: not encrypted]"
 _SECRET = "[secret]"
 
