@@ -14,6 +14,7 @@ from components.capture.resource import GeneralizedImageArgs, capture_builder
 from components.capture.spec import makes_vhd
 from components.cloud_init import render_user_data
 from components.gallery import GallerySource, ImageGallery, ImageGalleryArgs
+from components.image_content import fingerprint, image_content
 from components.naming import stack_names
 from components.pools import BatchPools, BatchPoolsArgs
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID, Settings, ip_filter, load_settings
@@ -41,7 +42,11 @@ storage = ImageStorage(
 )
 
 image_vhd_uri: pulumi.Input[str] | None = None
+content: dict[str, str] | None = None
 if settings.builds_image:
+    setup_script = image.builder.setup_script_path.read_text()
+    user_data = render_user_data(setup_script, image.version)
+    content = image_content(setup_script, user_data, image.builder, image.os_type)
     builder = BuilderVm(
         "builder",
         BuilderVmArgs(
@@ -49,7 +54,7 @@ if settings.builds_image:
             location=settings.location,
             builder=image.builder,
             image_version=image.version,
-            user_data=render_user_data(image.builder.setup_script_path.read_text(), image.version),
+            user_data=user_data,
             blob_endpoint=storage.blob_endpoint,
             builder_container=storage.builder_container,
         ),
@@ -62,6 +67,7 @@ if settings.builds_image:
             os_disk_mode=image.builder.os_disk,
             os_type=image.os_type,
             image_version=image.version,
+            image_content=content,
             export_vhd=image.export_vhd,
             storage_account_id=storage.account_id,
             blob_endpoint=storage.blob_endpoint,
@@ -89,6 +95,7 @@ gallery = ImageGallery(
         image=image,
         source=source,
         replicas=settings.replicas,
+        content_fingerprint=fingerprint(content) if content else None,
     ),
 )
 

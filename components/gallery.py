@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import compute
 
+from components.image_content import FINGERPRINT_TAG
 from components.settings import ImageSettings, Replica
 
 
@@ -32,6 +33,8 @@ class ImageGalleryArgs:
     image: ImageSettings
     source: GallerySource
     replicas: list[Replica]
+    # components/image_content.py fingerprint of a built image, tagged on the version (None for `source: vhd`).
+    content_fingerprint: str | None = None
 
 
 class ImageGallery(pulumi.ComponentResource):
@@ -84,6 +87,7 @@ class ImageGallery(pulumi.ComponentResource):
                 ],
             ),
             storage_profile=_storage_profile(args.source),
+            tags={FINGERPRINT_TAG: args.content_fingerprint} if args.content_fingerprint else None,
             opts=child,
         )
         self.gallery_name = gallery.name

@@ -6,7 +6,7 @@ Vulture reads this file as code that uses the names below; nothing imports it. E
 # ruff: noqa: B018
 # mypy: ignore-errors
 
-from components import builder, cloud_init, gallery, naming, pools, settings, storage
+from components import builder, cloud_init, gallery, image_content, naming, pools, settings, storage
 from components.capture import resource, spec
 from components.common import loopback
 from tools.plan import offline, policy_runner
@@ -15,6 +15,8 @@ from tools.plan import offline, policy_runner
 builder.BuilderVm
 resource.capture_builder
 cloud_init.render_user_data
+image_content.image_content
+image_content.fingerprint
 gallery.ImageGallery
 naming.stack_names
 pools.BatchPools
@@ -51,6 +53,8 @@ offline.AzureMocks.call
 loopback.LoopbackTestCredential.get_token
 spec.CaptureSpec.retain_vhd_on_delete
 resource.GeneralizedImageArgs.retain_vhd_on_delete
+spec.CaptureSpec.image_content
+resource.GeneralizedImageArgs.image_content
 _.severity  # a key of the pack's RuleFields (policies/batch_image_policies/_policy.py), passed on as **fields
 
 # Read by the tests, the fakes and the benches (outside the scanned folders).

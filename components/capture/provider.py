@@ -35,7 +35,7 @@ from pulumi.dynamic import (
 from components.capture import diffing
 from components.capture.errors import CaptureError
 from components.capture.interrupt import Interrupted
-from components.capture.spec import INPUT_KEYS, CaptureSpec, input_failures
+from components.capture.spec import INPUT_KEYS, CaptureSpec, content_failures, input_failures
 
 # The Azure SDKs (behind cloud, steps, refresh and teardown) are imported inside the methods that call Azure: the
 # program process only pickles these classes (by reference) and never runs those methods, and importing
@@ -97,6 +97,10 @@ class _CaptureInputs(ResourceProvider):
 
 
 class CaptureProvider(_CaptureInputs):
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked = super().check(_olds, news)
+        return CheckResult(checked.inputs, [*checked.failures, *content_failures(_olds, checked.inputs)])
+
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         return diffing.diff(_olds, _news)
 

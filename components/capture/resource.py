@@ -6,6 +6,7 @@ sent to the engine are derived from those declarations, and `GeneralizedImageArg
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -24,6 +25,7 @@ class GeneralizedImageArgs:
     os_disk_mode: str
     os_type: str
     image_version: str
+    image_content: Mapping[str, str]
     export_vhd: bool
     storage_account_id: pulumi.Input[str]
     blob_endpoint: pulumi.Input[str]

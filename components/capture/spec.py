@@ -73,6 +73,11 @@ def _image_version(value: Any, _: Mapping[str, Any]) -> str | None:
     return None if is_image_version(value) else f"must be a gallery image version {IMAGE_VERSION_RULE}"
 
 
+def _content(value: Any, _: Mapping[str, Any]) -> str | None:
+    ok = value is None or (isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values()))
+    return None if ok else "must map each part of the image's content to its fingerprint (strings)"
+
+
 def _boolean(value: Any, _: Mapping[str, Any]) -> str | None:
     return None if isinstance(value, bool) else "must be true or false"
 
@@ -146,6 +151,12 @@ class CaptureSpec:
     image_version: str = _input(
         "gallery image version this capture is for (a new version = a new capture)", "replace", _image_version
     )
+    image_content: Mapping[str, str] = _input(
+        "what goes into the image, part by part (setup script, user data, base image, VM size, disk mode, OS): "
+        "`check` refuses a change of it under the same image_version (content_failures)",
+        "replace",
+        _content,
+    )
     export_vhd: bool = _input(
         "managed disk only: copy the generalized OS disk into the storage account", "replace", _boolean
     )
@@ -201,6 +212,7 @@ class CaptureSpec:
             os_disk_mode=props["os_disk_mode"],
             os_type=props["os_type"],
             image_version=props["image_version"],
+            image_content=dict(props.get("image_content") or {}),
             export_vhd=bool(props.get("export_vhd", False)),
             storage_account_id=props.get("storage_account_id") or "",
             blob_endpoint=props.get("blob_endpoint") or "",
@@ -244,6 +256,34 @@ def input_failures(props: Mapping[str, Any]) -> list[CheckFailure]:
         if reason:
             failures.append(CheckFailure(spec_field.name, f"{reason} (got {value!r})"))
     return failures
+
+
+def content_failures(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[CheckFailure]:
+    """A gallery image version is immutable: new content under the version already built is refused.
+
+    Compares the recorded inputs (`olds`, empty on create) with the new ones; parts not known yet are not judged.
+    """
+    old, new = olds.get("image_content"), news.get("image_content")
+    version = news.get("image_version")
+    if not (isinstance(old, Mapping) and isinstance(new, Mapping)) or olds.get("image_version") != version:
+        return []
+    changed = sorted(k for k in {*old, *new} if not is_unknown(new.get(k)) and old.get(k) != new.get(k))
+    if not changed:
+        return []
+    return [
+        CheckFailure(
+            "image_content",
+            f"what goes into the image changed ({', '.join(changed)}) but image.version is still {version}: a "
+            "published gallery image version must not get new bits under its old name. Set "
+            f"batch-custom-image:image.version to {next_version(str(version))} (or revert the change)",
+        )
+    ]
+
+
+def next_version(version: str) -> str:
+    """The next patch version, e.g. 1.0.0 -> 1.0.1."""
+    major, minor, patch = version.split(".") if is_image_version(version) else ("1", "0", "-1")
+    return f"{major}.{minor}.{int(patch) + 1}"
 
 
 # --- where the VHD goes -------------------------------------------------------------------------------------------

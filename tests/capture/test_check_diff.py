@@ -100,3 +100,26 @@ def test_diff_ignores_the_guest_timeout_and_the_vm_urn(shared_provider, good, ke
     diff = shared_provider.diff("id", {**good, **OUTS}, {**good, key: value})
 
     assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
+
+
+def test_check_refuses_new_image_content_under_the_version_already_built(shared_provider, good):
+    olds = {**good, "image_content": {**good["image_content"], "setupScript": "0" * 64, "vmSize": "Standard_D2s_v3"}}
+
+    _, failures = shared_provider.check(good, olds)
+
+    assert len(failures) == 1
+    prop, reason = failures[0]
+    assert prop == "image_content" and "(setupScript, vmSize)" in reason
+    assert f"image.version is still {good['image_version']}" in reason
+    assert "Set batch-custom-image:image.version to 1.0.1 (or revert the change)" in reason
+
+
+def test_check_accepts_new_content_with_a_new_version_and_states_written_before_content_was_recorded(
+    shared_provider, good
+):
+    changed = {**good["image_content"], "setupScript": "0" * 64}
+    olds = {**good, "image_content": changed}
+    _, with_new_version = shared_provider.check({**good, "image_version": "1.0.1"}, olds)
+    _, from_old_state = shared_provider.check(good, {k: v for k, v in good.items() if k != "image_content"})
+
+    assert with_new_version == [] and from_old_state == []

@@ -175,7 +175,7 @@ class MemoryStore:
 
 
 def _spec(**overrides: Any) -> CaptureSpec:
-    spec = CaptureSpec(VM, "managed", "Linux", "1.0.0", True, "", "https://acct.blob.core.windows.net/", "images",
+    spec = CaptureSpec(VM, "managed", "Linux", "1.0.0", {}, True, "", "https://acct.blob.core.windows.net/", "images",
                        "app-node-1.0.0", 60, URN, False)  # fmt: skip
     return replace(spec, **overrides)
 

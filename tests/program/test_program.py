@@ -7,6 +7,7 @@ the SDK sends to the engine are checked too, so "wired through outputs" means wh
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -392,3 +393,25 @@ def test_builder_refuses_extension_operations_without_rebuilding_existing_builde
     assert vm.inputs["osProfile"]["allowExtensionOperations"] is False
     assert "osProfile.allowExtensionOperations" in vm.options["ignoreChanges"]  # an upgrade does not replace the VM
     assert "osProfile" in vm.options["replaceOnChanges"]
+
+
+def test_the_capture_knows_what_goes_into_the_image_and_the_version_carries_its_fingerprint(
+    dev: ProgramRun, tmp_path: Path
+) -> None:
+    content = dev.one(CAPTURE).inputs["image_content"]
+    assert set(content) == {"setupScript", "userData", "baseImage", "vmSize", "osDisk", "osType"}
+    assert content["baseImage"] == "Canonical:ubuntu-24_04-lts:server:latest" and content["osType"] == "Linux"
+    tag = dev.one(VERSION).inputs["tags"]["bci-content-fingerprint"]
+    assert len(tag) == 64
+
+    script = tmp_path / "setup.sh"
+    script.write_text(Path("image/setup.sh").read_text() + "\necho one more package\n")
+    changed = run_program({"image": {"builder": {"setupScript": str(script)}}})
+    new_content = changed.one(CAPTURE).inputs["image_content"]
+    assert {k for k in content if content[k] != new_content[k]} == {"setupScript", "userData"}
+    assert changed.one(VERSION).inputs["tags"]["bci-content-fingerprint"] != tag
+
+
+def test_an_image_from_a_vhd_carries_no_fingerprint(dev: ProgramRun) -> None:
+    vhd = run_program({"image": VHD_SOURCE})
+    assert "tags" not in vhd.one(VERSION).inputs
