@@ -23,8 +23,11 @@ def _drifted(olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
 
 
 def diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-    replaces = [k for k in REPLACE_KEYS if _changed(olds, news, k)] + _drifted(olds, news)
+    # An input the recorded state does not have yet was added by a newer version of this program (image_content,
+    # for one): recorded by an update, never a reason to rebuild what is deployed.
+    replaces = [k for k in REPLACE_KEYS if k in olds and _changed(olds, news, k)] + _drifted(olds, news)
     updates = [k for k in STATE_KEYS if _changed(olds, news, k)]
+    updates += [k for k in REPLACE_KEYS if k not in olds and news.get(k) is not None]
     # The VHD's name is keyed on the VM instance and version (spec.artifact_stem): only a replacement on the same
     # VM and destination writes the same blob, and then the old one goes first (or, retained, is adopted as is).
     same_blob = not any(_changed(olds, news, k) for k in ("vm_id", *DESTINATION_KEYS)) and bool(olds.get("vhd_uri"))

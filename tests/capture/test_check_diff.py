@@ -123,3 +123,13 @@ def test_check_accepts_new_content_with_a_new_version_and_states_written_before_
     _, from_old_state = shared_provider.check(good, {k: v for k, v in good.items() if k != "image_content"})
 
     assert with_new_version == [] and from_old_state == []
+
+
+def test_a_state_written_before_image_content_was_recorded_is_updated_not_rebuilt(shared_provider, good):
+    olds = {k: v for k, v in {**good, **OUTS}.items() if k != "image_content"}
+
+    diff = shared_provider.diff("id", olds, good)
+    updated = shared_provider.update("id", olds, good)
+
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME and list(diff.replaces) == []
+    assert updated["image_content"] == good["image_content"] and updated["vhd_uri"] == OUTS["vhd_uri"]
