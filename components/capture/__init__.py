@@ -1,9 +1,16 @@
-"""The capture step: generalize the builder VM and capture its OS disk (a Pulumi dynamic provider).
+"""The capture step: generalize the builder VM and capture its OS disk (Pulumi dynamic providers).
 
-`resource.py` is the program side (the dynamic resource and its input/output contract). `provider.py` is the
-provider, pickled by reference into the state and run in the engine's dynamic-provider process; it is a thin layer
-over named, resumable steps (`steps.py`) with injectable cloud calls (`compute.py`, `vhd_store.py`), built from the
-environment (`environment.py`, `clients.py`, `cloud.py`). The provider side imports Azure SDKs, `pulumi.dynamic` and
-the standard library only; this package's `__init__` imports nothing, so the provider process never loads Pulumi
-resource SDKs.
+Where to look:
+- `spec.py`: the contract, declared once (every input and output, how a change of it is handled, its validation).
+- `resource.py`: the program side (the capture resource and its clean-up resource).
+- `provider.py`: the providers, pickled by reference into the state and run in the engine's dynamic-provider
+  process; what they do on Ctrl-C, a crash, refresh, a replacement and destroy is in its docstring.
+- `steps.py` + `export.py`: the create sequence as named, resumable steps; `refresh.py` (read), `teardown.py`
+  (delete), `leftovers.py` (what interrupted runs left), `interrupt.py` (noticing the engine's SIGINT).
+- `compute.py`, `vhd_store.py`, `serial_log.py`: the injectable Azure calls; `environment.py`, `clients.py`,
+  `cloud.py`: building them from the environment; `errors.py`, `arm_ids.py`.
+
+The provider side imports Azure SDKs, `pulumi.dynamic` (and its `pulumi.runtime.rpc`), `components.common` and the
+standard library only; this package's `__init__` imports nothing, so the provider process never loads Pulumi
+resource SDKs (tests/capture/test_module_boundaries.py).
 """
