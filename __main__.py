@@ -57,6 +57,7 @@ if settings.builds_image:
             user_data=user_data,
             blob_endpoint=storage.blob_endpoint,
             builder_container=storage.builder_container,
+            security_type=image.security_type,
         ),
     )
     captured = capture_builder(
@@ -130,6 +131,7 @@ pools = BatchPools(
         account_name=account.account_name,
         image_version_id=gallery.image_version_id,
         pools=settings.pools,
+        security_type=image.security_type,
     ),
 )
 

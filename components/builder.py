@@ -28,6 +28,7 @@ class BuilderVmArgs:
     user_data: str  # the #cloud-config document (plain text)
     blob_endpoint: pulumi.Input[str]  # the image storage account's, for the classic unmanaged OS disk
     builder_container: pulumi.Input[str]
+    security_type: str = "Standard"  # image.securityType: Standard | TrustedLaunch
 
 
 class BuilderVm(pulumi.ComponentResource):
@@ -105,11 +106,12 @@ class BuilderVm(pulumi.ComponentResource):
             diagnostics_profile=compute.DiagnosticsProfileArgs(
                 boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
             ),
+            security_profile=_security_profile(args.security_type),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 # A new image version (or base image) is a new build: a generalized VM can't be started again.
                 # The old VM goes first so the NIC is free for the new one.
-                replace_on_changes=["osProfile", "storageProfile"],
+                replace_on_changes=["osProfile", "storageProfile", "securityProfile"],
                 delete_before_replace=True,
                 # Builders created before allowExtensionOperations was set must not be rebuilt (and the image with
                 # them) just for it: a generalized VM can't be updated, so new builders get it at creation only.
@@ -163,6 +165,22 @@ def _private_subnet(name: str, args: BuilderVmArgs, child: pulumi.ResourceOption
         nat_gateway=network.SubResourceArgs(id=nat.id),
         default_outbound_access=False,
         opts=child,
+    )
+
+
+def _security_profile(security_type: str) -> compute.SecurityProfileArgs | None:
+    """Trusted Launch with secure boot and vTPM on; for Standard, no security profile at all.
+
+    Standard is left unset on purpose: the VM API the provider uses (2024-11-01) has no "Standard" value (its
+    SecurityTypes are TrustedLaunch and ConfidentialVM; Standard comes with 2025-11-01, which reports it when the
+    property is unset), and on that API a VM without securityType is a Standard VM. It is also what builders deployed
+    before image.securityType existed were created with, so their stacks see no change.
+    """
+    if security_type != "TrustedLaunch":
+        return None
+    return compute.SecurityProfileArgs(
+        security_type=compute.SecurityTypes.TRUSTED_LAUNCH,
+        uefi_settings=compute.UefiSettingsArgs(secure_boot_enabled=True, v_tpm_enabled=True),
     )
 
 

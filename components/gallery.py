@@ -67,6 +67,7 @@ class ImageGallery(pulumi.ComponentResource):
             hyper_v_generation=image.hyper_v_generation,
             # The definition's identity; for `source: vhd` the builder's base image names the lineage.
             identifier=compute.GalleryImageIdentifierArgs(publisher=base.publisher, offer=base.offer, sku=base.sku),
+            features=_features(image.security_type),
             opts=child,
         )
         version = compute.GalleryImageVersion(
@@ -100,6 +101,14 @@ class ImageGallery(pulumi.ComponentResource):
                 "image_version_id": self.image_version_id,
             }
         )
+
+
+def _features(security_type: str) -> list[compute.GalleryImageFeatureArgs] | None:
+    """TrustedLaunch: the definition's SecurityType feature says its images boot only as Trusted Launch VMs, which
+    pools must match (securityProfile). Standard: no feature, as definitions created before image.securityType."""
+    if security_type != "TrustedLaunch":
+        return None
+    return [compute.GalleryImageFeatureArgs(name="SecurityType", value="TrustedLaunch")]
 
 
 def _storage_profile(source: GallerySource) -> compute.GalleryImageVersionStorageProfileArgs:

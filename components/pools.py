@@ -20,6 +20,7 @@ class BatchPoolsArgs:
     account_name: pulumi.Input[str]
     image_version_id: pulumi.Input[str]
     pools: list[PoolSettings]
+    security_type: str = "Standard"  # image.securityType: the gallery image definition's, which every pool matches
 
 
 class BatchPools(pulumi.ComponentResource):
@@ -37,6 +38,7 @@ class BatchPools(pulumi.ComponentResource):
                     virtual_machine_configuration=batch.VirtualMachineConfigurationArgs(
                         image_reference=batch.ImageReferenceArgs(id=args.image_version_id),
                         node_agent_sku_id=pool.node_agent_sku_id,
+                        security_profile=_security_profile(args.security_type),
                     )
                 ),
                 scale_settings=_scale_settings(pool),
@@ -52,6 +54,17 @@ class BatchPools(pulumi.ComponentResource):
             for pool in args.pools
         }
         self.register_outputs({key: pool.id for key, pool in self.pools.items()})
+
+
+def _security_profile(security_type: str) -> batch.SecurityProfileArgs | None:
+    """Trusted Launch nodes (Batch spells it trustedLaunch) with secure boot and vTPM on, matching a definition whose
+    SecurityType feature is TrustedLaunch; for Standard nothing, as pools created before image.securityType."""
+    if security_type != "TrustedLaunch":
+        return None
+    return batch.SecurityProfileArgs(
+        security_type=batch.SecurityTypes.TRUSTED_LAUNCH,
+        uefi_settings=batch.UefiSettingsArgs(secure_boot_enabled=True, v_tpm_enabled=True),
+    )
 
 
 def _scale_settings(pool: PoolSettings) -> batch.ScaleSettingsArgs:

@@ -172,6 +172,9 @@ class ImageSettings(_Model):
     version: str
     os_type: Literal["Linux", "Windows"] = Field("Linux", alias="osType")
     hyper_v_generation: Literal["V1", "V2"] = Field("V2", alias="hyperVGeneration")
+    # The builder VM, the gallery image definition and every pool are set to this one security type (they must agree:
+    # a pool on a definition of another security type fails to create). Standard sends nothing, as before the setting.
+    security_type: Literal["Standard", "TrustedLaunch"] = Field("Standard", alias="securityType")
     source: Literal["build", "vhd"] = "build"
     vhd_uri: str | None = Field(None, alias="vhdUri")
     vhd_storage_account_id: str | None = Field(None, alias="vhdStorageAccountId")
@@ -233,6 +236,13 @@ class ImageSettings(_Model):
                 "osType",
                 "Windows",
                 "source: build supports Linux only for now; for Windows use source: vhd with a sysprepped VHD",
+            )
+        if self.security_type == "TrustedLaunch" and self.hyper_v_generation != "V2":
+            raise _KeyedError(
+                "securityType",
+                "TrustedLaunch",
+                f"Standard while hyperVGeneration is {self.hyper_v_generation}; "
+                "TrustedLaunch needs hyperVGeneration V2 (Trusted Launch runs Generation 2 VMs only)",
             )
         regions = [r.region for r in self.replicas]
         duplicates = sorted({r for r in regions if regions.count(r) > 1})

@@ -54,6 +54,8 @@ EXTRA.update(
         "builder-vm-no-extension-operations": "advisory",
     }
 )
+# Added with image.securityType (issue "Day-2 image lifecycle"): a pool on a mismatched definition fails to create.
+EXTRA["image-security-type-consistent"] = "mandatory"
 STACK_POLICIES = {
     "builder-vm-no-extensions",
     "keyvault-batch-access-policy",
@@ -61,6 +63,7 @@ STACK_POLICIES = {
     "gallery-replicas-cover-pools",
     "batch-pool-node-agent-sku",  # the OS to match is on the gallery image definition, another resource
     "batch-pool-gallery-image",  # an image id unknown in preview: the resource it comes from (a managed image?)
+    "image-security-type-consistent",  # builder VM, gallery image definition and pools: three resources
 }
 PACK = load_pack()
 VMC = "deploymentConfiguration.virtualMachineConfiguration"

@@ -224,6 +224,20 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str, str]] = [
         "publicNetworkAccess is Disabled",
     ),
     (
+        "unknown-security-type",
+        {"image": {"securityType": "ConfidentialVM"}},
+        "image.securityType",
+        "'ConfidentialVM'",
+        "'Standard' or 'TrustedLaunch'",
+    ),
+    (
+        "trusted-launch-on-gen1",
+        {"image": {"securityType": "TrustedLaunch", "hyperVGeneration": "V1"}},
+        "image.securityType",
+        "TrustedLaunch",
+        "TrustedLaunch needs hyperVGeneration V2",
+    ),
+    (
         "windows-build",
         {"image": {"osType": "Windows"}, **_pools(nodeAgentSkuId="batch.node.windows amd64")},
         "image.osType",
@@ -297,6 +311,7 @@ def test_defaults_fill_a_minimal_stack() -> None:
         "eastus2",
     )
     assert settings.image.builder.os_disk == "managed"
+    assert settings.image.security_type == "Standard" and settings.image.hyper_v_generation == "V2"
     assert settings.image.builder.base_image.offer == "ubuntu-24_04-lts"
     assert settings.batch.pool_allocation_mode == "UserSubscription"
     assert settings.pools[0].dedicated == 0 and settings.pools[0].resize_timeout == "PT15M"
