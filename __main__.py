@@ -46,7 +46,7 @@ content: dict[str, str] | None = None
 if settings.builds_image:
     setup_script = image.builder.setup_script_path.read_text()
     user_data = render_user_data(setup_script, image.version)
-    content = image_content(setup_script, user_data, image.builder, image.os_type)
+    content = image_content(setup_script, user_data, image.builder, image.os_type, image.security_type)
     builder = BuilderVm(
         "builder",
         BuilderVmArgs(

@@ -17,9 +17,11 @@ from components.settings import Builder
 FINGERPRINT_TAG = "bci-content-fingerprint"
 
 
-def image_content(setup_script: str, user_data: str, builder: Builder, os_type: str) -> dict[str, str]:
+def image_content(
+    setup_script: str, user_data: str, builder: Builder, os_type: str, security_type: str = "Standard"
+) -> dict[str, str]:
     base = builder.base_image
-    return {
+    content = {
         "setupScript": _sha256(setup_script),
         "userData": _sha256(user_data),  # the cloud-config around the script: deprovisioning, proof, power-off
         "baseImage": f"{base.publisher}:{base.offer}:{base.sku}:{base.version}",
@@ -27,6 +29,9 @@ def image_content(setup_script: str, user_data: str, builder: Builder, os_type: 
         "osDisk": builder.os_disk,
         "osType": os_type,
     }
+    if security_type != "Standard":  # Standard is left out, so images built before the setting keep their fingerprint
+        content["securityType"] = security_type
+    return content
 
 
 def fingerprint(content: Mapping[str, str]) -> str:
