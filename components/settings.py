@@ -398,7 +398,8 @@ class NetworkAccess(_Model):
 
 
 IpFilter = tuple[str, list[str]]
-"""(defaultAction, ipRules) as the components take them."""
+"""(defaultAction, ipRules) as the components take them. Where the resource has a bypass list (the storage account,
+the Key Vault), trusted Azure services always pass: Batch reaches its vault and auto-storage that way."""
 
 
 def ip_filter(access: NetworkAccess | None) -> IpFilter | None:

@@ -135,13 +135,17 @@ def test_a_version_bump_in_json(dev_export: Path, tmp_path: Path) -> None:
     assert [w["name"] for w in against["warnings"]] == ["pools-burst", "pools-render", "gallery-version"]
 
 
+def _against_with_pools(tmp_path: Path, export: Path, pools: list[dict[str, Any]]) -> str:
+    """The dev stack with other pools, planned against `export`: the text output (the plan passes)."""
+    changed = _dev_with(tmp_path, {POOLS_KEY: pools})
+    code, out, _ = _main("--stack", "dev", "--stack-file", str(changed), "--graph", "none", "--against", str(export))
+    assert code == 0
+    return out
+
+
 def test_a_pool_dropped_from_the_config_is_deleted_with_a_warning(dev_export: Path, tmp_path: Path) -> None:
     render_only = [p for p in DEV_STACK["config"][POOLS_KEY] if p["name"] == "render"]
-    changed = _dev_with(tmp_path, {POOLS_KEY: render_only})
-    code, out, _ = _main(
-        "--stack", "dev", "--stack-file", str(changed), "--graph", "none", "--against", str(dev_export)
-    )
-    assert code == 0
+    out = _against_with_pools(tmp_path, dev_export, render_only)
     assert "0 to create, 0 to update, 0 to replace, 1 to delete, 27 unchanged" in out
     assert "-  delete  pools-burst (Pool)" in out.splitlines()
     assert "- pools-burst (Batch pool) is deleted: jobs and tasks run on its nodes, which go with it" in out
@@ -151,11 +155,7 @@ def test_a_changed_pool_size_updates_in_place(dev_export: Path, tmp_path: Path) 
     pools = json.loads(json.dumps(DEV_STACK["config"][POOLS_KEY]))
     render = next(p for p in pools if p["name"] == "render")
     render["taskSlotsPerNode"] = render.get("taskSlotsPerNode", 1) + 1
-    changed = _dev_with(tmp_path, {POOLS_KEY: pools})
-    code, out, _ = _main(
-        "--stack", "dev", "--stack-file", str(changed), "--graph", "none", "--against", str(dev_export)
-    )
-    assert code == 0
+    out = _against_with_pools(tmp_path, dev_export, pools)
     assert "0 to create, 1 to update, 0 to replace, 0 to delete, 27 unchanged" in out
     assert "~  update  pools-render (Pool)" in out.splitlines()
     assert "     taskSlotsPerNode: updates in place" in out.splitlines()
