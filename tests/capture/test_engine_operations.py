@@ -256,7 +256,7 @@ def test_7_sigint_while_waiting_for_the_guest_exits_within_the_grace(world, star
     with pytest.raises(grpc.RpcError):
         pending.result()
     assert "interrupted in capture step 'wait_for_guest_power_off'" in provider.stderr()
-    assert vm.power == "running" and world.requests(method="POST") == []
+    assert vm.power == "running" and {e.op for e in world.requests(method="POST")} <= {"boot_diagnostics"}  # untouched
 
 
 def test_7_a_rerun_on_a_vm_that_already_timed_out_fails_fast_and_names_the_replace_command(
