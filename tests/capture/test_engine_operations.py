@@ -229,7 +229,7 @@ def test_6_killed_while_azure_captures_then_the_rerun_waits_for_it_and_adopts_it
     world, fakes, start_provider, inputs, container
 ):
     vm = world.add_vm(managed=False)
-    world.durations["capture"] = 1.0
+    world.durations["capture"] = 4.0  # still running when the rerun (a new provider process) asks to capture
     props, _ = start_provider().check(inputs(vm, os_disk_mode="unmanaged", export_vhd=False))
     killed_create(start_provider, props, when=lambda: world.requests("capture"))
 
