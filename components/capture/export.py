@@ -45,7 +45,7 @@ def export_managed_disk(ctx: StepContext, disk_id: str) -> str:
             )
         if existing.copy_status in (None, "success"):
             ctx.note("VHD already exported")
-            _revoke_if_active(ctx, disk_id)
+            _revoke_left_over_access(ctx, disk_id, ctx.compute.disk(disk_id))
             return existing.url
         disk = ctx.compute.disk(disk_id)
         if existing.copy_status == "pending" and disk is not None and disk.active_sas:
@@ -55,9 +55,7 @@ def export_managed_disk(ctx: StepContext, disk_id: str) -> str:
         ctx.note(f"discarding an unusable earlier copy (status {existing.copy_status})")
         _discard(ctx, name, existing)
     disk = ctx.compute.disk(disk_id)
-    if disk is not None and disk.active_sas:
-        ctx.compute.revoke_access(disk_id)  # an earlier run's grant whose SAS nobody holds any more
-        ctx.note("revoked access left over from an earlier run")
+    _revoke_left_over_access(ctx, disk_id, disk)  # an earlier run's grant whose SAS nobody holds any more
     DiskAccess(ctx, disk_id, name).copy(stamp, grant_seconds(disk, ctx.operation_timeout_seconds))
     ctx.note("exported")
     return store.url(container, name)
@@ -151,8 +149,7 @@ def _discard(ctx: StepContext, name: str, state: BlobState | None = None) -> str
     return None
 
 
-def _revoke_if_active(ctx: StepContext, disk_id: str) -> None:
-    disk = ctx.compute.disk(disk_id)
+def _revoke_left_over_access(ctx: StepContext, disk_id: str, disk: DiskFacts | None) -> None:
     if disk is not None and disk.active_sas:
         ctx.compute.revoke_access(disk_id)
         ctx.note("revoked access left over from an earlier run")

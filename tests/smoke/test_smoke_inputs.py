@@ -209,14 +209,20 @@ class NoCredential:
         raise CredentialUnavailableError(message="DefaultAzureCredential failed to retrieve a token")
 
 
-def test_no_azure_login_is_explained(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr("tools.smoke.client.make_credential", lambda kind, url: NoCredential())
+def _smoke_with(credential: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, FakeBatchServer]:
+    """`make smoke` on one pool against the fake Batch endpoint, signing in with `credential`."""
+    monkeypatch.setattr("tools.smoke.client.make_credential", lambda kind, url: credential)
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps(stack_outputs(one_pool())))
     with FakeBatchServer(one_pool(), tmp_path) as server:
         code = cli.main(["--outputs", str(outputs), "--endpoint-url", server.url, "--ca-bundle", str(server.ca_file)])
+    return code, server
+
+
+def test_no_azure_login_is_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, server = _smoke_with(NoCredential(), tmp_path, monkeypatch)
     assert code == ExitCode.BATCH_ERROR
     err = capsys.readouterr().err
     assert "could not authenticate to Batch: DefaultAzureCredential failed to retrieve a token" in err
@@ -234,11 +240,7 @@ class WrongAudience:
 def test_the_fake_refuses_a_token_for_another_audience(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("tools.smoke.client.make_credential", lambda kind, url: WrongAudience())
-    outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps(stack_outputs(one_pool())))
-    with FakeBatchServer(one_pool(), tmp_path) as server:
-        code = cli.main(["--outputs", str(outputs), "--endpoint-url", server.url, "--ca-bundle", str(server.ca_file)])
+    code, server = _smoke_with(WrongAudience(), tmp_path, monkeypatch)
     assert code == ExitCode.BATCH_ERROR
     assert "could not authenticate to Batch: (AuthenticationFailed)" in capsys.readouterr().err
     assert server.fake.requests  # the token reached the fake, which refused it
