@@ -1,8 +1,9 @@
-"""Azure Compute Gallery: the gallery, the image definition and the image version Batch pools boot from.
+"""Azure Compute Gallery: the gallery, the image definition and the image versions Batch pools boot from.
 
-Since 31 March 2026 Batch accepts custom images only from a Compute Gallery, so every path ends here: the version's
-source is the generalized VM (managed builder) or a VHD blob + its storage account (classic unmanaged capture, an
-exported VHD, or `source: vhd`). Batch needs a replica in its own region; settings.replicas guarantees one.
+Since 31 March 2026 Batch accepts custom images only from a Compute Gallery, so every path ends here: a version's
+source is the generalized VM (managed builder, with or without an exported VHD) or a VHD blob + its storage account
+(classic unmanaged capture, or `source: vhd`). Batch needs a replica in its own region; settings.replicas guarantees
+one. The gallery holds image.version and the earlier versions kept for rollback (components/image_versions.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pulumi
 from pulumi_azure_native import compute
 
 from components.image_content import FINGERPRINT_TAG
-from components.settings import ImageSettings, Replica
+from components.settings import ImageSettings
 
 
 @dataclass
@@ -26,21 +27,32 @@ class GallerySource:
 
 
 @dataclass
+class GalleryVersion:
+    """One image version the gallery holds, with the inputs it is created with (and recorded with)."""
+
+    version: str  # MAJOR.MINOR.PATCH
+    source: GallerySource
+    target_regions: list[tuple[str, int]]  # (region, replica count); Batch's region among them
+    # components/image_content.py fingerprint of a built image, tagged on the version (None for `source: vhd`).
+    content_fingerprint: str | None = None
+    # True for every version but image.version: `latest` never resolves to a kept or pinned older version.
+    exclude_from_latest: bool = False
+
+
+@dataclass
 class ImageGalleryArgs:
     resource_group_name: pulumi.Input[str]
     location: str
     gallery_name: pulumi.Input[str]
     image: ImageSettings
-    source: GallerySource
-    replicas: list[Replica]
-    # components/image_content.py fingerprint of a built image, tagged on the version (None for `source: vhd`).
-    content_fingerprint: str | None = None
+    versions: list[GalleryVersion]  # image.version first, then the older versions kept (image_versions.py)
 
 
 class ImageGallery(pulumi.ComponentResource):
     gallery_name: pulumi.Output[str]
     image_definition_id: pulumi.Output[str]
-    image_version_id: pulumi.Output[str]
+    image_version_id: pulumi.Output[str]  # image.version's
+    image_version_ids: dict[str, pulumi.Output[str]]  # every version the gallery holds, by version
 
     def __init__(self, name: str, args: ImageGalleryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("batch-custom-image:gallery:ImageGallery", name, None, opts)
@@ -70,37 +82,57 @@ class ImageGallery(pulumi.ComponentResource):
             features=_features(image.security_type),
             opts=child,
         )
-        version = compute.GalleryImageVersion(
-            f"{name}-version",
-            gallery_image_version_name=image.version,
-            gallery_image_name=definition.name,
-            gallery_name=gallery.name,
-            resource_group_name=args.resource_group_name,
-            location=args.location,
-            publishing_profile=compute.GalleryImageVersionPublishingProfileArgs(
-                target_regions=[
-                    compute.TargetRegionArgs(
-                        name=replica.region,
-                        regional_replica_count=replica.count,
-                        storage_account_type=compute.StorageAccountType.STANDARD_LRS,
-                    )
-                    for replica in args.replicas
-                ],
-            ),
-            storage_profile=_storage_profile(args.source),
-            tags={FINGERPRINT_TAG: args.content_fingerprint} if args.content_fingerprint else None,
-            opts=child,
-        )
+        self.image_version_ids = {
+            kept.version: _image_version(f"{name}-version", kept, args, definition.name, gallery.name, child).id
+            for kept in args.versions
+        }
         self.gallery_name = gallery.name
         self.image_definition_id = definition.id
-        self.image_version_id = version.id
+        self.image_version_id = self.image_version_ids[args.image.version]
         self.register_outputs(
             {
                 "gallery_name": self.gallery_name,
                 "image_definition_id": self.image_definition_id,
                 "image_version_id": self.image_version_id,
+                "image_version_ids": self.image_version_ids,
             }
         )
+
+
+def _image_version(
+    prefix: str,
+    kept: GalleryVersion,
+    args: ImageGalleryArgs,
+    image_name: pulumi.Input[str],
+    gallery_name: pulumi.Input[str],
+    child: pulumi.ResourceOptions,
+) -> compute.GalleryImageVersion:
+    """One version resource per version (`<prefix>-<version>`), so that publishing a new one leaves the others be.
+    image.version's takes over the resource stacks from before the record had (`<prefix>`, one version at a time)."""
+    legacy = [pulumi.Alias(name=prefix)] if kept.version == args.image.version else []
+    return compute.GalleryImageVersion(
+        f"{prefix}-{kept.version}",
+        gallery_image_version_name=kept.version,
+        gallery_image_name=image_name,
+        gallery_name=gallery_name,
+        resource_group_name=args.resource_group_name,
+        location=args.location,
+        publishing_profile=compute.GalleryImageVersionPublishingProfileArgs(
+            target_regions=[
+                compute.TargetRegionArgs(
+                    name=region,
+                    regional_replica_count=count,
+                    storage_account_type=compute.StorageAccountType.STANDARD_LRS,
+                )
+                for region, count in kept.target_regions
+            ],
+            # Left unset (false) on image.version, so publishing it sends what versions always had.
+            exclude_from_latest=True if kept.exclude_from_latest else None,
+        ),
+        storage_profile=_storage_profile(kept.source),
+        tags={FINGERPRINT_TAG: kept.content_fingerprint} if kept.content_fingerprint else None,
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(aliases=legacy)),
+    )
 
 
 def _features(security_type: str) -> list[compute.GalleryImageFeatureArgs] | None:

@@ -6,6 +6,7 @@ image version replaces the pool: the new pool (auto-named) is created before the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -18,7 +19,7 @@ from components.settings import PoolSettings
 class BatchPoolsArgs:
     resource_group_name: pulumi.Input[str]
     account_name: pulumi.Input[str]
-    image_version_id: pulumi.Input[str]
+    image_version_ids: Mapping[str, pulumi.Input[str]]  # pool name → the gallery image version id it boots from
     pools: list[PoolSettings]
     security_type: str = "Standard"  # image.securityType: the gallery image definition's, which every pool matches
 
@@ -36,7 +37,7 @@ class BatchPools(pulumi.ComponentResource):
                 vm_size=pool.vm_size,
                 deployment_configuration=batch.DeploymentConfigurationArgs(
                     virtual_machine_configuration=batch.VirtualMachineConfigurationArgs(
-                        image_reference=batch.ImageReferenceArgs(id=args.image_version_id),
+                        image_reference=batch.ImageReferenceArgs(id=args.image_version_ids[pool.name]),
                         node_agent_sku_id=pool.node_agent_sku_id,
                         security_profile=_security_profile(args.security_type),
                     )

@@ -129,6 +129,9 @@ class BaseImage(_Model):
 
 
 class Builder(_Model):
+    # false retires the builder once image.version is published: the builder VM, its network and the capture go,
+    # the gallery image version (taken from the stack's record of what it published) and the pools stay untouched.
+    enabled: StrictBool = True
     os_disk: Literal["managed", "unmanaged"] = Field("managed", alias="osDisk")
     vm_size: str = Field("Standard_D2ds_v5", alias="vmSize")
     base_image: BaseImage = Field(
@@ -181,6 +184,8 @@ class ImageSettings(_Model):
     builder: Builder = Builder()
     export_vhd: StrictBool = Field(False, alias="exportVhd")
     replicas: list[Replica] = Field(default_factory=list)
+    # Published versions the gallery keeps for rollback, this one included; older ones go first, never one a pool uses.
+    keep_versions: StrictInt = Field(3, alias="keepVersions", ge=1, le=50)
 
     @field_validator("version")
     @classmethod
@@ -281,8 +286,17 @@ class PoolSettings(_Model):
     auto_scale: AutoScale | None = Field(None, alias="autoScale")
     task_slots_per_node: StrictInt = Field(1, alias="taskSlotsPerNode", ge=1, le=256)
     start_task: StartTask | None = Field(None, alias="startTask")
+    # Pin the pool to an earlier published version (a rollback without a rebuild); None: image.version.
+    image_version: str | None = Field(None, alias="imageVersion")
 
     _vm_size = field_validator("vm_size")(_check_vm_size)
+
+    @field_validator("image_version")
+    @classmethod
+    def _image_version(cls, value: str | None) -> str | None:
+        if value is not None and not is_image_version(value):
+            raise ValueError(f"allowed: a published gallery image version {IMAGE_VERSION_RULE}")
+        return value
 
     @field_validator("node_agent_sku_id")
     @classmethod
@@ -362,7 +376,7 @@ class DeployerSettings(_Model):
 
 class StorageSettings(_Model):
     # Shared key (account keys, account SAS) on the image storage account. Off needs nothing to use keys: the builder
-    # on a managed disk, the gallery taking the generalized VM (exportVhd false), Batch auto-storage with its identity.
+    # on a managed disk (the gallery then takes the generalized VM), Batch auto-storage with its identity.
     allow_shared_key_access: StrictBool = Field(True, alias="allowSharedKeyAccess")
     # With Deny, the capture step (run where `pulumi up` runs) copies VHDs only from an address in ipRules.
     network_access: NetworkAccess | None = Field(None, alias="networkAccess")
@@ -433,48 +447,44 @@ class Settings(_Model):
         if not self.storage.allow_shared_key_access:
             self._check_no_shared_key_user()
         access = self.storage.network_access
-        if access is not None and access.default_action == "Deny" and self.builds_image:
+        if access is not None and access.default_action == "Deny":
             self._check_no_platform_reader()
         return self
 
     def _check_no_platform_reader(self) -> None:
-        """The platform reads the account for the classic builder disk and the gallery's VHD import: keep it open."""
-        reader = (
-            "image.builder.osDisk is unmanaged (the builder's OS disk is a VHD in the account)"
-            if self.image.builder.os_disk == "unmanaged"
-            else "image.exportVhd is true (the gallery imports the exported VHD from the account)"
-            if self.image.export_vhd
-            else ""
-        )
-        if reader:
+        """The platform reads the account for the classic builder's VHD disk: keep the account open for it. (The
+        gallery takes a managed builder's generalized VM; an exported VHD is written, never read, by Azure.)"""
+        if self.has_builder and self.image.builder.os_disk == "unmanaged":
             raise _KeyedError(
                 "storage.networkAccess.defaultAction",
                 "Deny",
-                f"Allow while {reader}, which is not documented to pass the account's network rules; with a managed "
-                "builder and exportVhd false the gallery takes the generalized VM and the account can be closed",
+                "Allow while image.builder.osDisk is unmanaged (the builder's OS disk is a VHD in the account), which "
+                "is not documented to pass the account's network rules; with a managed builder the gallery takes the "
+                "generalized VM and the account can be closed",
             )
 
     def _check_no_shared_key_user(self) -> None:
         """What still reads the image storage account with its keys refuses `allowSharedKeyAccess: false`."""
-        if self.builds_image and self.image.builder.os_disk == "unmanaged":
+        if self.has_builder and self.image.builder.os_disk == "unmanaged":
             raise _KeyedError(
                 "storage.allowSharedKeyAccess",
                 False,
                 "true while image.builder.osDisk is unmanaged (the builder's VHD disk lives in the account and the "
                 "platform reaches it with the account key); use osDisk managed to turn shared key off",
             )
-        if self.builds_image and self.image.export_vhd:
-            raise _KeyedError(
-                "storage.allowSharedKeyAccess",
-                False,
-                "true while image.exportVhd is true (the gallery then imports the exported VHD from this account, "
-                "and that import is not documented to work without the account key); set exportVhd false to let "
-                "the gallery take the generalized VM and turn shared key off",
-            )
 
     @property
     def builds_image(self) -> bool:
+        """The image is built by this stack (source: build), whether or not its builder is still there."""
         return self.image.source == "build"
+
+    @property
+    def has_builder(self) -> bool:
+        """The builder VM, its network and the capture exist (source: build, builder not retired)."""
+        return self.builds_image and self.image.builder.enabled
+
+    def pool_image_version(self, pool: PoolSettings) -> str:
+        return pool.image_version or self.image.version
 
     @property
     def user_subscription(self) -> bool:
@@ -604,3 +614,9 @@ def _decode(value: Any) -> Any:
         return json.loads(value)
     except ValueError:
         return value
+
+
+def record_problem(key: str, value: Any, allowed: str) -> SettingsError:
+    """A key valid on its own but not against what the stack has published (components/image_versions.py): the
+    same one-line message, raised before any resource is registered."""
+    return SettingsError([f"{_key_name(_split_key(key))} = {value!r}: {allowed}"])

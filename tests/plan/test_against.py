@@ -56,9 +56,10 @@ def test_as_deployed_writes_a_version_3_stack_export_of_every_planned_resource(d
     assert stack["type"] == "pulumi:pulumi:Stack" and stack["urn"] == (
         "urn:pulumi:dev::batch-custom-image::pulumi:pulumi:Stack::batch-custom-image-dev"
     )
-    assert set(stack["outputs"]) >= {"galleryImageVersionId", "batchAccountName", "pools"}
+    assert set(stack["outputs"]) >= {"galleryImageVersionId", "batchAccountName", "pools", "publishedImageVersions"}
+    assert set(stack["outputs"]["publishedImageVersions"]) == {"1.0.0"}  # what the next run reads back
     by_name = {r["urn"].rsplit("::", 1)[-1]: r for r in resources[1:]}
-    version = by_name["gallery-version"]
+    version = by_name["gallery-version-1.0.0"]
     assert version["id"].endswith("/images/app-node/versions/1.0.0") and version["custom"] is True
     assert version["inputs"]["galleryImageVersionName"] == "1.0.0"
     pool = by_name["pools-render"]
@@ -82,31 +83,30 @@ def test_the_same_stack_against_its_own_export_changes_nothing(dev_export: Path,
     assert again.read_bytes() == dev_export.read_bytes()  # the export is the same on every run
 
 
-def test_a_version_bump_replaces_the_gallery_version_and_the_pools_and_warns(dev_export: Path, tmp_path: Path) -> None:
+def test_a_version_bump_publishes_beside_the_old_version_and_rolls_the_pools(dev_export: Path, tmp_path: Path) -> None:
     bumped = _dev_with(tmp_path, {IMAGE_KEY: {"version": "1.1.0"}})
     code, out, _ = _main("--stack", "dev", "--stack-file", str(bumped), "--graph", "none", "--against", str(dev_export))
     assert code == 0
-    assert "0 to create, 0 to update, 6 to replace, 0 to delete, 22 unchanged" in out
+    assert "1 to create, 1 to update, 5 to replace, 0 to delete, 22 unchanged" in out
     lines = out.splitlines()
-    for name, kind in (("pools-render", "Pool"), ("pools-burst", "Pool"), ("gallery-version", "GalleryImageVersion")):
+    assert "+  create  gallery-version-1.1.0 (GalleryImageVersion)" in lines
+    # 1.0.0 stays for rollback (the stack's record says how it was published): only excludeFromLatest moves
+    assert "~  update  gallery-version-1.0.0 (GalleryImageVersion)" in lines
+    assert "       publishingProfile.excludeFromLatest: '(none)' => true" in lines
+    for name, kind in (("pools-render", "Pool"), ("pools-burst", "Pool"), ("builder-vm", "VirtualMachine")):
         assert f"+- replace {name} ({kind})" in lines
-    assert "     galleryImageVersionName: replaces: the resource's name" in lines
-    assert "       galleryImageVersionName: '1.0.0' => '1.1.0'" in lines
     assert "     deploymentConfiguration: replaces: marked replaceOnChanges in the program" in lines
-    assert "       (known after apply: waits for gallery-version, which is replaced)" in lines
     assert any(
         line.startswith("       deploymentConfiguration.virtualMachineConfiguration.imageReference.id: ")
         and line.endswith("/versions/1.0.0' => ...gallery_dev_e458199417/images/app-node/versions/1.1.0'")
         for line in lines
     ), out
     warnings = out.split("Warnings: what this destroys that users depend on", 1)[1].split("\n\n")[1].splitlines()
-    assert warnings == [
+    assert warnings == [  # the pools only: no image version is destroyed
         "- pools-burst (Batch pool) is replaced: jobs and tasks run on its nodes, which go with it; because of "
         "deploymentConfiguration (marked replaceOnChanges in the program)",
         "- pools-render (Batch pool) is replaced: jobs and tasks run on its nodes, which go with it; because of "
         "deploymentConfiguration (marked replaceOnChanges in the program)",
-        "- gallery-version (gallery image version) is replaced: pools boot their nodes from it; because of "
-        "galleryImageVersionName (the resource's name)",
     ]
 
 
@@ -121,18 +121,24 @@ def test_a_version_bump_in_json(dev_export: Path, tmp_path: Path) -> None:
     assert {n for n, a in actions.items() if a == "replace"} == {
         "pools-render",
         "pools-burst",
-        "gallery-version",
         "capture",
         "capture-cleanup",
         "builder-vm",
     }
+    assert actions["gallery-version-1.1.0"] == "create" and actions["gallery-version-1.0.0"] == "update"
     assert actions["batch-account"] == actions["gallery-definition"] == "same"
-    version = next(c for c in against["changes"] if c["name"] == "gallery-version")
-    name_change = next(p for p in version["properties"] if p["key"] == "galleryImageVersionName")
-    assert name_change["replaces"] and name_change["diffs"] == [
-        {"path": "galleryImageVersionName", "old": "1.0.0", "new": "1.1.0"}
-    ]
-    assert [w["name"] for w in against["warnings"]] == ["pools-burst", "pools-render", "gallery-version"]
+    assert [w["name"] for w in against["warnings"]] == ["pools-burst", "pools-render"]
+
+
+def test_retiring_the_builder_after_publishing_deletes_only_the_builder(dev_export: Path, tmp_path: Path) -> None:
+    retired = _dev_with(tmp_path, {IMAGE_KEY: {"builder": {"enabled": False}}})
+    code, out, _ = _main("--stack", "dev", "--stack-file", str(retired), "--json", "-", "--against", str(dev_export))
+    assert code == 0
+    actions = {c["name"]: c["action"] for c in json.loads(out)["against"]["changes"]}
+    deleted = {n for n, a in actions.items() if a == "delete"}
+    assert {"builder-vm", "builder-nat", "builder-nat-ip", "builder-vnet", "capture", "capture-cleanup"} <= deleted
+    assert {n for n, a in actions.items() if a not in ("same", "delete")} == set()  # the image and pools untouched
+    assert actions["gallery-version-1.0.0"] == actions["pools-render"] == "same"
 
 
 def _against_with_pools(tmp_path: Path, export: Path, pools: list[dict[str, Any]]) -> str:

@@ -55,7 +55,7 @@ def test_dev_stack_passes_with_exit_0(capsys: pytest.CaptureFixture[str]) -> Non
     assert "PASS: no mandatory violation" in out
     assert "```mermaid" in out and "flowchart LR" in out
     assert "mandatory: 0" in out
-    for name in ("builder-vm", "capture", "gallery-version", "pools-render", "pools-burst", "batch-vault"):
+    for name in ("builder-vm", "capture", "gallery-version-1.0.0", "pools-render", "pools-burst", "batch-vault"):
         assert name in out
 
 
@@ -120,17 +120,17 @@ def test_json_file_and_text_together(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_graph_has_the_pool_version_capture_builder_chain(dev_plan: dict[str, Any]) -> None:
     by_name = {r["name"]: r["urn"] for r in dev_plan["resources"]}
     edges = {tuple(e) for e in dev_plan["graph"]["edges"]}
-    chain = ["builder-vm", "capture-cleanup", "capture", "gallery-version", "pools-render"]
+    chain = ["builder-vm", "capture-cleanup", "capture", "gallery-version-1.0.0", "pools-render"]
     for before, after in itertools.pairwise(chain):
         assert (by_name[before], by_name[after]) in edges, f"{before} → {after}"
-    assert (by_name["pools-render"], by_name["gallery-version"]) not in edges  # edges point in creation order
+    assert (by_name["pools-render"], by_name["gallery-version-1.0.0"]) not in edges  # edges point in creation order
 
 
 def test_critical_path_and_its_estimate_for_dev(dev_plan: dict[str, Any]) -> None:
     path = dev_plan["criticalPath"]
     names = [s["name"] for s in path["steps"]]
     assert names[0] == "rg"
-    assert names[-5:] == ["builder-vm", "capture-cleanup", "capture", "gallery-version", "pools-render"]
+    assert names[-5:] == ["builder-vm", "capture-cleanup", "capture", "gallery-version-1.0.0", "pools-render"]
     minutes = {s["name"]: s["minutes"] for s in path["steps"]}
     assert minutes["capture"] == catalog.typical_minutes("pulumi-python:dynamic/capture:GeneralizedImage")
     assert path["estimatedMinutes"] == pytest.approx(sum(minutes.values()))

@@ -84,7 +84,7 @@ def test_configure_request_carries_a_level_and_defaults_for_every_policy():
 
 
 def test_resource_reference_inputs_are_sent_as_ids(baseline):
-    version = baseline["gallery-version"]
+    version = baseline["gallery-version-1.0.0"]
     reference = {
         _special_sig_key: _special_resource_sig,
         "urn": version.urn,

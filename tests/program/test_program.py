@@ -16,7 +16,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID
-from tools.plan.offline import BATCH_PRINCIPAL_OBJECT_ID, ProgramRun, RegisteredResource, run_program
+from tools.plan.offline import BATCH_PRINCIPAL_OBJECT_ID, MARKETPLACE_VERSION, ProgramRun, RegisteredResource, run_program
 
 CAPTURE = CAPTURE_TYPE
 POOL = "azure-native:batch:Pool"
@@ -34,6 +34,7 @@ CONTRACT_OUTPUTS = {
     "storageAccountName",
     "imageVhdUri",
     "galleryImageVersionId",
+    "publishedImageVersions",
     "batchAccountName",
     "batchAccountEndpoint",
     "pools",
@@ -86,11 +87,10 @@ def test_a_new_image_version_replaces_pools_create_before_delete(dev: ProgramRun
     assert {"osProfile", "storageProfile"} <= set(vm.options["replaceOnChanges"])
 
 
-def test_gallery_version_source_is_the_capture_output(dev: ProgramRun) -> None:
-    capture, version, account = dev.one(CAPTURE), dev.one(VERSION), dev.one(ACCOUNT)
-    source = version.inputs["storageProfile"]["osDiskImage"]["source"]  # dev exports a VHD
-    assert source["uri"] == capture.outputs["vhd_uri"]
-    assert source["storageAccountId"] == account.outputs["id"]
+def test_gallery_version_takes_the_generalized_vm_and_the_exported_vhd_is_an_extra(dev: ProgramRun) -> None:
+    capture, version = dev.one(CAPTURE), dev.one(VERSION)
+    # dev exports a VHD, yet the gallery takes the VM: no storage key or open account needed for the import
+    assert version.inputs["storageProfile"] == {"source": {"virtualMachineId": capture.outputs["vm_id"]}}
     assert _depends(dev, version, "storageProfile", capture)
     assert dev.outputs["imageVhdUri"] == capture.outputs["vhd_uri"]
 
@@ -223,6 +223,7 @@ def test_outputs_match_the_contract(dev: ProgramRun) -> None:
         "poolName": by_name["pools-render"].outputs["name"],
         "vmSize": "Standard_D4ds_v5",
         "nodeAgentSkuId": "batch.node.ubuntu 24.04",
+        "imageVersion": "1.0.0",
     }
 
 
@@ -400,7 +401,9 @@ def test_the_capture_knows_what_goes_into_the_image_and_the_version_carries_its_
 ) -> None:
     content = dev.one(CAPTURE).inputs["image_content"]
     assert set(content) == {"setupScript", "userData", "baseImage", "vmSize", "osDisk", "osType"}
-    assert content["baseImage"] == "Canonical:ubuntu-24_04-lts:server:latest" and content["osType"] == "Linux"
+    # `latest` counts as the version it resolved to: a new marketplace version is new content
+    assert content["baseImage"] == f"Canonical:ubuntu-24_04-lts:server:{MARKETPLACE_VERSION}"
+    assert content["osType"] == "Linux"
     tag = dev.one(VERSION).inputs["tags"]["bci-content-fingerprint"]
     assert len(tag) == 64
 

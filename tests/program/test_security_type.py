@@ -40,7 +40,7 @@ REGISTERED_BEFORE: dict[str, set[str]] = {
         "osType",
         "resourceGroupName",
     },
-    "gallery-version": {
+    "gallery-version-1.0.0": {
         "galleryImageName",
         "galleryImageVersionName",
         "galleryName",

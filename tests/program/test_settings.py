@@ -167,6 +167,30 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str, str]] = [
     ),
     ("unknown-key", {"image": {"exportVHD": True}}, "image.exportVHD", "True", "unknown key"),
     (
+        "builder-enabled-not-bool",
+        {"image": {"builder": {"enabled": "no"}}},
+        "image.builder.enabled",
+        "no",
+        "true or false",
+    ),
+    ("keep-no-versions", {"image": {"keepVersions": 0}}, "image.keepVersions", "0", "greater than or equal to 1"),
+    (
+        "pinned-version-malformed",
+        {
+            "pools": [
+                {
+                    "name": "render",
+                    "vmSize": "Standard_D4ds_v5",
+                    "nodeAgentSkuId": "batch.node.ubuntu 24.04",
+                    "imageVersion": "v1.0",
+                }
+            ]
+        },
+        "pools[0].imageVersion",
+        "v1.0",
+        "MAJOR.MINOR.PATCH",
+    ),
+    (
         "deployer-type-group",
         {"deployer": {"principalType": "Group"}},
         "deployer.principalType",
@@ -174,13 +198,6 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str, str]] = [
         "'User' or 'ServicePrincipal'",
     ),
     ("shared-key-not-bool", {"storage": {"allowSharedKeyAccess": "no"}}, "storage.allowSharedKeyAccess", "no", "true"),
-    (
-        "shared-key-off-with-exported-vhd",
-        {"storage": {"allowSharedKeyAccess": False}},
-        "storage.allowSharedKeyAccess",
-        "False",
-        "exportVhd false",
-    ),
     (
         "shared-key-off-with-unmanaged-builder",
         {"storage": {"allowSharedKeyAccess": False}, "image": {"exportVhd": False, "builder": {"osDisk": "unmanaged"}}},

@@ -130,6 +130,11 @@ _TYPES = (
         "a state record only: no cloud call on create (its delete cleans what an interrupted capture left)",
     ),
     ResourceType(
+        "pulumi:providers:azure",
+        0.0,
+        "the classic provider's configuration, for the base image lookup (components/base_image.py): no Azure call",
+    ),
+    ResourceType(
         "azure-native:compute:Gallery",
         0.5,
         _SHORT_LRO,
@@ -151,7 +156,7 @@ _TYPES = (
         "30 GiB OS disk",
         "Microsoft.Compute/galleries/{galleryName}/images/{galleryImageName}/versions/{galleryImageVersionName}",
         "galleryImageVersionName",
-        ("galleryImageVersionName", "publishingProfile.targetRegions"),
+        ("galleryImageVersionName", "publishingProfile.targetRegions", "publishingProfile.excludeFromLatest"),
     ),
     ResourceType(
         "azure-native:keyvault:Vault",

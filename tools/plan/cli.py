@@ -276,7 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             deployed.check_stack(args.against, live, args.stack)
         config_path = policy_config_path(args.stack, args.policy_pack_config)
         policy_config = load_policy_config(config_path) if config_path else None
-        run = run_program(config=config, stack=args.stack)
+        deployed_outputs = deployed.load_stack_outputs(args.against) if args.against else None
+        run = run_program(config=config, stack=args.stack, stack_outputs=deployed_outputs)
         report = run_policies(run.resources, policy_config)
     except (SettingsError, PolicyConfigError, deployed.ExportError, FileNotFoundError, yaml.YAMLError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -144,6 +144,34 @@ class Comparison:
 
 def load_export(path: Path) -> list[DeployedResource]:
     """The deployed resources of a `pulumi stack export` file (stack and provider resources left out)."""
+    resources = _export_resources(path)
+    found: dict[str, DeployedResource] = {}
+    for index, entry in enumerate(resources):
+        if entry.get("delete") or entry["type"] == STACK_TYPE or entry["type"].startswith(PROVIDER_PREFIX):
+            continue
+        if entry["urn"] in found:
+            raise ExportError(f'{path}: "deployment.resources[{index}]": {entry["urn"]} appears twice')
+        found[entry["urn"]] = DeployedResource(
+            urn=entry["urn"],
+            typ=entry["type"],
+            custom=bool(entry.get("custom", False)),
+            resource_id=str(entry.get("id") or ""),
+            inputs=entry.get("inputs") or {},
+            outputs=entry.get("outputs") or {},
+            parent=str(entry.get("parent") or ""),
+        )
+    return list(found.values())
+
+
+def load_stack_outputs(path: Path) -> dict[str, Any]:
+    """The stack's own outputs in the export: what the program reads back through its reference to its own stack
+    (the record of published image versions). Empty when the stack has none."""
+    stacks = [entry for entry in _export_resources(path) if entry["type"] == STACK_TYPE]
+    return dict(stacks[0].get("outputs") or {}) if stacks else {}
+
+
+def _export_resources(path: Path) -> list[dict[str, Any]]:
+    """The checked `deployment.resources` entries of an export file."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -167,7 +195,6 @@ def load_export(path: Path) -> list[DeployedResource]:
     resources = [] if resources is None else resources  # an empty stack's export has none
     if not isinstance(resources, list):
         raise ExportError(f'{path}: "deployment.resources" must be a list, got {type(resources).__name__}')
-    found: dict[str, DeployedResource] = {}
     for index, entry in enumerate(resources):
         where = f'{path}: "deployment.resources[{index}]"'
         if not isinstance(entry, dict):
@@ -178,20 +205,7 @@ def load_export(path: Path) -> list[DeployedResource]:
         for key in ("inputs", "outputs"):
             if not isinstance(entry.get(key) or {}, dict):  # absent or null: none
                 raise ExportError(f'{where} ({entry["urn"]}): "{key}" must be an object')
-        if entry.get("delete") or entry["type"] == STACK_TYPE or entry["type"].startswith(PROVIDER_PREFIX):
-            continue
-        if entry["urn"] in found:
-            raise ExportError(f"{where}: {entry['urn']} appears twice")
-        found[entry["urn"]] = DeployedResource(
-            urn=entry["urn"],
-            typ=entry["type"],
-            custom=bool(entry.get("custom", False)),
-            resource_id=str(entry.get("id") or ""),
-            inputs=entry.get("inputs") or {},
-            outputs=entry.get("outputs") or {},
-            parent=str(entry.get("parent") or ""),
-        )
-    return list(found.values())
+    return resources
 
 
 def check_stack(path: Path, deployed: Sequence[DeployedResource], stack: str) -> None:
@@ -305,7 +319,8 @@ def replace_keys(record: RegisteredResource) -> dict[str, str]:
 def compare(run: ProgramRun, deployed: Sequence[DeployedResource], export: str) -> Comparison:
     """Create / update / replace / delete / same for every planned and every deployed resource."""
     old = {r.urn: r for r in deployed}
-    planned = {r.urn: r for r in run.resources}
+    # Provider configurations are not Azure resources: left out on both sides (load_export skips them too).
+    planned = {r.urn: r for r in run.resources if not r.typ.startswith(PROVIDER_PREFIX)}
     decided: dict[str, Change] = {}
 
     def decide(urn: str) -> Change:

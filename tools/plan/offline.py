@@ -43,6 +43,8 @@ SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001"
 TENANT_ID = "00000000-0000-4000-8000-000000000002"
 DEPLOYER_OBJECT_ID = "00000000-0000-4000-8000-000000000003"
 BATCH_PRINCIPAL_OBJECT_ID = "00000000-0000-4000-8000-0000000000ba"
+# The marketplace's current version of every base image, as the mocked lookup reports it (baseImage.version latest).
+MARKETPLACE_VERSION = "24.04.202611200"
 
 
 @dataclass
@@ -144,11 +146,15 @@ class AzureMocks(pulumi.runtime.Mocks):
     With `preview`, like the engine planning a create: inputs stay known, everything Azure computes is unknown.
     """
 
-    def __init__(self, location: str, preview: bool = False):
+    def __init__(self, location: str, preview: bool = False, stack_outputs: Mapping[str, Any] | None = None):
         self.location = location
         self.preview = preview
+        # The outputs of the stack's last update, as the program's reference to its own stack reads them.
+        self.stack_outputs = dict(stack_outputs or {})
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == "pulumi:pulumi:StackReference":  # a read: known in a preview too
+            return args.resource_id, {"name": args.resource_id, "outputs": self.stack_outputs, "secretOutputNames": []}
         resource_id, outputs = self._created(args)
         if not self.preview:
             return resource_id, outputs
@@ -212,6 +218,15 @@ class AzureMocks(pulumi.runtime.Mocks):
                 "clientId": args.args.get("clientId"),
                 "displayName": "Microsoft Azure Batch",
                 "id": f"/servicePrincipals/{BATCH_PRINCIPAL_OBJECT_ID}",
+            }
+        if args.token == "azure:compute/getPlatformImage:getPlatformImage":
+            location, publisher, offer, sku = (args.args.get(k) for k in ("location", "publisher", "offer", "sku"))
+            image_path = f"Publishers/{publisher}/ArtifactTypes/VMImage/Offers/{offer}/Skus/{sku}"
+            return {
+                **{k: args.args.get(k) for k in ("location", "publisher", "offer", "sku")},
+                "version": MARKETPLACE_VERSION,
+                "id": f"/Subscriptions/{SUBSCRIPTION_ID}/Providers/Microsoft.Compute/Locations/{location}/{image_path}"
+                f"/Versions/{MARKETPLACE_VERSION}",
             }
         return {}
 
@@ -309,12 +324,14 @@ def run_program(
     config: Mapping[str, Any] | None = None,
     project_root: Path = PROJECT_ROOT,
     records: list[RegisteredResource] | None = None,
+    stack_outputs: Mapping[str, Any] | None = None,
 ) -> ProgramRun:
     """Evaluate `__main__.py` for a stack's config (plus overrides) under Azure-shaped mocks.
 
     `config` replaces the stack file entirely (namespaced keys); otherwise Pulumi.yaml + Pulumi.<stack>.yaml are read.
     Exceptions from the program (a SettingsError for bad config) propagate unchanged; pass `records` to see what
-    had been registered by then.
+    had been registered by then. `stack_outputs` are the outputs of the stack's last update (its record of published
+    image versions among them): none, as for a new stack, unless given.
     """
     full_config = dict(config) if config is not None else load_stack_config(stack, project_root)
     full_config = merge_config(full_config, config_overrides)
@@ -323,33 +340,39 @@ def run_program(
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     settings.ROOT.set(None)  # a fresh root Stack for every run
-    mocks = AzureMocks(location, preview)
+    mocks = AzureMocks(location, preview, stack_outputs)
     monitor = RecordingMonitor(mocks, records)
     pulumi.runtime.set_mocks(mocks, project=NAMESPACE, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in full_config.items()})
+    settings.ROOT.set(None)  # set_mocks made a root Stack of its own; run_in_stack below makes the program's
 
     root = str(project_root)
     if root not in sys.path:
         sys.path.insert(0, root)
-    outputs: dict[str, Any] = {}
 
-    @pulumi.runtime.test
-    def _run() -> pulumi.Output[Any]:
+    stacks: list[Any] = []
+
+    def _program() -> None:
+        stacks.append(settings.get_root_resource())  # set in run_in_stack's task context, not visible out here
         previous = os.getcwd()
         os.chdir(root)  # the language host runs the program from its directory
         try:
             runpy.run_path(str(project_root / "__main__.py"), run_name="__main__")
         finally:
             os.chdir(previous)
-        exports: dict[str, Any] = getattr(settings.get_root_resource(), "outputs", {})  # pulumi.export() lands here
-        keys = list(exports)
-        values = [exports[k] for k in keys]
-        return pulumi.Output.all(*values).apply(lambda resolved: outputs.update(zip(keys, resolved, strict=True)))
+
+    async def _exports() -> dict[str, Any]:
+        exports: dict[str, Any] = dict(getattr(stacks[0], "outputs", {}) if stacks else {})  # pulumi.export()
+        values = await asyncio.gather(*(pulumi.Output.from_input(v).future() for v in exports.values()))
+        return dict(zip(exports, values, strict=True))
 
     try:
-        _run()
+        # As the language host runs a program: the module, then the entrypoint it gave pulumi.run, in a Stack.
+        loop.run_until_complete(pulumi.runtime.run_in_stack(_program))
+        outputs = loop.run_until_complete(_exports())
     finally:
         pulumi.runtime.set_all_config({})
+        loop.close()
     # The program registers resources from concurrent tasks, in an order that varies from run to run: the records are
     # sorted by URN (unique in a stack) so that everything derived from them is the same on every run.
     monitor.records.sort(key=lambda r: r.urn)

@@ -22,7 +22,7 @@ IMAGE = "deploymentConfiguration.virtualMachineConfiguration.imageReference"
 
 
 def _version_id(baseline) -> str:
-    return str(baseline["gallery-version"].outputs["id"])
+    return str(baseline["gallery-version-1.0.0"].outputs["id"])
 
 
 def _pool(baseline, path, value):

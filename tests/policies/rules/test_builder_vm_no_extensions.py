@@ -54,7 +54,7 @@ def test_extension_found_by_vm_name_without_dependency(baseline):
 def test_extension_on_a_vm_that_is_not_captured_passes(baseline):
     stack = stack_with(baseline, _extension(baseline))
     del stack["capture"]
-    stack = stack_with(stack, changed(stack["gallery-version"], "storageProfile", {"source": {"id": "/external/vm"}}))
+    stack = stack_with(stack, changed(stack["gallery-version-1.0.0"], "storageProfile", {"source": {"id": "/external/vm"}}))
     assert run(stack).for_policy(NAME) == []
 
 
@@ -86,7 +86,7 @@ def _source_vm_stack(baseline, path, deps=True):
     stack = stack_with(baseline, _extension(baseline))
     del stack["capture"]
     source = {path.rsplit(".", 1)[1]: vm.outputs["id"]}
-    version = changed(stack["gallery-version"], "storageProfile", {"source": source})
+    version = changed(stack["gallery-version-1.0.0"], "storageProfile", {"source": source})
     if deps:
         version = depending(version, "storageProfile", vm)
     return stack_with(stack, version)
@@ -102,5 +102,5 @@ def test_extension_on_a_gallery_image_versions_source_vm_is_violation(baseline, 
 
 def test_source_vm_id_unknown_in_preview_still_links_by_dependency(baseline):
     stack = _source_vm_stack(baseline, "storageProfile.source.virtualMachineId")
-    version = changed(stack["gallery-version"], "storageProfile.source.virtualMachineId", UNKNOWN)
+    version = changed(stack["gallery-version-1.0.0"], "storageProfile.source.virtualMachineId", UNKNOWN)
     assert single(run(stack_with(stack, version)), NAME)

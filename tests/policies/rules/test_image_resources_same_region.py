@@ -35,7 +35,7 @@ def test_region_comes_from_the_resource_group_when_the_resource_has_none(baselin
 
 def test_gallery_version_without_a_replica_in_the_batch_region(baseline):
     version = changed(
-        changed(baseline["gallery-version"], "location", "northeurope"),
+        changed(baseline["gallery-version-1.0.0"], "location", "northeurope"),
         "publishingProfile.targetRegions",
         [{"name": "northeurope", "regionalReplicaCount": 1}],
     )
@@ -47,12 +47,12 @@ def test_gallery_version_without_a_replica_in_the_batch_region(baseline):
 
 
 def test_gallery_without_target_regions_replicates_in_its_own_region(baseline):
-    assert run(stack_with(baseline, changed(baseline["gallery-version"], "publishingProfile", DELETE))).results == []
+    assert run(stack_with(baseline, changed(baseline["gallery-version-1.0.0"], "publishingProfile", DELETE))).results == []
 
 
 def test_gallery_replicating_into_the_batch_region_passes(baseline):
     version = changed(
-        changed(baseline["gallery-version"], "location", "northeurope"),
+        changed(baseline["gallery-version-1.0.0"], "location", "northeurope"),
         "publishingProfile.targetRegions",
         [{"name": "northeurope"}, {"name": "West Europe", "regionalReplicaCount": 1}],
     )

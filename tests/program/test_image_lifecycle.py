@@ -1,0 +1,206 @@
+"""Day-2 image lifecycle under mocks: the stack's record of published versions, retention and rollback, retiring the
+builder, and the base image pinned. Each "next `up`" is a run whose self-reference reads the outputs of the last."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.settings import SettingsError
+from tests.program.test_program import _deletion_waves
+from tools.plan import offline
+from tools.plan.offline import MARKETPLACE_VERSION, ProgramRun, RegisteredResource, run_program
+
+VERSION = "azure-native:compute:GalleryImageVersion"
+DEFINITION = "azure-native:compute:GalleryImage"
+POOL = "azure-native:batch:Pool"
+CAPTURE = "pulumi-python:dynamic/capture:GeneralizedImage"
+BUILDER_TYPES = {
+    "azure-native:compute:VirtualMachine",
+    "azure-native:network:NetworkInterface",
+    "azure-native:network:VirtualNetwork",
+    "azure-native:network:Subnet",
+    "azure-native:network:NatGateway",
+    "azure-native:network:PublicIPAddress",
+    "pulumi-python:dynamic/capture:GeneralizedImage",
+    "pulumi-python:dynamic/capture:CaptureCleanup",
+    "tls:index/privateKey:PrivateKey",
+}
+RETIRED = {"image": {"builder": {"enabled": False}}}
+
+
+def _image(version: str, **more: Any) -> dict[str, Any]:
+    return {"image": {"version": version, **more}}
+
+
+def _versions(run: ProgramRun) -> dict[str, RegisteredResource]:
+    return {r.inputs["galleryImageVersionName"]: r for r in run.of_type(VERSION)}
+
+
+def _published(*versions: str) -> dict[str, Any]:
+    """The stack outputs after publishing `versions` one `up` after another with the dev stack's builder."""
+    outputs: dict[str, Any] = {}
+    for version in versions:
+        outputs = run_program(_image(version), stack_outputs=outputs).outputs
+    return outputs
+
+
+@pytest.fixture(scope="module")
+def first_up() -> ProgramRun:
+    return run_program()
+
+
+def test_the_first_up_records_what_it_published(first_up: ProgramRun) -> None:
+    record = first_up.outputs["publishedImageVersions"]
+    version = first_up.one(VERSION)
+    assert set(record) == {"1.0.0"}
+    assert record["1.0.0"]["source"] == version.inputs["storageProfile"]["source"]
+    assert record["1.0.0"]["contentFingerprint"] == version.inputs["tags"]["bci-content-fingerprint"]
+    assert record["1.0.0"]["vhdUri"] == first_up.outputs["imageVhdUri"]  # dev exports a VHD
+    assert "excludeFromLatest" not in version.inputs["publishingProfile"]  # the newest sends what it always did
+
+
+def test_retiring_the_builder_keeps_the_version_exactly_as_published(first_up: ProgramRun) -> None:
+    retired = run_program(RETIRED, stack_outputs=first_up.outputs)
+    assert not BUILDER_TYPES & {r.typ for r in retired.resources}
+    (before,), (after,) = first_up.of_type(VERSION), retired.of_type(VERSION)
+    assert after.urn == before.urn and after.inputs == before.inputs  # no diff: no replacement, no Azure call
+    for pool in retired.of_type(POOL):
+        image = pool.inputs["deploymentConfiguration"]["virtualMachineConfiguration"]["imageReference"]
+        assert image == {"id": before.outputs["id"]}
+    for key in ("galleryImageVersionId", "imageVhdUri", "publishedImageVersions", "pools"):
+        assert retired.outputs[key] == first_up.outputs[key], key
+    # the deployer's blob role served only the capture: it goes with the builder
+    assert not [r for r in retired.of_type("azure-native:authorization:RoleAssignment") if "ba92f5b4" in str(r.inputs)]
+
+
+def test_a_new_version_with_the_builder_retired_is_refused_before_anything_is_registered(
+    first_up: ProgramRun,
+) -> None:
+    registered: list[RegisteredResource] = []
+    with pytest.raises(SettingsError) as failure:
+        run_program(
+            {**RETIRED, **_image("1.1.0", builder={"enabled": False})},
+            stack_outputs=first_up.outputs,
+            records=registered,
+        )
+    message = str(failure.value)
+    assert "batch-custom-image:image.builder.enabled = False" in message
+    assert "image.version 1.1.0" in message and "published: 1.0.0" in message
+    assert registered == []  # the stack reference is a read: nothing is created
+
+
+def test_a_retired_builder_on_a_new_stack_is_refused() -> None:
+    with pytest.raises(SettingsError, match=r"image\.builder\.enabled = False: true to build .*none yet"):
+        run_program(RETIRED)
+
+
+def test_a_new_version_keeps_the_older_ones_for_rollback_up_to_keep_versions() -> None:
+    outputs = _published("1.0.0", "1.1.0", "1.2.0")
+    run = run_program(_image("1.3.0"), stack_outputs=outputs)  # keepVersions defaults to 3
+    versions = _versions(run)
+    assert set(versions) == {"1.3.0", "1.2.0", "1.1.0"}  # 1.0.0, the oldest, is deleted by this `up`
+    assert set(run.outputs["publishedImageVersions"]) == set(versions)
+    assert "excludeFromLatest" not in versions["1.3.0"].inputs["publishingProfile"]
+    for old in ("1.2.0", "1.1.0"):
+        assert versions[old].inputs["publishingProfile"]["excludeFromLatest"] is True
+        # declared again as published: the source is the VM that built it, not this run's builder
+        recorded = outputs["publishedImageVersions"][old]
+        assert versions[old].inputs["storageProfile"] == {"source": recorded["source"]}
+        assert versions[old].inputs["tags"]["bci-content-fingerprint"] == recorded["contentFingerprint"]
+    assert run.outputs["galleryImageVersionId"] == versions["1.3.0"].outputs["id"]
+
+
+def test_keep_versions_one_keeps_only_the_new_version() -> None:
+    outputs = _published("1.0.0")
+    run = run_program(_image("1.1.0", keepVersions=1), stack_outputs=outputs)
+    assert set(_versions(run)) == {"1.1.0"}
+
+
+def _pools_pinned(render: str | None) -> dict[str, Any]:
+    pools = [
+        {
+            "name": "render",
+            "vmSize": "Standard_D4ds_v5",
+            "nodeAgentSkuId": "batch.node.ubuntu 24.04",
+            "targetDedicatedNodes": 1,
+            **({"imageVersion": render} if render else {}),
+        },
+        {
+            "name": "burst",
+            "vmSize": "Standard_D4ds_v5",
+            "nodeAgentSkuId": "batch.node.ubuntu 24.04",
+            "targetDedicatedNodes": 1,
+        },
+    ]
+    return {"pools": pools}
+
+
+def test_a_pinned_pool_boots_the_older_version_and_keeps_it_past_keep_versions() -> None:
+    outputs = _published("1.0.0", "1.1.0")
+    run = run_program({**_image("1.2.0", keepVersions=1), **_pools_pinned("1.0.0")}, stack_outputs=outputs)
+    versions = _versions(run)
+    assert set(versions) == {"1.2.0", "1.0.0"}  # 1.0.0 is in use: kept beyond keepVersions; 1.1.0 is not
+    images = {
+        p.name: p.inputs["deploymentConfiguration"]["virtualMachineConfiguration"]["imageReference"]["id"]
+        for p in run.of_type(POOL)
+    }
+    assert images == {"pools-render": versions["1.0.0"].outputs["id"], "pools-burst": versions["1.2.0"].outputs["id"]}
+    assert run.outputs["pools"]["render"]["imageVersion"] == "1.0.0"
+    assert run.outputs["pools"]["burst"]["imageVersion"] == "1.2.0"
+
+
+def test_rolling_a_pool_back_needs_no_rebuild() -> None:
+    outputs = _published("1.0.0", "1.1.0")
+    retired = run_program(
+        {**RETIRED, **_image("1.1.0", builder={"enabled": False}), **_pools_pinned("1.0.0")}, stack_outputs=outputs
+    )
+    assert not BUILDER_TYPES & {r.typ for r in retired.resources}
+    assert set(_versions(retired)) == {"1.1.0", "1.0.0"}
+
+
+def test_a_pool_pinned_to_a_version_never_published_is_refused() -> None:
+    outputs = _published("1.0.0")
+    with pytest.raises(SettingsError) as failure:
+        run_program({**_image("1.1.0"), **_pools_pinned("0.9.0")}, stack_outputs=outputs)
+    message = str(failure.value)
+    assert "batch-custom-image:pools[0].imageVersion = '0.9.0'" in message
+    assert "1.1.0 (image.version) or one of published: 1.0.0" in message
+
+
+def test_destroy_deletes_every_version_before_the_definition_and_the_gallery() -> None:
+    run = run_program(_image("1.1.0"), stack_outputs=_published("1.0.0"))
+    waves = _deletion_waves(run)
+    wave_of = {urn: index for index, wave in enumerate(waves) for urn in wave}
+    definition = run.one(DEFINITION)
+    gallery = run.one("azure-native:compute:Gallery")
+    for version in run.of_type(VERSION):
+        assert wave_of[version.urn] < wave_of[definition.urn] < wave_of[gallery.urn]
+
+
+# --- the base image pinned -----------------------------------------------------------------------------------------
+
+
+def test_latest_is_resolved_and_the_builder_uses_the_concrete_version(first_up: ProgramRun) -> None:
+    vm = first_up.one("azure-native:compute:VirtualMachine")
+    assert vm.inputs["storageProfile"]["imageReference"]["version"] == MARKETPLACE_VERSION
+    lookup = first_up.one("pulumi:providers:azure")  # the classic provider, for the lookup only
+    assert lookup.inputs["resourceProviderRegistrations"] == "none"
+
+
+def test_a_new_marketplace_version_is_new_content(first_up: ProgramRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(offline, "MARKETPLACE_VERSION", "24.04.202612010")
+    moved = run_program()
+    before = first_up.one(CAPTURE).inputs["image_content"]
+    after = moved.one(CAPTURE).inputs["image_content"]
+    assert {k for k in before if before[k] != after[k]} == {"baseImage"}
+    assert after["baseImage"].endswith(":24.04.202612010")
+    assert moved.one(VERSION).inputs["tags"] != first_up.one(VERSION).inputs["tags"]
+
+
+def test_a_configured_base_image_version_is_used_as_is_without_a_lookup() -> None:
+    base = {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "24.04.202409120"}
+    run = run_program({"image": {"builder": {"baseImage": base}}})
+    assert run.one("azure-native:compute:VirtualMachine").inputs["storageProfile"]["imageReference"] == base
+    assert not run.of_type("pulumi:providers:azure")
