@@ -16,7 +16,13 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID
-from tools.plan.offline import BATCH_PRINCIPAL_OBJECT_ID, MARKETPLACE_VERSION, ProgramRun, RegisteredResource, run_program
+from tools.plan.offline import (
+    BATCH_PRINCIPAL_OBJECT_ID,
+    MARKETPLACE_VERSION,
+    ProgramRun,
+    RegisteredResource,
+    run_program,
+)
 
 CAPTURE = CAPTURE_TYPE
 POOL = "azure-native:batch:Pool"

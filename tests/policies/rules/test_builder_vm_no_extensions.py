@@ -54,7 +54,8 @@ def test_extension_found_by_vm_name_without_dependency(baseline):
 def test_extension_on_a_vm_that_is_not_captured_passes(baseline):
     stack = stack_with(baseline, _extension(baseline))
     del stack["capture"]
-    stack = stack_with(stack, changed(stack["gallery-version-1.0.0"], "storageProfile", {"source": {"id": "/external/vm"}}))
+    external = {"source": {"id": "/external/vm"}}
+    stack = stack_with(stack, changed(stack["gallery-version-1.0.0"], "storageProfile", external))
     assert run(stack).for_policy(NAME) == []
 
 

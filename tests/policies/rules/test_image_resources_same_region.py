@@ -47,7 +47,8 @@ def test_gallery_version_without_a_replica_in_the_batch_region(baseline):
 
 
 def test_gallery_without_target_regions_replicates_in_its_own_region(baseline):
-    assert run(stack_with(baseline, changed(baseline["gallery-version-1.0.0"], "publishingProfile", DELETE))).results == []
+    version = baseline["gallery-version-1.0.0"]
+    assert run(stack_with(baseline, changed(version, "publishingProfile", DELETE))).results == []
 
 
 def test_gallery_replicating_into_the_batch_region_passes(baseline):
