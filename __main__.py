@@ -16,7 +16,7 @@ from components.cloud_init import render_user_data
 from components.gallery import GallerySource, ImageGallery, ImageGalleryArgs
 from components.image_content import fingerprint, image_content
 from components.naming import stack_names
-from components.pools import BatchPools, BatchPoolsArgs
+from components.pools import BatchPools, BatchPoolsArgs, pool_output_extras
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID, Settings, ip_filter, load_settings
 from components.storage import ImageStorage, ImageStorageArgs
 
@@ -121,6 +121,7 @@ account = BatchAccount(
         public_network_access=settings.batch.public_network_access,
         account_access=ip_filter(settings.batch.account_access),
         vault_access=ip_filter(settings.batch.vault_network_access),
+        gallery_id=gallery.gallery_id,
     ),
 )
 
@@ -151,6 +152,7 @@ pulumi.export(
             "poolName": pools.pools[spec.name].name,
             "vmSize": spec.vm_size,
             "nodeAgentSkuId": spec.node_agent_sku_id,
+            **pool_output_extras(spec),
         }
         for spec in settings.pools
     },
