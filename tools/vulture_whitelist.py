@@ -20,6 +20,7 @@ image_content.fingerprint
 gallery.ImageGallery
 naming.stack_names
 pools.BatchPools
+pools.pool_output_extras
 storage.ImageStorage
 storage.ImageStorage.images_container
 storage.ImageStorage.deployer_blob_access
@@ -45,6 +46,7 @@ _._account_id
 _._source_rules
 _._sku
 _._one_scale_mode
+_._subnet
 _._guid
 _._cross_checks
 _.serialize_as_secret_always

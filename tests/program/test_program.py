@@ -223,6 +223,10 @@ def test_outputs_match_the_contract(dev: ProgramRun) -> None:
         "poolName": by_name["pools-render"].outputs["name"],
         "vmSize": "Standard_D4ds_v5",
         "nodeAgentSkuId": "batch.node.ubuntu 24.04",
+        # Added to the contract's four keys for `make smoke` (issue 11): the pool's networking, identities, images.
+        "publicIPs": "BatchManaged",
+        "identities": [],
+        "containerImages": [],
     }
 
 
