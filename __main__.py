@@ -20,7 +20,7 @@ from components.gallery import GallerySource, GalleryVersion, ImageGallery, Imag
 from components.image_content import fingerprint, image_content
 from components.image_versions import RECORD_OUTPUT, kept_versions, read_published_versions, record_entry
 from components.naming import stack_names
-from components.pools import BatchPools, BatchPoolsArgs
+from components.pools import BatchPools, BatchPoolsArgs, pool_output_extras
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID, Settings, ip_filter, load_settings
 from components.storage import ImageStorage, ImageStorageArgs
 
@@ -139,6 +139,7 @@ async def main() -> None:
             public_network_access=settings.batch.public_network_access,
             account_access=ip_filter(settings.batch.account_access),
             vault_access=ip_filter(settings.batch.vault_network_access),
+            gallery_id=gallery.gallery_id,
         ),
     )
 
@@ -180,6 +181,7 @@ async def main() -> None:
                 "vmSize": spec.vm_size,
                 "nodeAgentSkuId": spec.node_agent_sku_id,
                 "imageVersion": settings.pool_image_version(spec),
+                **pool_output_extras(spec),
             }
             for spec in settings.pools
         },

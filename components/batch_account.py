@@ -2,8 +2,9 @@
 
 UserSubscription mode (the default): Batch creates pool VMs in this subscription, so the "Microsoft Azure Batch"
 service principal needs a role on the subscription and a Key Vault (access-policy mode, same region) where it keeps
-secrets; the account references that vault and accepts Entra ID authentication only. BatchService mode: no vault,
-no role.
+secrets; the account references that vault and accepts Entra ID authentication only. It also gets Compute Gallery
+Image Reader on the image gallery (`gallery_id`), so pool creation does not rest on the orchestration role covering
+gallery reads, which no Microsoft page states. BatchService mode: no vault, no role.
 
 Network: `publicNetworkAccess` Enabled (default) or Disabled, and `accountAccess` {defaultAction, ipRules} filtering
 who may call the account endpoint (the data plane: jobs, tasks, `make smoke`). Pools are created through ARM, so
@@ -29,6 +30,10 @@ from components.storage import blob_contributor
 # Built-in "Azure Batch Service Orchestration Role": the least-privilege role for the Batch service principal
 # (Contributor, b24988ac-6180-42a0-ab88-20f7382dd24c, also works and is what older docs show).
 BATCH_ORCHESTRATION_ROLE = "a35466a1-cfd6-450a-b35e-683fcdf30363"
+# Built-in "Compute Gallery Image Reader" (galleries/images/read, galleries/images/versions/read), from Azure's
+# built-in roles list: the Batch principal's read access to the gallery its pools boot from, given explicitly because
+# no Microsoft page says the orchestration role covers it.
+COMPUTE_GALLERY_IMAGE_READER_ROLE = "cf7c76d2-98a3-4358-a134-615aa78bf44d"
 BATCH_SECRET_PERMISSIONS = ["get", "list", "set", "delete", "recover"]
 
 
@@ -51,6 +56,9 @@ class BatchAccountArgs:
     account_access: tuple[str, list[str]] | None = None
     # The vault's networkAcls: (defaultAction, ipRules), or None for a vault every network reaches.
     vault_access: tuple[str, list[str]] | None = None
+    # The Compute Gallery the pools boot from: in UserSubscription mode the Batch principal gets Compute Gallery Image
+    # Reader on it (before the account, hence before any pool). None: no gallery role (an image shared from elsewhere).
+    gallery_id: pulumi.Input[str] | None = None
 
 
 class BatchAccount(pulumi.ComponentResource):
@@ -69,6 +77,8 @@ class BatchAccount(pulumi.ComponentResource):
             depends_on.append(vault)
             if args.grant_subscription_role:
                 depends_on.append(_subscription_role(name, args, child))
+            if args.gallery_id is not None:
+                depends_on.append(_gallery_reader_role(name, args.gallery_id, args, child))
 
         auto_storage = batch.AutoStorageBasePropertiesArgs(storage_account_id=args.auto_storage_account_id)
         if not args.auto_storage_keys:
@@ -161,6 +171,25 @@ def _subscription_role(
         principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
         role_definition_id=pulumi.Output.concat(
             scope, f"/providers/Microsoft.Authorization/roleDefinitions/{BATCH_ORCHESTRATION_ROLE}"
+        ),
+        opts=child,
+    )
+
+
+def _gallery_reader_role(
+    name: str, gallery_id: pulumi.Input[str], args: BatchAccountArgs, child: pulumi.ResourceOptions
+) -> authorization.RoleAssignment:
+    """Compute Gallery Image Reader for the Batch principal, scoped to the gallery (not its images: new definitions
+    and versions are covered as they appear)."""
+    return authorization.RoleAssignment(
+        f"{name}-gallery-image-reader",
+        scope=gallery_id,
+        principal_id=args.batch_principal_object_id,
+        principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+        role_definition_id=pulumi.Output.concat(
+            "/subscriptions/",
+            args.subscription_id,
+            f"/providers/Microsoft.Authorization/roleDefinitions/{COMPUTE_GALLERY_IMAGE_READER_ROLE}",
         ),
         opts=child,
     )

@@ -49,6 +49,7 @@ class ImageGalleryArgs:
 
 
 class ImageGallery(pulumi.ComponentResource):
+    gallery_id: pulumi.Output[str]  # the gallery's ARM id: the scope of the Batch principal's image read access
     gallery_name: pulumi.Output[str]
     image_definition_id: pulumi.Output[str]
     image_version_id: pulumi.Output[str]  # image.version's
@@ -86,11 +87,13 @@ class ImageGallery(pulumi.ComponentResource):
             kept.version: _image_version(f"{name}-version", kept, args, definition.name, gallery.name, child).id
             for kept in args.versions
         }
+        self.gallery_id = gallery.id
         self.gallery_name = gallery.name
         self.image_definition_id = definition.id
         self.image_version_id = self.image_version_ids[args.image.version]
         self.register_outputs(
             {
+                "gallery_id": self.gallery_id,
                 "gallery_name": self.gallery_name,
                 "image_definition_id": self.image_definition_id,
                 "image_version_id": self.image_version_id,

@@ -40,12 +40,15 @@ class BatchPools(pulumi.ComponentResource):
                         image_reference=batch.ImageReferenceArgs(id=args.image_version_ids[pool.name]),
                         node_agent_sku_id=pool.node_agent_sku_id,
                         security_profile=_security_profile(args.security_type),
+                        container_configuration=_container_configuration(pool),
                     )
                 ),
                 scale_settings=_scale_settings(pool),
                 task_slots_per_node=pool.task_slots_per_node,
                 start_task=_start_task(pool),
                 target_node_communication_mode=batch.NodeCommunicationMode.SIMPLIFIED,
+                network_configuration=_network_configuration(pool),
+                identity=_identity(pool),
                 opts=pulumi.ResourceOptions(
                     parent=self,
                     replace_on_changes=["deploymentConfiguration"],
@@ -99,3 +102,51 @@ def _start_task(pool: PoolSettings) -> batch.StartTaskArgs | None:
             )
         ),
     )
+
+
+def _network_configuration(pool: PoolSettings) -> batch.NetworkConfigurationArgs | None:
+    """Nodes in the pool's subnet, with Batch-managed public IPs or none (publicIPs None: outbound through the user's
+    NAT gateway or firewall). No subnet: nothing, as pools created before pools[].subnetId (Batch's own network)."""
+    if pool.subnet_id is None:
+        return None
+    provision = (
+        batch.IPAddressProvisioningType.NO_PUBLIC_IP_ADDRESSES
+        if pool.public_ips == "None"
+        else batch.IPAddressProvisioningType.BATCH_MANAGED
+    )
+    return batch.NetworkConfigurationArgs(
+        subnet_id=pool.subnet_id,
+        public_ip_address_configuration=batch.PublicIPAddressConfigurationArgs(provision=provision),
+    )
+
+
+def _identity(pool: PoolSettings) -> batch.BatchPoolIdentityArgs | None:
+    """The pool's user-assigned identities. The SDK takes a list of ids; the azure-native provider sends ARM's map
+    `{<id>: {}}` (pulumi-azure-native#1833)."""
+    if not pool.identities:
+        return None
+    return batch.BatchPoolIdentityArgs(
+        type=batch.PoolIdentityType.USER_ASSIGNED, user_assigned_identities=list(pool.identities)
+    )
+
+
+def _container_configuration(pool: PoolSettings) -> batch.ContainerConfigurationArgs | None:
+    """Docker-compatible containers, with the configured images pulled when each node joins the pool."""
+    if not pool.container_images:
+        return None
+    return batch.ContainerConfigurationArgs(
+        type=batch.ContainerType.DOCKER_COMPATIBLE, container_image_names=list(pool.container_images)
+    )
+
+
+def pool_output_extras(pool: PoolSettings) -> dict[str, object]:
+    """What the `pools` stack output adds to {id, poolName, vmSize, nodeAgentSkuId} for `make smoke` to compare with
+    the deployed pool: publicIPs, identities and containerImages always, subnetId when the pool has one."""
+    extras: dict[str, object] = {
+        "publicIPs": pool.public_ips,
+        "identities": list(pool.identities),
+        "containerImages": list(pool.container_images),
+    }
+    if pool.subnet_id is not None:
+        extras["subnetId"] = pool.subnet_id
+    return extras

@@ -70,6 +70,49 @@ _STORAGE_ACCOUNT_ID = re.compile(
     r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Storage/storageAccounts/([a-z0-9]{3,24})$",
     re.IGNORECASE,
 )
+_GUID_TEXT = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
+# A subnet's ARM id; provider and type segments are case-insensitive (ARM ids are), names keep Azure's characters.
+SUBNET_ID = re.compile(
+    rf"^/subscriptions/{_GUID_TEXT}/resourceGroups/[-\w.()]{{1,90}}/providers/Microsoft\.Network/"
+    r"virtualNetworks/[\w][-\w.]{0,63}/subnets/[\w][-\w.]{0,79}$",
+    re.IGNORECASE,
+)
+SUBNET_ID_RULE = (
+    "a subnet's ARM id /subscriptions/<subscription guid>/resourceGroups/<rg>/providers/Microsoft.Network/"
+    "virtualNetworks/<vnet>/subnets/<subnet>"
+)
+USER_ASSIGNED_IDENTITY_ID = re.compile(
+    rf"^/subscriptions/{_GUID_TEXT}/resourceGroups/[-\w.()]{{1,90}}/providers/Microsoft\.ManagedIdentity/"
+    r"userAssignedIdentities/[A-Za-z0-9][-\w]{2,127}$",
+    re.IGNORECASE,
+)
+# A container image reference as `docker pull` takes it (the distribution/reference grammar), with a tag or a sha256
+# digest: Batch prefetches it when a node joins, so an untagged (latest) reference could differ from node to node.
+_DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+CONTAINER_IMAGE = re.compile(
+    rf"^(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?/)?{_PATH_PART}(?:/{_PATH_PART})*"
+    r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
+)
+
+
+def is_container_image(value: str) -> bool:
+    """A pullable reference (CONTAINER_IMAGE) that pins a tag or a digest; the name is at most 255 characters."""
+    match = CONTAINER_IMAGE.match(value)
+    if match is None or not (match.group("tag") or match.group("digest")):
+        return False
+    name_end = match.start("tag") - 1 if match.group("tag") else match.start("digest") - 1
+    return name_end <= 255
+
+
+_IDENTITY_RULE = (
+    "a user-assigned managed identity's ARM id /subscriptions/<subscription guid>/resourceGroups/<rg>/providers/"
+    "Microsoft.ManagedIdentity/userAssignedIdentities/<name>"
+)
+CONTAINER_IMAGE_RULE = (
+    "a docker image reference with a tag or a sha256 digest and a lowercase repository, no spaces, such as "
+    "myregistry.azurecr.io/tools/render:2.1 or docker.io/library/ubuntu@sha256:<64 hex digits>"
+)
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -288,6 +331,14 @@ class PoolSettings(_Model):
     start_task: StartTask | None = Field(None, alias="startTask")
     # Pin the pool to an earlier published version (a rollback without a rebuild); None: image.version.
     image_version: str | None = Field(None, alias="imageVersion")
+    # Networking: the pool's nodes in this subnet (same region and subscription as the Batch account); publicIPs
+    # None gives them no public IP address (outbound then goes through the user's NAT gateway or firewall).
+    subnet_id: str | None = Field(None, alias="subnetId")
+    public_ips: Literal["BatchManaged", "None"] = Field("BatchManaged", alias="publicIPs")
+    # User-assigned managed identities on the pool's nodes (tasks reach storage, registries, Key Vault with them).
+    identities: list[str] = Field(default_factory=list, max_length=20)
+    # Container images every node pulls when it joins (the image must run Docker-compatible containers).
+    container_images: list[str] = Field(default_factory=list, alias="containerImages", max_length=100)
 
     _vm_size = field_validator("vm_size")(_check_vm_size)
 
@@ -296,6 +347,13 @@ class PoolSettings(_Model):
     def _image_version(cls, value: str | None) -> str | None:
         if value is not None and not is_image_version(value):
             raise ValueError(f"allowed: a published gallery image version {IMAGE_VERSION_RULE}")
+        return value
+
+    @field_validator("subnet_id")
+    @classmethod
+    def _subnet(cls, value: str | None) -> str | None:
+        if value is not None and not SUBNET_ID.match(value):
+            raise ValueError(f"allowed: {SUBNET_ID_RULE}")
         return value
 
     @field_validator("node_agent_sku_id")
@@ -314,7 +372,28 @@ class PoolSettings(_Model):
                 self.auto_scale.formula,
                 "either fixed targets (targetDedicatedNodes/targetSpotNodes) or autoScale, not both",
             )
+        if self.public_ips == "None" and self.subnet_id is None:
+            raise _KeyedError(
+                "publicIPs",
+                "None",
+                "BatchManaged, or None together with subnetId (nodes without public IP addresses reach Batch and "
+                "Storage only from a subnet of yours, through your NAT gateway or firewall)",
+            )
+        self._check_list("identities", self.identities, USER_ASSIGNED_IDENTITY_ID.match, _IDENTITY_RULE, True)
+        self._check_list("containerImages", self.container_images, is_container_image, CONTAINER_IMAGE_RULE, False)
         return self
+
+    @staticmethod
+    def _check_list(key: str, values: list[str], valid: Any, rule: str, ignore_case: bool) -> None:
+        """Each entry valid, each at most once; the first problem names its index."""
+        seen: set[str] = set()
+        for index, value in enumerate(values):
+            if not isinstance(value, str) or not valid(value):
+                raise _KeyedError(f"{key}[{index}]", value, f"allowed: {rule}")
+            folded = value.lower() if ignore_case else value
+            if folded in seen:
+                raise _KeyedError(f"{key}[{index}]", value, f"each entry at most once; allowed: {rule}")
+            seen.add(folded)
 
     @property
     def dedicated(self) -> int:

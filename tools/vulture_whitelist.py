@@ -25,6 +25,7 @@ _._account_id
 _._source_rules
 _._sku
 _._one_scale_mode
+_._subnet
 _._guid
 _._cross_checks
 _._image_version

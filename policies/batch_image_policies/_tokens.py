@@ -11,6 +11,7 @@ NETWORK_INTERFACE = "azure-native:network:NetworkInterface"
 VIRTUAL_MACHINE = "azure-native:compute:VirtualMachine"
 VM_EXTENSION = "azure-native:compute:VirtualMachineExtension"
 VM_RUN_COMMAND = "azure-native:compute:VirtualMachineRunCommandByVirtualMachine"
+GALLERY = "azure-native:compute:Gallery"
 GALLERY_IMAGE = "azure-native:compute:GalleryImage"
 GALLERY_IMAGE_VERSION = "azure-native:compute:GalleryImageVersion"
 MANAGED_IMAGE = "azure-native:compute:Image"  # retired as a Batch pool image

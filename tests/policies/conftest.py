@@ -8,6 +8,10 @@ from tests.policies.helpers import Stack, changed, stack_with
 from tests.policies.program import ProgramRun, run_program
 
 VMC = "deploymentConfiguration.virtualMachineConfiguration"
+SUBNET_ID = (
+    "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/network/providers/Microsoft.Network/"
+    "virtualNetworks/hub/subnets/batch"
+)
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +31,13 @@ def dev(dev_run: ProgramRun) -> Stack:
 def baseline(dev: Stack) -> Stack:
     """The dev stack with its deliberate advisories fixed, so that it passes every policy and each test changes one
     thing: shared-key storage open to every network, the public Batch endpoint, unencrypted pool disks (see the
-    program's README) and a Key Vault open to every network."""
+    program's README), a Key Vault open to every network and pool nodes with public IP addresses (no subnet)."""
     pools = [
-        changed(p, f"{VMC}.diskEncryptionConfiguration", {"targets": ["TemporaryDisk"]})
+        changed(
+            changed(p, f"{VMC}.diskEncryptionConfiguration", {"targets": ["TemporaryDisk"]}),
+            "networkConfiguration",
+            {"subnetId": SUBNET_ID, "publicIPAddressConfiguration": {"provision": "NoPublicIPAddresses"}},
+        )
         for p in dev.values()
         if p.typ == "azure-native:batch:Pool"
     ]

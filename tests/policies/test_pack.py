@@ -56,6 +56,8 @@ EXTRA.update(
 )
 # Added with image.securityType (issue "Day-2 image lifecycle"): a pool on a mismatched definition fails to create.
 EXTRA["image-security-type-consistent"] = "mandatory"
+# Added with issue 11 (pools as production runs them): private networking, and Batch's read access to the gallery.
+EXTRA.update({"batch-pool-no-public-ip": "advisory", "gallery-batch-image-reader": "advisory"})
 STACK_POLICIES = {
     "builder-vm-no-extensions",
     "keyvault-batch-access-policy",
@@ -64,6 +66,7 @@ STACK_POLICIES = {
     "batch-pool-node-agent-sku",  # the OS to match is on the gallery image definition, another resource
     "batch-pool-gallery-image",  # an image id unknown in preview: the resource it comes from (a managed image?)
     "image-security-type-consistent",  # builder VM, gallery image definition and pools: three resources
+    "gallery-batch-image-reader",  # pools, their image versions, the gallery and role assignments
 }
 PACK = load_pack()
 VMC = "deploymentConfiguration.virtualMachineConfiguration"

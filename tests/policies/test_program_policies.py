@@ -23,6 +23,7 @@ DEV_ADVISORIES = {
     "batch-pool-disk-encryption",
     "storage-account-network-rules",
     "keyvault-network-acls",
+    "batch-pool-no-public-ip",
 }
 
 

@@ -160,6 +160,7 @@ def test_the_dev_stack_keeps_only_the_advisories_its_comments_explain(
         "batch-account-public-network-access",
         "storage-account-network-rules",
         "keyvault-network-acls",
+        "batch-pool-no-public-ip",
     }
     explained = (ROOT / "Pulumi.dev.yaml").read_text()
     assert all(f"#   {name}:" in explained for name in advisories)

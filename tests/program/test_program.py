@@ -230,6 +230,10 @@ def test_outputs_match_the_contract(dev: ProgramRun) -> None:
         "vmSize": "Standard_D4ds_v5",
         "nodeAgentSkuId": "batch.node.ubuntu 24.04",
         "imageVersion": "1.0.0",
+        # Added to the contract's four keys for `make smoke` (issue 11): the pool's networking, identities, images.
+        "publicIPs": "BatchManaged",
+        "identities": [],
+        "containerImages": [],
     }
 
 

@@ -279,6 +279,87 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str, str]] = [
 ]
 
 
+SUB = "00000000-0000-4000-8000-000000000001"
+SUBNET = f"/subscriptions/{SUB}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/batch"
+IDENTITY = f"/subscriptions/{SUB}/resourceGroups/ids/providers/Microsoft.ManagedIdentity/userAssignedIdentities/tasks"
+BAD_INPUTS += [
+    (
+        "subnet-is-a-vnet",
+        _pools(subnetId=SUBNET.rsplit("/subnets/", 1)[0]),
+        "pools[0].subnetId",
+        "virtualNetworks/hub'",
+        "/subnets/<subnet>",
+    ),
+    (
+        "subnet-wrong-provider",
+        _pools(subnetId=SUBNET.replace("Microsoft.Network", "Microsoft.Compute")),
+        "pools[0].subnetId",
+        "Microsoft.Compute",
+        "Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>",
+    ),
+    (
+        "subnet-subscription-not-guid",
+        _pools(subnetId=SUBNET.replace(SUB, "my-sub")),
+        "pools[0].subnetId",
+        "my-sub",
+        "<subscription guid>",
+    ),
+    ("public-ips-none-without-subnet", _pools(publicIPs="None"), "pools[0].publicIPs", "'None'", "with subnetId"),
+    (
+        "public-ips-unknown",
+        _pools(subnetId=SUBNET, publicIPs="UserManaged"),
+        "pools[0].publicIPs",
+        "UserManaged",
+        "'BatchManaged' or 'None'",
+    ),
+    (
+        "identity-not-an-identity",
+        _pools(
+            identities=[IDENTITY.replace("Microsoft.ManagedIdentity/userAssignedIdentities", "Microsoft.Web/sites")]
+        ),
+        "pools[0].identities[0]",
+        "Microsoft.Web/sites/tasks",
+        "Microsoft.ManagedIdentity/userAssignedIdentities/<name>",
+    ),
+    (
+        "identity-twice",
+        _pools(identities=[IDENTITY, IDENTITY.upper().replace("/SUBSCRIPTIONS/", "/subscriptions/")]),
+        "pools[0].identities[1]",
+        "USERASSIGNEDIDENTITIES/TASKS",
+        "at most once",
+    ),
+    ("identities-not-a-list", _pools(identities=IDENTITY), "pools[0].identities", "Microsoft.ManagedIdentity", "list"),
+    (
+        "container-image-uppercase",
+        _pools(containerImages=["myregistry.azurecr.io/Render/engine:1.0"]),
+        "pools[0].containerImages[0]",
+        "Render/engine",
+        "lowercase repository",
+    ),
+    (
+        "container-image-space",
+        _pools(containerImages=["ubuntu: 24.04"]),
+        "pools[0].containerImages[0]",
+        "ubuntu: 24.04",
+        "no spaces",
+    ),
+    (
+        "container-image-untagged",
+        _pools(containerImages=["mcr.microsoft.com/azure-cli"]),
+        "pools[0].containerImages[0]",
+        "mcr.microsoft.com/azure-cli",
+        "with a tag or a sha256 digest",
+    ),
+    (
+        "container-image-short-digest",
+        _pools(containerImages=["ubuntu@sha256:abc123"]),
+        "pools[0].containerImages[0]",
+        "ubuntu@sha256:abc123",
+        "<64 hex digits>",
+    ),
+]
+
+
 def _without_nones(overrides: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """`None` at the top level means: remove that key from the stack config."""
     removed = [k for k, v in overrides.items() if v is None]
@@ -347,3 +428,28 @@ def test_resize_timeout_grows_15_minutes_per_1000_nodes() -> None:
     assert settings.pools[0].resize_timeout == "PT45M"
     # Batch guidance: one replica per 300 nodes in the Batch region
     assert settings.replicas[0].count == 9
+
+
+def test_pool_networking_identities_and_images_that_are_accepted() -> None:
+    lower_case_provider = SUBNET.replace("Microsoft.Network/virtualNetworks", "microsoft.network/VIRTUALNETWORKS")
+    pool = {
+        "name": "p",
+        "vmSize": "Standard_D2ds_v5",
+        "nodeAgentSkuId": "batch.node.ubuntu 24.04",
+        "subnetId": lower_case_provider,
+        "publicIPs": "None",
+        "identities": [IDENTITY],
+        "containerImages": ["ubuntu:24.04", "localhost:5000/tools/app:1.0", "a.io/b@sha256:" + "f" * 64],
+    }
+    settings = parse_settings({"image": {"name": "app", "version": "1.0.0"}, "pools": [pool]}, "westeurope")
+    spec = settings.pools[0]
+    assert (spec.subnet_id, spec.public_ips, spec.identities) == (lower_case_provider, "None", [IDENTITY])
+    assert spec.container_images == pool["containerImages"]
+    minimal = {k: v for k, v in pool.items() if k in ("name", "vmSize", "nodeAgentSkuId")}
+    default = parse_settings({"image": {"name": "app", "version": "1.0.0"}, "pools": [minimal]}, "westeurope").pools[0]
+    assert (default.subnet_id, default.public_ips, default.identities, default.container_images) == (
+        None,
+        "BatchManaged",
+        [],
+        [],
+    )

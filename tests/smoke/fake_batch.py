@@ -95,6 +95,9 @@ class FakePool:
     task_polls: int = 1  # GETs of the task that still answer "running"
     resize_errors: list[dict[str, Any]] = field(default_factory=list)
     reject_tasks: bool = False  # answer task creation with 400 (e.g. a malformed command line)
+    # More pool GET properties (networkConfiguration, identity, ...; virtualMachineConfiguration merged key by key),
+    # e.g. from tests/data/batch/BatchData_Pool_Get_PrivateNetwork.json.
+    properties: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -163,6 +166,9 @@ class FakeBatch:
             },
             "nodeAgentSKUId": pool.node_agent_sku_id,
         }
+        extra = copy.deepcopy(pool.properties)
+        spec["virtualMachineConfiguration"].update(extra.pop("virtualMachineConfiguration", {}))
+        spec.update(extra)
         if allocation == "steady" and pool.resize_errors:
             spec["resizeErrors"] = pool.resize_errors
         return spec

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tests.smoke.conftest import RunSmoke, stack_outputs
-from tests.smoke.fake_batch import FakeNode, FakePool, Scenario, default_supported_images, supported_image
+from tests.smoke.fake_batch import DATA, FakeNode, FakePool, Scenario, default_supported_images, supported_image
 from tools.smoke.errors import ExitCode
 from tools.smoke.marker import EXPECTED_VARIABLE, TASK_ID
 
@@ -200,3 +202,61 @@ def test_missing_job_submitter_role_is_explained(run_smoke: RunSmoke) -> None:
     assert "needs 'Azure Batch Job Submitter' (or Data Contributor) on the Batch account" in run.err
     assert run.created_jobs() == []
     assert run.deleted_jobs() == [] and "could not confirm deletion" not in run.err  # nothing was created
+
+
+# --- networking, identities, container images (issue 11) -----------------------------------------------------------
+
+PRIVATE_POOL = json.loads((DATA / "BatchData_Pool_Get_PrivateNetwork.json").read_text())
+PRIVATE_SUBNET = PRIVATE_POOL["networkConfiguration"]["subnetId"]
+PRIVATE_IDENTITY = PRIVATE_POOL["identity"]["userAssignedIdentities"][0]["resourceId"]
+PRIVATE_IMAGE = PRIVATE_POOL["virtualMachineConfiguration"]["containerConfiguration"]["containerImageNames"][0]
+
+
+def _private_outputs(scenario: Scenario, **render: Any) -> dict[str, Any]:
+    """Stack outputs whose render entry carries the pool settings the program exports (components/pools.py)."""
+    outputs = stack_outputs(scenario)
+    outputs["pools"]["render"].update(
+        {
+            "subnetId": PRIVATE_SUBNET,
+            "publicIPs": "None",
+            "identities": [PRIVATE_IDENTITY],
+            "containerImages": [PRIVATE_IMAGE],
+            **render,
+        }
+    )
+    outputs["pools"]["gpu"].update({"publicIPs": "BatchManaged", "identities": [], "containerImages": []})
+    return outputs
+
+
+def _private_scenario() -> Scenario:
+    scenario = good_scenario()
+    scenario.pools[0].properties = PRIVATE_POOL
+    return scenario
+
+
+def test_pool_networking_identities_and_images_match_the_stack_output(run_smoke: RunSmoke) -> None:
+    scenario = _private_scenario()
+    run = run_smoke(scenario, outputs=_private_outputs(scenario))
+    assert run.code == ExitCode.OK, run.err
+    assert "render: subnet, public IPs, identities and container images match the stack output" in run.out
+    assert "gpu: subnet, public IPs, identities and container images match the stack output" in run.out
+
+
+def test_a_pool_that_differs_from_the_stack_output_fails_naming_each_difference(run_smoke: RunSmoke) -> None:
+    scenario = _private_scenario()
+    other_image = "myregistry.azurecr.io/render/engine:5.0.0"
+    outputs = _private_outputs(scenario, publicIPs="BatchManaged", containerImages=[other_image])
+    outputs["pools"]["gpu"]["subnetId"] = PRIVATE_SUBNET  # the gpu pool is on Batch's network
+    run = run_smoke(scenario, outputs=outputs)
+    assert run.code == ExitCode.POOL_CONFIG_MISMATCH
+    assert "pool 'render': public IPs: configured BatchManaged, pool None" in run.err
+    assert f"container images: configured ['{other_image}'], pool ['{PRIVATE_IMAGE}']" in run.err
+    assert f"pool 'gpu': subnet: configured {PRIVATE_SUBNET}, pool none" in run.err
+    assert "identities" not in run.err  # the identities agree
+    assert run.created_jobs() == []
+
+
+def test_outputs_without_the_pool_settings_are_not_compared(run_smoke: RunSmoke) -> None:
+    run = run_smoke(_private_scenario())  # a stack output from before these keys
+    assert run.code == ExitCode.OK, run.err
+    assert "match the stack output" not in run.out

@@ -198,6 +198,7 @@ class AzureMocks(pulumi.runtime.Mocks):
         outputs.update(name=own_name, id=arm_id)
         outputs.setdefault("location", self.location)
         outputs.update(_extra_outputs(args.typ, own_name, outputs, self.location))
+        outputs.update(_identity_outputs(outputs))
         return arm_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -251,6 +252,17 @@ def _extra_outputs(typ: str, name: str, outputs: Mapping[str, Any], location: st
     if typ == "azure-native:batch:BatchAccount":
         return {"accountEndpoint": f"{name}.{outputs.get('location', location)}.batch.azure.com"}
     return {}
+
+
+def _identity_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """User-assigned identities as the provider returns them: the input's id list (pulumi-azure-native#1833) comes
+    back as ARM's map of id -> {principalId, clientId}."""
+    identity = outputs.get("identity")
+    if not isinstance(identity, Mapping) or not isinstance(identity.get("userAssignedIdentities"), list):
+        return {}
+    ids = identity["userAssignedIdentities"]
+    returned = {i: {"principalId": _guid_like(f"principal {i}"), "clientId": _guid_like(f"client {i}")} for i in ids}
+    return {"identity": {**identity, "userAssignedIdentities": returned}}
 
 
 def _capture_outputs(inputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,8 @@
         --pool render --node-agent-sku-id "batch.node.ubuntu 24.04"
 
 Steps: check each pool's node agent SKU is supported and not past end of life; wait (with a progress display and a
-timeout) until every pool is steady with usable nodes and report the time to ready; run a job per pool whose task
+timeout) until every pool is steady with usable nodes and report the time to ready; compare each pool's subnet, public
+IP provisioning, identities and container images with the stack's `pools` output; run a job per pool whose task
 checks /opt/batch-image/VERSION equals the deployed image version; print the task output; delete the jobs.
 Exit codes: see tools/smoke/errors.py (also printed by --help).
 """
@@ -34,6 +35,7 @@ from tools.smoke.outputs import (
     read_stack_outputs,
     resolve_target,
 )
+from tools.smoke.pool_config import mismatches
 from tools.smoke.sku import check_pool_skus, sku_end_of_life
 from tools.smoke.wait import Progress, ReadyReport, format_duration, wait_until_ready
 
@@ -124,6 +126,25 @@ def report_ready(reports: dict[str, ReadyReport]) -> None:
         print(line)
 
 
+def check_pool_configs(client: BatchClient, pools: Sequence[PoolTarget]) -> None:
+    """Each pool's networking, identities and images as Batch reports them, against the stack output."""
+    problems = []
+    for target in pools:
+        if target.expected is None:
+            continue
+        found = mismatches(target.expected, client.get_pool(target.pool_id))
+        if found:
+            problems.append(f"pool '{target.pool_id}': " + "; ".join(found))
+        else:
+            print(f"{target.pool_id}: subnet, public IPs, identities and container images match the stack output")
+    if problems:
+        raise SmokeError(
+            ExitCode.POOL_CONFIG_MISMATCH,
+            " | ".join(problems) + ". The pool differs from the stack's configuration: run `pulumi up` (or "
+            "`pulumi refresh` to see what changed outside it)",
+        )
+
+
 def run_marker_checks(
     client: BatchClient, target: SmokeTarget, pools: Sequence[PoolTarget], args: argparse.Namespace
 ) -> list[marker.MarkerResult]:
@@ -165,6 +186,7 @@ def smoke(args: argparse.Namespace) -> None:
         check_skus(client, target)
         progress = Progress(sys.stdout, interactive=sys.stdout.isatty())
         report_ready(wait_until_ready(client, target.pools, args.timeout, args.poll_interval, progress))
+        check_pool_configs(client, target.pools)
         linux = [p for p in target.pools if not p.node_agent_sku_id.startswith("batch.node.windows")]
         for pool in target.pools:
             if pool not in linux:

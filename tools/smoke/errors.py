@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     MARKER_MISMATCH = 8  # /opt/batch-image/VERSION missing or not the deployed image version
     TASK_FAILED = 9  # the check task failed for another reason
     BATCH_ERROR = 10  # the Batch API refused a call (authentication, authorization, not found, ...)
+    POOL_CONFIG_MISMATCH = 11  # the pool's subnet, public IPs, identities or container images differ from the stack's
     INTERRUPTED = 130
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from components.common.image_version import is_image_version
 from components.settings import PROJECT_ROOT  # where Pulumi.yaml is, so `pulumi` finds the project
 from tools.smoke.errors import ExitCode, SmokeError
+from tools.smoke.pool_config import PoolConfig, config_from_output
 
 GALLERY_VERSION_RE = re.compile(r"/galleries/[^/]+/images/[^/]+/versions/(?P<version>[^/]+)$", re.IGNORECASE)
 SECRET_PLACEHOLDER = "[secret]"  # what `pulumi stack output --show-secrets=false` prints for a secret
@@ -24,6 +25,7 @@ class PoolTarget:
     name: str  # the pool's key in the `pools` output
     pool_id: str  # the Batch pool id used by the data plane (`poolName` in the output)
     node_agent_sku_id: str
+    expected: PoolConfig | None = None  # networking, identities, images from the output; None: not checked
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,12 @@ def _pool_from_output(name: str, entry: Any) -> PoolTarget:
         if not isinstance(value, str) or not value:
             raise SmokeError(ExitCode.BAD_INPUT, f"stack output pools.{name}.{key} is missing or empty (got {value!r})")
         values[key] = value
-    return PoolTarget(name=name, pool_id=values["poolName"], node_agent_sku_id=values["nodeAgentSkuId"])
+    return PoolTarget(
+        name=name,
+        pool_id=values["poolName"],
+        node_agent_sku_id=values["nodeAgentSkuId"],
+        expected=config_from_output(name, entry),
+    )
 
 
 def _pools_from_flags(flags: OutputFlags) -> tuple[PoolTarget, ...]:

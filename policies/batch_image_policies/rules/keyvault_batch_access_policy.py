@@ -8,22 +8,19 @@ from collections.abc import Sequence
 
 from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs
 
-from .._batch import allocation_mode
+from .._batch import BATCH_APP_ID, allocation_mode, batch_principals
 from .._graph import depends_on, known_str, location, of_type, refers_to, same_id
 from .._policy import Finding, Findings, option, schema, stack_rule, str_list_option, string_list
 from .._props import is_unknown, items, peek, text
-from .._tokens import BATCH_ACCOUNT, KEY_VAULT, KEY_VAULT_ACCESS_POLICY, ROLE_ASSIGNMENT
+from .._tokens import BATCH_ACCOUNT, KEY_VAULT, KEY_VAULT_ACCESS_POLICY
 
 REQUIRED_SECRET_PERMISSIONS = ["get", "list", "set", "delete", "recover"]
-_SUBSCRIPTION_SCOPE = "/subscriptions/"
-BATCH_ORCHESTRATION_ROLE = "a35466a1-cfd6-450a-b35e-683fcdf30363"  # Azure Batch Service Orchestration Role
-BATCH_APP_ID = "ddbf3205-c6bd-46ae-8127-60eb93363864"  # "Microsoft Azure Batch", the same app in every tenant
 OPTIONS = schema(
     batchPrincipalObjectId={
         "type": "string",
         "description": "Object id of the Microsoft Azure Batch service principal (app id "
-        f"{BATCH_APP_ID}) in your tenant; empty: the service principal given a subscription-scope role in the stack "
-        "(with neither, no access policy counts as Batch's).",
+        f"{BATCH_APP_ID}) in your tenant; empty: the service principal given a subscription-scope role (or Compute "
+        "Gallery Image Reader) in the stack (with neither, no access policy counts as Batch's).",
         "default": "",
     },
     requiredSecretPermissions=string_list("Secret permissions the Batch principal needs.", REQUIRED_SECRET_PERMISSIONS),
@@ -32,22 +29,6 @@ OPTIONS = schema(
 
 def account_vaults(account: PolicyResource, resources: Sequence[PolicyResource]) -> list[PolicyResource]:
     return [v for v in of_type(resources, KEY_VAULT) if refers_to(account, "keyVaultReference.id", v)]
-
-
-def batch_principals(resources: Sequence[PolicyResource], configured: str) -> set[str]:
-    """The Batch principal's object id: configured, or the service principal holding the Azure Batch Service
-    Orchestration Role on the subscription (else any service principal with a subscription-scope role)."""
-    if configured:
-        return {configured.lower()}
-    by_role: dict[bool, set[str]] = {True: set(), False: set()}
-    for assignment in of_type(resources, ROLE_ASSIGNMENT):
-        scope = known_str(assignment.props, "scope") or ""
-        at_subscription = scope.startswith(_SUBSCRIPTION_SCOPE) and scope.rstrip("/").count("/") == 2
-        principal = known_str(assignment.props, "principalId")
-        if at_subscription and principal and peek(assignment.props, "principalType") == "ServicePrincipal":
-            role = (known_str(assignment.props, "roleDefinitionId") or "").lower()
-            by_role[role.endswith(BATCH_ORCHESTRATION_ROLE)].add(principal.lower())
-    return by_role[True] or by_role[False]
 
 
 def _grants(vault: PolicyResource, resources: Sequence[PolicyResource]) -> list[tuple[object, list[str]]]:

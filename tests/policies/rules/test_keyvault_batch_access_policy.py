@@ -7,6 +7,9 @@ from tests.policies.helpers import DELETE, assert_guidance, assert_message_shape
 from tests.policies.program import BATCH_PRINCIPAL_OBJECT_ID, DEPLOYER_OBJECT_ID
 
 NAME = "keyvault-batch-access-policy"
+# Tests that remove every role assignment naming the Batch principal leave the gallery's reader role out too; that
+# is gallery-batch-image-reader's finding, checked in its own tests.
+NO_GALLERY_CHECK = {"gallery-batch-image-reader": "disabled"}
 
 
 def test_program_vault_passes(baseline):
@@ -57,11 +60,21 @@ def test_separate_access_policy_resource_counts(baseline):
     assert run(stack_with(baseline, vault, policy)).results == []
 
 
+def test_the_gallery_reader_role_names_the_batch_principal_without_the_subscription_role(baseline):
+    # grantSubscriptionRole: false (a second stack in the subscription): the gallery role still says who Batch is.
+    stack = dict(baseline)
+    del stack["batch-batch-service-role"]
+    assert run(stack).results == []
+    vault = changed(baseline["batch-vault"], "properties.accessPolicies.0.objectId", DEPLOYER_OBJECT_ID)
+    assert f"principal {BATCH_PRINCIPAL_OBJECT_ID}" in single(run(stack_with(stack, vault)), NAME).message
+
+
 def test_configured_principal_is_used_when_no_role_assignment_is_in_the_stack(baseline):
     stack = dict(baseline)
     del stack["batch-batch-service-role"]
-    assert run(stack, {NAME: {"batchPrincipalObjectId": BATCH_PRINCIPAL_OBJECT_ID}}).results == []
-    assert single(run(stack, {NAME: {"batchPrincipalObjectId": DEPLOYER_OBJECT_ID}}), NAME)
+    del stack["batch-gallery-image-reader"]
+    assert run(stack, {NAME: {"batchPrincipalObjectId": BATCH_PRINCIPAL_OBJECT_ID}, **NO_GALLERY_CHECK}).results == []
+    assert single(run(stack, {NAME: {"batchPrincipalObjectId": DEPLOYER_OBJECT_ID}, **NO_GALLERY_CHECK}), NAME)
 
 
 def test_vault_granting_only_the_deployer_fails_without_a_batch_role_assignment(baseline):
@@ -69,14 +82,15 @@ def test_vault_granting_only_the_deployer_fails_without_a_batch_role_assignment(
     # the deployer) is not trusted to be Batch's.
     stack = dict(baseline)
     del stack["batch-batch-service-role"]
+    del stack["batch-gallery-image-reader"]
     vault = changed(baseline["batch-vault"], "properties.accessPolicies.0.objectId", DEPLOYER_OBJECT_ID)
-    result = single(run(stack_with(stack, vault)), NAME)
+    result = single(run(stack_with(stack, vault), NO_GALLERY_CHECK), NAME)
     assert result.level == "mandatory" and result.urn == vault.urn
     assert_message_shape(
         result, "the Batch principal (unknown", DEPLOYER_OBJECT_ID, "ddbf3205", "batchPrincipalObjectId"
     )
     assert_guidance(NAME, "az ad sp show --id ddbf3205-c6bd-46ae-8127-60eb93363864")
-    config = {NAME: {"batchPrincipalObjectId": BATCH_PRINCIPAL_OBJECT_ID}}
+    config = {NAME: {"batchPrincipalObjectId": BATCH_PRINCIPAL_OBJECT_ID}, **NO_GALLERY_CHECK}
     assert single(run(stack_with(stack, vault), config), NAME)
     assert run(stack, config).results == []
 
