@@ -25,6 +25,8 @@ class ResourceType:
     arm_path: str | None = None  # ARM path template under the resource group ({inputName} placeholders)
     name_key: str | None = None  # the input holding the resource's own name (auto-named when absent)
     key_properties: tuple[str, ...] = ()  # what the plan prints: dotted paths into the wire-name inputs
+    # What the builder leaves billing once the image is published, until image.builder.enabled: false retires it.
+    idle_cost: str = ""
 
 
 _SHORT_WRITE = "synchronous or short ARM write"
@@ -94,6 +96,7 @@ _TYPES = (
         _SHORT_LRO,
         "Microsoft.Network/publicIPAddresses/{publicIpAddressName}",
         "publicIpAddressName",
+        idle_cost="a Standard public IP (the NAT gateway's), billed per hour",
     ),
     ResourceType(
         "azure-native:network:NatGateway",
@@ -101,6 +104,7 @@ _TYPES = (
         _SHORT_LRO,
         "Microsoft.Network/natGateways/{natGatewayName}",
         "natGatewayName",
+        idle_cost="the NAT gateway, billed per hour",
     ),
     ResourceType(
         "azure-native:compute:VirtualMachine",
@@ -115,6 +119,7 @@ _TYPES = (
             "storageProfile.osDisk.vhd.uri",
             "location",
         ),
+        idle_cost="the deallocated builder's OS disk (a managed disk, or the VHD of the classic builder)",
     ),
     ResourceType(
         CAPTURE_TYPE,
@@ -198,6 +203,11 @@ def typical_minutes(token: str) -> float:
 def key_properties(token: str) -> tuple[str, ...]:
     entry = CATALOG.get(token)
     return entry.key_properties if entry else ()
+
+
+def idle_cost(token: str) -> str:
+    entry = CATALOG.get(token)
+    return entry.idle_cost if entry else ""
 
 
 def arm_path(token: str) -> tuple[str, str] | None:

@@ -59,6 +59,11 @@ def policy_config_path(stack: str, given: Path | None) -> Path | None:
     return per_stack if per_stack.is_file() else None
 
 
+RETIRE_HINT = (
+    "Once the image version is published, retire the builder: set image.builder.enabled to false and run "
+    "`pulumi up` (the gallery versions, the exported VHD and the pools stay untouched; README, Day-2 operations)."
+)
+
 # --- building the plan ---------------------------------------------------------------------------------------------
 
 
@@ -120,6 +125,11 @@ def build_plan(
             ]
             for level, results in (("mandatory", report.mandatory), ("advisory", report.advisory))
         },
+        "billingAfterUp": [
+            {"urn": r.urn, "type": r.typ, "name": r.name, "cost": catalog.idle_cost(r.typ)}
+            for r in run.resources
+            if catalog.idle_cost(r.typ)
+        ],
         "policyPackConfig": _shown_path(policy_config) if policy_config else None,
         "outputs": _display(run.outputs),
         **({"against": _display(deployed.to_json(against))} if against else {}),
@@ -195,6 +205,10 @@ def render(
     lines += ["", f"{head}Critical path of `pulumi up`: about {plan['criticalPath']['estimatedMinutes']:g} minutes", ""]
     for number, step in enumerate(plan["criticalPath"]["steps"], 1):
         lines.append(f"{number:>3}. {step['name']} ({step['type'].rsplit(':', 1)[-1]}): ~{step['minutes']:g} min")
+    lines += ["", f"{head}What keeps billing after `up`, besides the image and the pools", ""]
+    lines += [f"- {item['name']}: {item['cost']}" for item in plan["billingAfterUp"]] or ["nothing: no builder"]
+    if plan["billingAfterUp"]:
+        lines += [RETIRE_HINT]
     lines += ["", f"{head}Policy results", ""]
     lines += [f"policy pack config: {plan.get('policyPackConfig') or 'none (the levels the pack declares)'}"]
     for level in ("mandatory", "advisory"):
