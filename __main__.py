@@ -9,10 +9,9 @@ import pulumi_azuread as azuread
 from pulumi_azure_native import authorization, resources
 
 from components.batch_account import BatchAccount, BatchAccountArgs
-from components.builder import BuilderVm, BuilderVmArgs
+from components.builder import BuilderVm, BuilderVmArgs, render_guest_setup
 from components.capture.resource import GeneralizedImageArgs, capture_builder
 from components.capture.spec import makes_vhd
-from components.cloud_init import render_user_data
 from components.gallery import GallerySource, ImageGallery, ImageGalleryArgs
 from components.image_content import fingerprint, image_content
 from components.naming import stack_names
@@ -45,7 +44,7 @@ image_vhd_uri: pulumi.Input[str] | None = None
 content: dict[str, str] | None = None
 if settings.builds_image:
     setup_script = image.builder.setup_script_path.read_text()
-    user_data = render_user_data(setup_script, image.version)
+    user_data = render_guest_setup(image.os_type, setup_script, image.version)
     content = image_content(setup_script, user_data, image.builder, image.os_type, image.security_type)
     builder = BuilderVm(
         "builder",
@@ -58,6 +57,7 @@ if settings.builds_image:
             blob_endpoint=storage.blob_endpoint,
             builder_container=storage.builder_container,
             security_type=image.security_type,
+            os_type=image.os_type,
         ),
     )
     captured = capture_builder(

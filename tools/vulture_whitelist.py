@@ -6,7 +6,7 @@ Vulture reads this file as code that uses the names below; nothing imports it. E
 # ruff: noqa: B018
 # mypy: ignore-errors
 
-from components import builder, cloud_init, gallery, image_content, naming, pools, settings, storage
+from components import builder, gallery, image_content, naming, pools, settings, storage
 from components.capture import resource, spec
 from components.common import loopback
 from tools.plan import offline, policy_runner
@@ -14,7 +14,7 @@ from tools.plan import offline, policy_runner
 # Composed by the program's entry point, __main__.py (outside the scanned folders).
 builder.BuilderVm
 resource.capture_builder
-cloud_init.render_user_data
+builder.render_guest_setup
 image_content.image_content
 image_content.fingerprint
 gallery.ImageGallery
@@ -43,6 +43,7 @@ _._version
 _._vhd_uri
 _._account_id
 _._source_rules
+_._os_defaults
 _._sku
 _._one_scale_mode
 _._guid

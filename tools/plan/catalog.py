@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
+from components.password import PASSWORD_TYPE
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,12 @@ _TYPES = (
         CLEANUP_TYPE,
         0.05,
         "a state record only: no cloud call on create (its delete cleans what an interrupted capture left)",
+    ),
+    ResourceType(
+        PASSWORD_TYPE,
+        0.05,
+        "local: drawn in the provider process, no cloud call",
+        key_properties=("length",),
     ),
     ResourceType(
         "azure-native:compute:Gallery",

@@ -33,6 +33,7 @@ from pulumi.runtime import rpc, settings
 
 from components.capture.resource import CAPTURE_TYPE
 from components.capture.spec import expected_outputs
+from components.password import PASSWORD_TYPE
 from components.settings import NAMESPACE, PROJECT_ROOT
 from tools.plan import catalog
 
@@ -161,6 +162,8 @@ class AzureMocks(pulumi.runtime.Mocks):
             outputs.pop("__provider", None)
             if typ == CAPTURE_TYPE:
                 outputs.update(_capture_outputs(args.inputs))
+            if typ == PASSWORD_TYPE:  # the provider draws it; additional_secret_outputs keeps it secret
+                outputs["result"] = pulumi.Output.secret("Mocked-password-0!")
             return f"{args.name}-capture", outputs
         if typ == "tls:index/privateKey:PrivateKey":
             outputs["publicKeyOpenssh"] = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDmockedkey builder\n"
