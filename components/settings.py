@@ -129,7 +129,8 @@ class BaseImage(_Model):
 
 
 # Marketplace publishers of Windows images: a Windows build starts from one of them, a Linux build from none of them.
-WINDOWS_PUBLISHERS = frozenset({"microsoftwindowsserver", "microsoftwindowsdesktop"})
+# The policy pack keeps its own copy on purpose; tests/policies asserts the two agree.
+WINDOWS_PUBLISHERS = frozenset({"microsoftwindowsserver", "microsoftwindowsdesktop", "microsoftsqlserver"})
 # The Windows builder's defaults (image.osType Windows, source build): Windows Server 2022 Datacenter Azure Edition,
 # Generation 2 (`2025-datacenter-azure-edition` is the 2025 choice), and the PowerShell setup script.
 WINDOWS_BASE_IMAGE = {

@@ -35,3 +35,12 @@ def base_type(token: str) -> str:
     type goes through here (resource_rule, stack_rule, _graph.of_type)."""
     match = _VERSIONED.match(token)
     return f"{match.group(1)}{match.group(2)}" if match else token
+
+
+# Generators whose output is a secret password: the Windows builder's admin password comes from one of them
+# (pulumi-random's, or the program's stopgap dynamic resource components/password.py).
+NETWORK_SECURITY_GROUP = "azure-native:network:NetworkSecurityGroup"
+SECURITY_RULE = "azure-native:network:SecurityRule"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+GENERATED_PASSWORD = "pulumi-python:dynamic/password:GeneratedPassword"
+PASSWORD_GENERATORS = (RANDOM_PASSWORD, GENERATED_PASSWORD)

@@ -56,6 +56,8 @@ EXTRA.update(
 )
 # Added with image.securityType (issue "Day-2 image lifecycle"): a pool on a mismatched definition fails to create.
 EXTRA["image-security-type-consistent"] = "mandatory"
+# Added with Windows builds (issue 12): a generated password and no RDP/WinRM way into a Windows builder.
+EXTRA["builder-vm-windows-access"] = "mandatory"
 STACK_POLICIES = {
     "builder-vm-no-extensions",
     "keyvault-batch-access-policy",
@@ -64,6 +66,7 @@ STACK_POLICIES = {
     "batch-pool-node-agent-sku",  # the OS to match is on the gallery image definition, another resource
     "batch-pool-gallery-image",  # an image id unknown in preview: the resource it comes from (a managed image?)
     "image-security-type-consistent",  # builder VM, gallery image definition and pools: three resources
+    "builder-vm-windows-access",  # the password's generator and the network security groups are other resources
 }
 PACK = load_pack()
 VMC = "deploymentConfiguration.virtualMachineConfiguration"
@@ -140,6 +143,17 @@ def test_the_capture_type_token_agrees_with_the_program():
     from components.capture.resource import CAPTURE_TYPE
 
     assert CAPTURE == CAPTURE_TYPE
+
+
+def test_windows_facts_agree_with_the_program():
+    from batch_image_policies._tokens import GENERATED_PASSWORD
+    from batch_image_policies._vm import WINDOWS_PUBLISHERS
+
+    from components import settings
+    from components.password import PASSWORD_TYPE
+
+    assert GENERATED_PASSWORD == PASSWORD_TYPE
+    assert settings.WINDOWS_PUBLISHERS == WINDOWS_PUBLISHERS
 
 
 def test_example_config_is_valid_and_tunes_the_pack(baseline):
