@@ -141,8 +141,9 @@ def test_generated_passwords_meet_azures_rule_and_stay_xml_safe():
 def test_the_password_is_redrawn_only_when_its_length_changes():
     provider = password._PasswordProvider()
     created = provider.create({"length": 20})
-    assert len(created.outs["result"]) == 20
-    same = provider.diff(created.id, created.outs, {"length": 20})
-    longer = provider.diff(created.id, created.outs, {"length": 24})
+    outs = created.outs or {}
+    assert len(outs["result"]) == 20
+    same = provider.diff(created.id, outs, {"length": 20})
+    longer = provider.diff(created.id, outs, {"length": 24})
     assert not same.changes and same.replaces == []
     assert longer.changes and longer.replaces == ["length"]
