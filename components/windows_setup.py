@@ -90,7 +90,8 @@ try {
     New-Item -ItemType Directory -Force -Path '__WORK_DIR__' | Out-Null
     [IO.File]::WriteAllBytes('__SETUP_PATH__', [Convert]::FromBase64String('__SETUP_B64__'))
     $env:BATCH_IMAGE_VERSION = '__IMAGE_VERSION__'
-    & powershell.exe -NoProfile -ExecutionPolicy Bypass -File '__SETUP_PATH__' *> '__SETUP_LOG__'
+    # cmd redirects the output: Windows PowerShell would turn a native command's stderr into errors under 'Stop'.
+    & cmd.exe /c "powershell.exe -NoProfile -ExecutionPolicy Bypass -File __SETUP_PATH__ > __SETUP_LOG__ 2>&1"
     $setupExit = $LASTEXITCODE
 } catch {
     Add-Content -Path '__SETUP_LOG__' -Value "driver: $($_.Exception.Message)"
@@ -109,9 +110,13 @@ try {
     }
     if (-not $vmId) { throw 'the instance metadata service gave no vmId' }
     $vmId = "$vmId".Trim().ToLowerInvariant()
+    $agentDeadline = (Get-Date).AddMinutes(10)
     foreach ($service in 'RdAgent', 'WindowsAzureGuestAgent') {
         # Packer waits for the guest agent before sysprep; without it the VM agent in the image is incomplete.
-        while ((Get-Service -Name $service -ErrorAction SilentlyContinue).Status -ne 'Running') { Start-Sleep 5 }
+        while ((Get-Service -Name $service -ErrorAction SilentlyContinue).Status -ne 'Running') {
+            if ((Get-Date) -gt $agentDeadline) { throw "the $service service is not running" }
+            Start-Sleep -Seconds 5
+        }
     }
     Write-Console '__PREFIX__ setup done; running sysprep'
     # What must not reach the image: the AutoLogon password Windows Setup stored, the unattend files, the build files.

@@ -74,15 +74,17 @@ def test_the_driver_writes_the_setup_script_and_runs_it_with_the_version():
     encoded = re.search(r"FromBase64String\('([A-Za-z0-9+/=]+)'\)", driver)
     assert encoded and base64.b64decode(encoded.group(1)).decode() == "Write-Output 'ünïcode setup'"
     assert "$env:BATCH_IMAGE_VERSION = '2.3.4'" in driver
-    assert driver.index("BATCH_IMAGE_VERSION") < driver.index(f"-File '{windows_setup.SETUP_PATH}'")
+    run = f"-File {windows_setup.SETUP_PATH} > {windows_setup.SETUP_LOG} 2>&1"
+    assert driver.index("BATCH_IMAGE_VERSION") < driver.index(run)
 
 
 def test_the_driver_proves_generalization_only_after_sysprep_reported_it():
     driver = _driver()
     steps = [
-        f"-File '{windows_setup.SETUP_PATH}'",  # the setup script
+        f"-File {windows_setup.SETUP_PATH} > {windows_setup.SETUP_LOG} 2>&1",  # the setup script, its output logged
         "if ($setupExit -ne 0) { Stop-WithFailure",  # stops on its failure, before anything else
         windows_setup.IMDS_VM_ID,  # the vmId, the proof's nonce
+        "foreach ($service in 'RdAgent', 'WindowsAzureGuestAgent')",  # the guest agent is up (as Packer waits)
         "Remove-ItemProperty -Path $winlogon -Name DefaultPassword",  # the AutoLogon password leaves the registry
         r'"$env:SystemRoot\Panther"',  # the unattend files (with the password) go
         "'/generalize', '/oobe', '/quiet', '/quit', '/mode:vm'",
