@@ -12,10 +12,9 @@ from pulumi_azure_native import authorization, resources
 
 from components.base_image import pinned_builder
 from components.batch_account import BatchAccount, BatchAccountArgs
-from components.builder import BuilderVm, BuilderVmArgs
+from components.builder import BuilderVm, BuilderVmArgs, render_guest_setup
 from components.capture.resource import GeneralizedImageArgs, capture_builder
 from components.capture.spec import makes_vhd
-from components.cloud_init import render_user_data
 from components.gallery import GallerySource, GalleryVersion, ImageGallery, ImageGalleryArgs
 from components.image_content import fingerprint, image_content
 from components.image_versions import RECORD_OUTPUT, kept_versions, read_published_versions, record_entry
@@ -56,7 +55,7 @@ async def main() -> None:
             "marketplace-lookup", image.builder, settings.location, client.subscription_id
         )
         setup_script = builder_settings.setup_script_path.read_text()
-        user_data = render_user_data(setup_script, image.version)
+        user_data = render_guest_setup(image.os_type, setup_script, image.version)
         content = image_content(setup_script, user_data, builder_settings, image.os_type, image.security_type)
         builder = BuilderVm(
             "builder",
@@ -69,6 +68,7 @@ async def main() -> None:
                 blob_endpoint=storage.blob_endpoint,
                 builder_container=storage.builder_container,
                 security_type=image.security_type,
+                os_type=image.os_type,
             ),
         )
         captured = capture_builder(

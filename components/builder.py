@@ -1,8 +1,10 @@
 """The builder VM: a private network with outbound-only internet, and the VM that bakes the image.
 
 No inbound rule, no public IP on the NIC, no VM extension. Outbound traffic (package mirrors, the VM agent) goes
-through a NAT gateway: new virtual networks no longer get default outbound access. Setup runs from cloud-init custom
-data (components/cloud_init.py); the guest deprovisions itself and powers off, and the capture step takes over.
+through a NAT gateway: new virtual networks no longer get default outbound access. Setup runs from custom data: on
+Linux through cloud-init (components/cloud_init.py), on Windows through unattend content at the first logon
+(components/windows_setup.py). The guest generalizes itself and powers off, and the capture step takes over.
+This module only branches on the OS; each OS's guest-side rendering lives in its own module.
 """
 
 from __future__ import annotations
@@ -10,13 +12,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_random as random
 import pulumi_tls as tls
 from pulumi_azure_native import compute, network
 
-from components.cloud_init import encode_custom_data
+from components import windows_setup
+from components.cloud_init import encode_custom_data, render_user_data
 from components.settings import Builder
 
 ADMIN_USER = "builder"
+WINDOWS_COMPUTER_NAME_MAX = 15  # NetBIOS: Windows computer names have at most 15 characters
+ADMIN_PASSWORD_LENGTH = 32
+# Special characters with no meaning in XML: the password goes into the AutoLogon unattend content.
+PASSWORD_SPECIALS = "!#%*+-=?@^_~"
+
+
+def render_guest_setup(os_type: str, setup_script: str, image_version: str) -> str:
+    """The builder's custom data (plain text): the #cloud-config document on Linux, the build driver on Windows."""
+    if os_type == "Windows":
+        return windows_setup.render_driver(setup_script, image_version)
+    return render_user_data(setup_script, image_version)
 
 
 @dataclass
@@ -25,10 +40,11 @@ class BuilderVmArgs:
     location: str
     builder: Builder
     image_version: str
-    user_data: str  # the #cloud-config document (plain text)
+    user_data: str  # the custom data, plain text (render_guest_setup: #cloud-config on Linux, the driver on Windows)
     blob_endpoint: pulumi.Input[str]  # the image storage account's, for the classic unmanaged OS disk
     builder_container: pulumi.Input[str]
     security_type: str = "Standard"  # image.securityType: Standard | TrustedLaunch
+    os_type: str = "Linux"  # image.osType: Linux | Windows
 
 
 class BuilderVm(pulumi.ComponentResource):
@@ -55,8 +71,6 @@ class BuilderVm(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        ssh_key = _ssh_public_key(name, args.builder, child)
-
         self.os_disk_vhd_uri = None
         if args.builder.os_disk == "unmanaged":
             # Versioned blob name: a new image version builds on a fresh disk, never over the last one.
@@ -78,23 +92,7 @@ class BuilderVm(pulumi.ComponentResource):
                 ),
                 os_disk=_os_disk(name, self.os_disk_vhd_uri),
             ),
-            os_profile=compute.OSProfileArgs(
-                computer_name=f"{name}-{args.image_version.replace('.', '-')}"[:63],
-                admin_username=ADMIN_USER,
-                custom_data=encode_custom_data(args.user_data),
-                # No extension operations on the builder (CKV_AZURE_50): setup runs from cloud-init, and an extension
-                # would be captured into the image (builder-vm-no-extension-operations).
-                allow_extension_operations=False,
-                linux_configuration=compute.LinuxConfigurationArgs(
-                    disable_password_authentication=True,
-                    provision_vm_agent=True,
-                    ssh=compute.SshConfigurationArgs(
-                        public_keys=[
-                            compute.SshPublicKeyArgs(path=f"/home/{ADMIN_USER}/.ssh/authorized_keys", key_data=ssh_key)
-                        ]
-                    ),
-                ),
-            ),
+            os_profile=_os_profile(name, args, child),
             network_profile=compute.NetworkProfileArgs(
                 network_interfaces=[
                     compute.NetworkInterfaceReferenceArgs(
@@ -122,6 +120,77 @@ class BuilderVm(pulumi.ComponentResource):
         self.vm_name = vm.name
         self.vm_urn = vm.urn
         self.register_outputs({"vm_id": self.vm_id, "vm_name": self.vm_name, "vm_urn": self.vm_urn})
+
+
+def _os_profile(name: str, args: BuilderVmArgs, child: pulumi.ResourceOptions) -> compute.OSProfileArgs:
+    # No extension operations on the builder (CKV_AZURE_50): setup runs from custom data, and an extension would be
+    # captured into the image (builder-vm-no-extension-operations).
+    if args.os_type == "Windows":
+        return _windows_os_profile(name, args, child)
+    ssh_key = _ssh_public_key(name, args.builder, child)
+    return compute.OSProfileArgs(
+        computer_name=f"{name}-{args.image_version.replace('.', '-')}"[:63],
+        admin_username=ADMIN_USER,
+        custom_data=encode_custom_data(args.user_data),
+        allow_extension_operations=False,
+        linux_configuration=compute.LinuxConfigurationArgs(
+            disable_password_authentication=True,
+            provision_vm_agent=True,
+            ssh=compute.SshConfigurationArgs(
+                public_keys=[
+                    compute.SshPublicKeyArgs(path=f"/home/{ADMIN_USER}/.ssh/authorized_keys", key_data=ssh_key)
+                ]
+            ),
+        ),
+    )
+
+
+def _windows_os_profile(name: str, args: BuilderVmArgs, child: pulumi.ResourceOptions) -> compute.OSProfileArgs:
+    """A generated, secret admin password; the driver runs at the first logon (AutoLogon once + FirstLogonCommands).
+
+    No WinRM listener and no inbound rule: nothing can log in from the network. Automatic updates are off so that
+    Windows Update does not restart the VM in the middle of the setup (the first logon, and with it the build, would
+    not come back); a setup script installs the updates it wants itself.
+    """
+    # Azure's rule for Windows admin passwords: 12 to 123 characters, 3 of 4 character classes (all 4 here).
+    generated = random.RandomPassword(
+        f"{name}-admin-password",
+        length=ADMIN_PASSWORD_LENGTH,
+        override_special=PASSWORD_SPECIALS,
+        min_lower=1,
+        min_upper=1,
+        min_numeric=1,
+        min_special=1,
+        opts=child,
+    )
+    password: pulumi.Output[str] = pulumi.Output.secret(generated.result)  # secret already: said where it is used
+    auto_logon = password.apply(lambda value: windows_setup.auto_logon_content(ADMIN_USER, value))
+    computer_name = f"{name}-{args.image_version.replace('.', '-')}"[:WINDOWS_COMPUTER_NAME_MAX].rstrip("-")
+    return compute.OSProfileArgs(
+        computer_name=computer_name,
+        admin_username=ADMIN_USER,
+        admin_password=password,
+        custom_data=encode_custom_data(args.user_data),
+        allow_extension_operations=False,
+        windows_configuration=compute.WindowsConfigurationArgs(
+            provision_vm_agent=True,
+            enable_automatic_updates=False,
+            patch_settings=compute.PatchSettingsArgs(patch_mode=compute.WindowsVMGuestPatchMode.MANUAL),
+            additional_unattend_content=[
+                _unattend(windows_setup.AUTO_LOGON, auto_logon),
+                _unattend(windows_setup.FIRST_LOGON_COMMANDS, windows_setup.first_logon_commands_content()),
+            ],
+        ),
+    )
+
+
+def _unattend(setting: str, content: pulumi.Input[str]) -> compute.AdditionalUnattendContentArgs:
+    return compute.AdditionalUnattendContentArgs(
+        pass_name=compute.PassName(windows_setup.PASS_NAME),
+        component_name=compute.ComponentName(windows_setup.COMPONENT_NAME),
+        setting_name=compute.SettingNames(setting),
+        content=content,
+    )
 
 
 def _private_subnet(name: str, args: BuilderVmArgs, child: pulumi.ResourceOptions) -> network.Subnet:

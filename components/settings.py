@@ -171,6 +171,21 @@ class BaseImage(_Model):
     version: NonEmpty = "latest"
 
 
+# Marketplace publishers of Windows images: a Windows build starts from one of them, a Linux build from none of them.
+# The policy pack keeps its own copy on purpose; tests/policies asserts the two agree.
+WINDOWS_PUBLISHERS = frozenset({"microsoftwindowsserver", "microsoftwindowsdesktop", "microsoftsqlserver"})
+# The Windows builder's defaults (image.osType Windows, source build): Windows Server 2022 Datacenter Azure Edition,
+# Generation 2 (`2025-datacenter-azure-edition` is the 2025 choice), and the PowerShell setup script.
+WINDOWS_BASE_IMAGE = {
+    "publisher": "MicrosoftWindowsServer",
+    "offer": "WindowsServer",
+    "sku": "2022-datacenter-azure-edition",
+}
+WINDOWS_SETUP_SCRIPT = "image/setup.ps1"
+# What each OS's builder runs the setup script with (cloud-init runs a shell script, the first logon PowerShell).
+SETUP_SCRIPT_SUFFIXES = {"Linux": (".sh",), "Windows": (".ps1",)}
+
+
 class Builder(_Model):
     # false retires the builder once image.version is published: the builder VM, its network and the capture go,
     # the gallery image version (taken from the stack's record of what it published) and the pools stay untouched.
@@ -279,12 +294,6 @@ class ImageSettings(_Model):
                     self.vhd_storage_account_id,
                     f"must name the account that holds vhdUri ('{host_account}')",
                 )
-        elif self.os_type == "Windows":
-            raise _KeyedError(
-                "osType",
-                "Windows",
-                "source: build supports Linux only for now; for Windows use source: vhd with a sysprepped VHD",
-            )
         if self.security_type == "TrustedLaunch" and self.hyper_v_generation != "V2":
             raise _KeyedError(
                 "securityType",
@@ -296,7 +305,47 @@ class ImageSettings(_Model):
         duplicates = sorted({r for r in regions if regions.count(r) > 1})
         if duplicates:
             raise _KeyedError("replicas", duplicates, "each region at most once")
+        if self.source == "build":
+            _check_builder_os(self.builder, self.os_type)
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _os_defaults(cls, data: Any) -> Any:
+        """A Windows builder gets the Windows defaults for what it leaves unset (base image, setup script)."""
+        if not isinstance(data, Mapping) or data.get("osType") != "Windows":
+            return data
+        builder = data.get("builder", {})
+        if not isinstance(builder, Mapping):
+            return data  # the type error is reported by the field itself
+        defaults = {"baseImage": WINDOWS_BASE_IMAGE, "setupScript": WINDOWS_SETUP_SCRIPT}
+        return {**data, "builder": {**defaults, **builder}}
+
+
+def _check_builder_os(builder: Builder, os_type: str) -> None:
+    """The builder's OS-specific keys agree with image.osType (checked on what the user wrote, before OS defaults)."""
+    given = builder.model_fields_set
+    if os_type == "Windows" and builder.ssh_public_key is not None:
+        raise _KeyedError(
+            "builder.sshPublicKey",
+            builder.ssh_public_key[:24] + "...",
+            "unset when osType is Windows (the Windows builder has no SSH; its admin password is generated and secret)",
+        )
+    if "base_image" in given:
+        windows_base = builder.base_image.publisher.lower() in WINDOWS_PUBLISHERS
+        if windows_base != (os_type == "Windows"):
+            kind = "a Windows publisher (MicrosoftWindowsServer)" if os_type == "Windows" else "a Linux publisher"
+            raise _KeyedError(
+                "builder.baseImage.publisher", builder.base_image.publisher, f"{kind}: the image's osType is {os_type}"
+            )
+    if "setup_script" in given and not builder.setup_script.lower().endswith(SETUP_SCRIPT_SUFFIXES[os_type]):
+        wanted = " or ".join(SETUP_SCRIPT_SUFFIXES[os_type])
+        raise _KeyedError(
+            "builder.setupScript",
+            builder.setup_script,
+            f"a {wanted} script: the image's osType is {os_type}"
+            + (" (run by PowerShell at the builder's first logon)" if os_type == "Windows" else " (run by cloud-init)"),
+        )
 
 
 class AutoScale(_Model):

@@ -23,6 +23,7 @@ _._version
 _._vhd_uri
 _._account_id
 _._source_rules
+_._os_defaults
 _._sku
 _._one_scale_mode
 _._subnet

@@ -30,7 +30,7 @@ from components.capture.spec import (
     export_blob_name,
 )
 from components.capture.vhd_store import BlobState, VhdStore, matches, ownership
-from components.common.console import deprovisioned_line, failure_in, shows_deprovisioned
+from components.common.console import WINDOWS_SETUP_LOG, WINDOWS_SYSPREP_LOG, failure_in, proof_line, shows_proof
 
 T = TypeVar("T")
 
@@ -157,11 +157,12 @@ def wait_for_guest_power_off(ctx: StepContext) -> InstanceState:
         remaining = (deadline - ctx.clock.now()).total_seconds()
         if remaining <= 0:
             raise CaptureError(
-                f"the builder VM did not deprovision and power itself off within {spec.guest_timeout_minutes:g} "
-                f"minutes of its creation (guest_timeout_minutes; power state: {state.power}). The setup script or "
-                "the deprovisioning probably failed; the VM was left running for inspection, and every rerun on it "
-                f"fails at once: {rebuild_hint(spec)} (or raise guestTimeoutMinutes if the setup only needs longer). "
-                "Last lines of its serial log:\n" + tail_for_error(ctx.compute.serial_log)
+                f"the builder VM did not {_generalizer(spec)} and power itself off within "
+                f"{spec.guest_timeout_minutes:g} minutes of its creation (guest_timeout_minutes; power state: "
+                f"{state.power}). The setup script or {_generalizer(spec)} probably failed; the VM was left running "
+                f"for inspection{_where_to_look(spec)}, and every rerun on it fails at once: {rebuild_hint(spec)} (or "
+                "raise guestTimeoutMinutes if the setup only needs longer). Last lines of its serial log:\n"
+                + tail_for_error(ctx.compute.serial_log)
             )
         polls += 1
         if polls % SERIAL_LOG_EVERY_POLLS == 0:
@@ -170,6 +171,20 @@ def wait_for_guest_power_off(ctx: StepContext) -> InstanceState:
         state = ctx.compute.instance_state()
     ctx.note(f"guest powered off (power state {state.power})")
     return state
+
+
+def _generalizer(spec: CaptureSpec) -> str:
+    return "sysprep" if spec.os_type == "Windows" else "deprovision"
+
+
+def _where_to_look(spec: CaptureSpec) -> str:
+    """Where a guest that failed shows it: the serial log, and on Windows also the driver's window."""
+    if spec.os_type != "Windows":
+        return ""
+    return (
+        " (boot diagnostics: the serial log below, and the screenshot, which shows the build driver's window with "
+        f"the failure and the log's last lines; the setup log is {WINDOWS_SETUP_LOG}, sysprep's {WINDOWS_SYSPREP_LOG})"
+    )
 
 
 def _stop_on_guest_failure(ctx: StepContext) -> None:
@@ -200,7 +215,7 @@ def prove_deprovisioned(ctx: StepContext, state: InstanceState) -> None:
                 "boot diagnostics are not enabled on the builder VM, so it cannot prove that it deprovisioned; "
                 f"enable them and {rebuild_hint(spec)}"
             )
-        if shows_deprovisioned(log, vm.instance_id):
+        if shows_proof(log, spec.os_type, vm.instance_id):
             ctx.note("the guest proved it deprovisioned")
             return
         failure = failure_in(log)
@@ -210,8 +225,9 @@ def prove_deprovisioned(ctx: StepContext, state: InstanceState) -> None:
             ctx.clock.sleep(ctx.poll_seconds)
     raise CaptureError(
         f"the builder VM is {state.power} but never proved that it deprovisioned: its serial log has no line "
-        f"{deprovisioned_line(vm.instance_id)!r}. It was stopped some other way (a setup script that shut it down, a "
-        "Stop in the portal or CLI) or waagent failed. Capturing it would publish an image Batch nodes cannot boot "
+        f"{proof_line(spec.os_type, vm.instance_id)!r}. It was stopped some other way (a setup script that shut it "
+        f"down, a Stop in the portal or CLI) or {_generalizer(spec)} failed. Capturing it would publish an image Batch "
+        "nodes cannot boot "
         f"cleanly, so it was left as it is: {rebuild_hint(spec)}. Last lines of its serial log:\n"
         + tail_for_error(lambda: log)
     )

@@ -36,3 +36,9 @@ def base_type(token: str) -> str:
     type goes through here (resource_rule, stack_rule, _graph.of_type)."""
     match = _VERSIONED.match(token)
     return f"{match.group(1)}{match.group(2)}" if match else token
+
+
+NETWORK_SECURITY_GROUP = "azure-native:network:NetworkSecurityGroup"
+SECURITY_RULE = "azure-native:network:SecurityRule"
+# The generator of the Windows builder's admin password: pulumi-random keeps `result` secret in the state.
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"

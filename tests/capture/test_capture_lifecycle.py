@@ -72,7 +72,7 @@ def test_unmanaged_capture_reads_the_vhd_uri_from_the_capture_template(
     world, fakes, shared_provider, inputs, container
 ):
     vm = world.add_vm(managed=False)
-    props = inputs(vm, os_disk_mode="unmanaged", export_vhd=False)
+    props = inputs(vm, os_disk_mode="unmanaged", export_vhd=False, retain_vhd_on_delete=False)
     checked, failures = shared_provider.check(props)
     assert failures == []
 
@@ -126,7 +126,7 @@ def test_read_reports_a_vm_that_is_no_longer_generalized(world, fakes, shared_pr
 
 def test_delete_removes_the_vhd_unless_retained(world, fakes, shared_provider, inputs, container):
     vm = world.add_vm(managed=True)
-    checked, _ = shared_provider.check(inputs(vm))
+    checked, _ = shared_provider.check(inputs(vm, retain_vhd_on_delete=False))
     id_, outs = shared_provider.create(checked)
     vhd = export_name(checked, vm)
 
@@ -139,7 +139,7 @@ def test_delete_removes_the_vhd_unless_retained(world, fakes, shared_provider, i
 
 def test_delete_leaves_a_blob_this_resource_did_not_create(world, fakes, shared_provider, inputs, container):
     vm = world.add_vm(managed=True)
-    checked, _ = shared_provider.check(inputs(vm))
+    checked, _ = shared_provider.check(inputs(vm, retain_vhd_on_delete=False))
     id_, outs = shared_provider.create(checked)
     vhd = export_name(checked, vm)
     _blob(fakes, container, vhd).upload_blob(b"someone else's VHD", overwrite=True)
@@ -151,7 +151,7 @@ def test_delete_leaves_a_blob_this_resource_did_not_create(world, fakes, shared_
 
 def test_update_records_retain_vhd_on_delete_without_cloud_calls(world, shared_provider, inputs):
     vm = world.add_vm(managed=True)
-    checked, _ = shared_provider.check(inputs(vm))
+    checked, _ = shared_provider.check(inputs(vm, retain_vhd_on_delete=False))
     id_, outs = shared_provider.create(checked)
     calls = len(world.log)
 

@@ -147,7 +147,7 @@ def test_3_refresh_after_the_vm_is_gone_keeps_the_vhd_in_the_state_and_the_next_
     world, fakes, shared_provider, inputs, container
 ):
     old = world.add_vm()
-    checked, _ = shared_provider.check(inputs(old))
+    checked, _ = shared_provider.check(inputs(old, retain_vhd_on_delete=False))  # the capture's own delete path
     id_, outs = shared_provider.create(checked)
     del world.vms[old.name.lower()]  # deleted in the portal
 
@@ -156,7 +156,7 @@ def test_3_refresh_after_the_vm_is_gone_keeps_the_vhd_in_the_state_and_the_next_
     assert read_id == id_, "the capture (and its VHD) must not vanish from the state"
     assert refreshed["vm_instance_id"] == "" and refreshed["vhd_uri"] == outs["vhd_uri"]
     new = world.add_vm()  # `pulumi up` recreates the builder VM
-    news, _ = shared_provider.check(inputs(new))
+    news, _ = shared_provider.check(inputs(new, retain_vhd_on_delete=False))
     diff = shared_provider.diff(id_, refreshed, news)
     assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME and "vm_id" in diff.replaces
     assert diff.deleteBeforeReplace is False

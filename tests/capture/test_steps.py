@@ -24,7 +24,7 @@ from components.capture.steps import (
     wait_for_guest_power_off,
 )
 from components.capture.vhd_store import SOURCE_DISK_KEY, BlobState, ownership
-from components.common.console import deprovisioned_line
+from components.common.console import deprovisioned_line, sysprep_generalized_line
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute"
 VM = f"{SUB}/virtualMachines/builder"
@@ -272,6 +272,55 @@ def test_a_proof_that_reaches_boot_diagnostics_late_is_accepted():
     prove_deprovisioned(_ctx(late, clock), InstanceState("stopped", False, None))
 
     assert late.calls == ["serial_log"] * 3 and clock.sleeps == [15, 15]
+
+
+def test_a_windows_guest_proves_it_with_the_sysprep_line():
+    compute, clock = (
+        ScriptedCompute(logs=[f"batch-image: setup done\n{sysprep_generalized_line(INSTANCE)}\n"]),
+        FakeClock(),
+    )
+
+    prove_deprovisioned(_ctx(compute, clock, os_type="Windows"), InstanceState("stopped", False, None))
+
+    assert compute.calls == ["serial_log"]
+
+
+def test_a_windows_guest_is_not_proven_by_the_linux_line_nor_the_reverse():
+    windows = ScriptedCompute(logs=[deprovisioned_line(INSTANCE)])
+    with pytest.raises(CaptureError) as failure:
+        prove_deprovisioned(_ctx(windows, FakeClock(), os_type="Windows"), InstanceState("stopped", False, None))
+    message = str(failure.value)
+    assert sysprep_generalized_line(INSTANCE) in message and "or sysprep failed" in message
+
+    linux = ScriptedCompute(logs=[sysprep_generalized_line(INSTANCE)])
+    with pytest.raises(CaptureError, match="never proved"):
+        prove_deprovisioned(_ctx(linux, FakeClock()), InstanceState("stopped", False, None))
+
+
+def test_a_sysprep_failure_line_ends_the_windows_wait_early():
+    failed = "batch-image: sysprep FAILED: ImageState IMAGE_STATE_UNDEPLOYABLE\nSYSPRP error 0x80070005\n"
+    compute, clock = ScriptedCompute(powers=["running"], logs=[failed]), FakeClock()
+
+    with pytest.raises(CaptureError) as failure:
+        wait_for_guest_power_off(_ctx(compute, clock, os_type="Windows"))
+
+    assert len(clock.sleeps) == 7 and "SYSPRP error 0x80070005" in str(failure.value)
+    assert "generalize" not in compute.calls and "deallocate" not in compute.calls
+
+
+def test_a_windows_guest_timeout_says_where_to_look():
+    compute, clock = (
+        ScriptedCompute(powers=["running"], logs=["batch-image: setup done; running sysprep\n"]),
+        FakeClock(),
+    )
+
+    with pytest.raises(CaptureError) as failure:
+        wait_for_guest_power_off(_ctx(compute, clock, os_type="Windows", guest_timeout_minutes=1))
+
+    message = str(failure.value)
+    assert "did not sysprep and power itself off" in message and "screenshot" in message
+    assert r"C:\batch-image-build\setup.log" in message and "setuperr.log" in message
+    assert "running sysprep" in message  # the serial log's tail
 
 
 def test_without_boot_diagnostics_the_vm_cannot_prove_anything():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from components.cloud_init import _FINISH_SCRIPT, DEPROVISION_LOG, SETUP_LOG, SETUP_OK_MARKER, WORK_DIR
-from components.common.console import failure_in, shows_deprovisioned
+from components.common.console import failure_in, shows_proof
 from tests.image.tools import require_tool
 
 VM_ID = "0F47B100-583C-48E3-A4C0-AEFC2C9BBCC1"  # IMDS may answer in upper case; the proof is lower case
@@ -57,7 +57,7 @@ def test_a_successful_deprovision_prints_the_proof_then_powers_off(tmp_path: Pat
     result = guest.run()
 
     assert result.returncode == 0, result.stderr
-    assert shows_deprovisioned(guest.console(), VM_ID) and failure_in(guest.console()) is None
+    assert shows_proof(guest.console(), "Linux", VM_ID) and failure_in(guest.console()) is None
     ran = guest.ran()
     assert ran.index("waagent -force -deprovision+user") < ran.index("systemctl poweroff")
     assert not (guest.root / WORK_DIR.lstrip("/")).exists() and not (guest.root / SETUP_LOG.lstrip("/")).exists()
@@ -75,7 +75,7 @@ def test_a_failed_waagent_leaves_the_vm_running_with_its_output_on_the_console(t
         "batch-image: deprovision FAILED; last lines of /var/log/batch-image-deprovision.log:"
     )
     assert "The waagent service will be stopped" in guest.console()
-    assert not shows_deprovisioned(guest.console(), VM_ID)
+    assert not shows_proof(guest.console(), "Linux", VM_ID)
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,8 @@ EXTRA.update(
 EXTRA["image-security-type-consistent"] = "mandatory"
 # Added with issue 11 (pools as production runs them): private networking, and Batch's read access to the gallery.
 EXTRA.update({"batch-pool-no-public-ip": "advisory", "gallery-batch-image-reader": "advisory"})
+# Added with Windows builds (issue 12): a generated password and no RDP/WinRM way into a Windows builder.
+EXTRA["builder-vm-windows-access"] = "mandatory"
 STACK_POLICIES = {
     "builder-vm-no-extensions",
     "keyvault-batch-access-policy",
@@ -67,6 +69,7 @@ STACK_POLICIES = {
     "batch-pool-gallery-image",  # an image id unknown in preview: the resource it comes from (a managed image?)
     "image-security-type-consistent",  # builder VM, gallery image definition and pools: three resources
     "gallery-batch-image-reader",  # pools, their image versions, the gallery and role assignments
+    "builder-vm-windows-access",  # the password's generator and the network security groups are other resources
 }
 PACK = load_pack()
 VMC = "deploymentConfiguration.virtualMachineConfiguration"
@@ -143,6 +146,17 @@ def test_the_capture_type_token_agrees_with_the_program():
     from components.capture.resource import CAPTURE_TYPE
 
     assert CAPTURE == CAPTURE_TYPE
+
+
+def test_windows_facts_agree_with_the_program():
+    from batch_image_policies._tokens import RANDOM_PASSWORD
+    from batch_image_policies._vm import WINDOWS_PUBLISHERS
+
+    from components import settings
+    from tools.plan.catalog import CATALOG
+
+    assert RANDOM_PASSWORD in CATALOG  # the type the program registers for the Windows builder's password
+    assert settings.WINDOWS_PUBLISHERS == WINDOWS_PUBLISHERS
 
 
 def test_example_config_is_valid_and_tunes_the_pack(baseline):

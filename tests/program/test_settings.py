@@ -27,6 +27,17 @@ def _pools(**changes: Any) -> dict[str, Any]:
     return {"pools": [first, *DEV["batch-custom-image:pools"][1:]]}
 
 
+WINDOWS_BUILDER: dict[str, Any] = {
+    "baseImage": {
+        "publisher": "MicrosoftWindowsServer",
+        "offer": "WindowsServer",
+        "sku": "2022-datacenter-azure-edition",
+    },
+    "setupScript": "image/setup.ps1",
+}
+WINDOWS_IMAGE = {"osType": "Windows", "builder": WINDOWS_BUILDER}
+_WINDOWS_POOLS = _pools(nodeAgentSkuId="batch.node.windows amd64")
+
 # (case id, config overrides, key named in the message, value shown in the message, words of the "allowed" part)
 BAD_INPUTS: list[tuple[str, dict[str, Any], str, str, str]] = [
     ("pools-missing", {"pools": None}, "batch-custom-image:pools", "missing", "required"),
@@ -255,11 +266,45 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str, str]] = [
         "TrustedLaunch needs hyperVGeneration V2",
     ),
     (
-        "windows-build",
+        "windows-on-a-linux-base-image",
         {"image": {"osType": "Windows"}, **_pools(nodeAgentSkuId="batch.node.windows amd64")},
-        "image.osType",
-        "Windows",
-        "source: vhd",
+        "image.builder.baseImage.publisher",
+        "Canonical",
+        "a Windows publisher (MicrosoftWindowsServer): the image's osType is Windows",
+    ),
+    (
+        "windows-with-an-ssh-key",
+        {
+            "image": {
+                **WINDOWS_IMAGE,
+                "builder": {**WINDOWS_BUILDER, "sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5"},
+            },
+            **_WINDOWS_POOLS,
+        },
+        "image.builder.sshPublicKey",
+        "ssh-ed25519 AAAAC3NzaC1l",
+        "unset when osType is Windows",
+    ),
+    (
+        "windows-with-a-shell-script",
+        {"image": {**WINDOWS_IMAGE, "builder": {**WINDOWS_BUILDER, "setupScript": "image/setup.sh"}}, **_WINDOWS_POOLS},
+        "image.builder.setupScript",
+        "image/setup.sh",
+        "a .ps1 script: the image's osType is Windows",
+    ),
+    (
+        "linux-with-a-powershell-script",
+        {"image": {"builder": {"setupScript": "image/setup.ps1"}}},
+        "image.builder.setupScript",
+        "image/setup.ps1",
+        "a .sh script: the image's osType is Linux",
+    ),
+    (
+        "linux-on-a-windows-base-image",
+        {"image": {"builder": {"baseImage": WINDOWS_BUILDER["baseImage"]}}},
+        "image.builder.baseImage.publisher",
+        "MicrosoftWindowsServer",
+        "a Linux publisher: the image's osType is Linux",
     ),
     (
         "vhd-account-mismatch",
@@ -453,3 +498,42 @@ def test_pool_networking_identities_and_images_that_are_accepted() -> None:
         [],
         [],
     )
+
+
+def test_a_windows_build_gets_the_windows_defaults() -> None:
+    raw = {
+        "image": {"name": "win", "version": "1.0.0", "osType": "Windows"},
+        "pools": [{"name": "p", "vmSize": "Standard_D4ds_v5", "nodeAgentSkuId": "batch.node.windows amd64"}],
+    }
+    builder = parse_settings(raw, "westeurope").image.builder
+    base = builder.base_image
+    assert (base.publisher, base.offer, base.sku, base.version) == (
+        "MicrosoftWindowsServer",
+        "WindowsServer",
+        "2022-datacenter-azure-edition",
+        "latest",
+    )
+    assert builder.setup_script == "image/setup.ps1" and builder.ssh_public_key is None
+
+
+def test_windows_server_2025_is_a_base_image_choice() -> None:
+    raw = {
+        "image": {
+            "name": "win",
+            "version": "1.0.0",
+            "osType": "Windows",
+            "builder": {"baseImage": {**WINDOWS_BUILDER["baseImage"], "sku": "2025-datacenter-azure-edition"}},
+        },
+        "pools": [{"name": "p", "vmSize": "Standard_D4ds_v5", "nodeAgentSkuId": "batch.node.windows amd64"}],
+    }
+    builder = parse_settings(raw, "westeurope").image.builder
+    assert builder.base_image.sku == "2025-datacenter-azure-edition" and builder.setup_script == "image/setup.ps1"
+
+
+def test_a_linux_build_keeps_the_linux_defaults() -> None:
+    raw = {
+        "image": {"name": "app", "version": "1.0.0"},
+        "pools": [{"name": "p", "vmSize": "Standard_D4ds_v5", "nodeAgentSkuId": "batch.node.ubuntu 24.04"}],
+    }
+    builder = parse_settings(raw, "westeurope").image.builder
+    assert builder.base_image.publisher == "Canonical" and builder.setup_script == "image/setup.sh"

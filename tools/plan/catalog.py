@@ -140,6 +140,12 @@ _TYPES = (
         "the classic provider's configuration, for the base image lookup (components/base_image.py): no Azure call",
     ),
     ResourceType(
+        "random:index/randomPassword:RandomPassword",
+        0.05,
+        "local: drawn by the pulumi-random provider, no cloud call",
+        key_properties=("length",),
+    ),
+    ResourceType(
         "azure-native:compute:Gallery",
         0.5,
         _SHORT_LRO,

@@ -43,6 +43,8 @@ SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001"
 TENANT_ID = "00000000-0000-4000-8000-000000000002"
 DEPLOYER_OBJECT_ID = "00000000-0000-4000-8000-000000000003"
 BATCH_PRINCIPAL_OBJECT_ID = "00000000-0000-4000-8000-0000000000ba"
+# What the mocked pulumi-random provider draws for a generated password (the Windows builder's).
+MOCKED_PASSWORD = "Mocked-password-0!"
 # The marketplace's current version of every base image, as the mocked lookup reports it (baseImage.version latest).
 MARKETPLACE_VERSION = "24.04.202611200"
 
@@ -168,6 +170,9 @@ class AzureMocks(pulumi.runtime.Mocks):
             if typ == CAPTURE_TYPE:
                 outputs.update(_capture_outputs(args.inputs))
             return f"{args.name}-capture", outputs
+        if typ == "random:index/randomPassword:RandomPassword":  # the SDK marks result secret itself
+            outputs["result"] = MOCKED_PASSWORD
+            return f"{args.name}-password", outputs
         if typ == "tls:index/privateKey:PrivateKey":
             outputs["publicKeyOpenssh"] = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDmockedkey builder\n"
             outputs["privateKeyPem"] = pulumi.Output.secret("-----BEGIN RSA PRIVATE KEY-----mocked")

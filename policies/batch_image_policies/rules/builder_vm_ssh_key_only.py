@@ -7,21 +7,11 @@ from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 from .._policy import Finding, Findings, resource_rule
 from .._props import is_unknown, keys, peek, text
 from .._tokens import VIRTUAL_MACHINE
-
-WINDOWS_PUBLISHERS = {"microsoftwindowsserver", "microsoftwindowsdesktop", "microsoftsqlserver"}
-
-
-def _is_windows(args: ResourceValidationArgs) -> bool:
-    publisher = peek(args.props, "storageProfile.imageReference.publisher")
-    return (
-        "windowsConfiguration" in keys(args.props, "osProfile")
-        or peek(args.props, "storageProfile.osDisk.osType") == "Windows"
-        or (isinstance(publisher, str) and publisher.lower() in WINDOWS_PUBLISHERS)
-    )
+from .._vm import is_windows
 
 
 def _check(args: ResourceValidationArgs) -> Findings:
-    if not keys(args.props, "osProfile") or _is_windows(args):
+    if not keys(args.props, "osProfile") or is_windows(args.props):
         return  # no guest OS profile (attached disk) or a Windows builder: nothing to check
     disabled = peek(args.props, "osProfile.linuxConfiguration.disablePasswordAuthentication")
     if disabled is True or is_unknown(disabled):
