@@ -13,7 +13,7 @@ from pulumi_azure_native import authorization, resources
 from components.base_image import pinned_builder
 from components.batch_account import BatchAccount, BatchAccountArgs
 from components.builder import BuilderVm, BuilderVmArgs, render_guest_setup
-from components.capture.resource import GeneralizedImageArgs, capture_builder
+from components.capture.resource import GeneralizedImageArgs, VhdRetention, capture_builder
 from components.capture.spec import makes_vhd
 from components.gallery import GallerySource, GalleryVersion, ImageGallery, ImageGalleryArgs
 from components.image_content import fingerprint, image_content
@@ -98,6 +98,14 @@ async def main() -> None:
         else:  # the classic capture's VHD is the only image there is
             source = GallerySource(vhd_uri=captured.vhd_uri, storage_account_id=storage.account_id)
         current = GalleryVersion(image.version, source, target_regions, fingerprint(content))
+        older_vhds = [uri for v in kept if v != image.version and (uri := published[v].vhd_uri)]
+        VhdRetention(  # deletes the VHDs no kept version names: past keepVersions, or an earlier build of this one
+            "vhd-retention",
+            storage.blob_endpoint,
+            storage.images_container,
+            [*([vhd_uri] if vhd_uri is not None else []), *older_vhds],
+            pulumi.ResourceOptions(depends_on=[captured, *filter(None, [storage.deployer_blob_access])]),
+        )
     elif settings.builds_image:  # the builder is retired: the version as this stack published it
         current = published[image.version].in_gallery(exclude_from_latest=False)
         vhd_uri = published[image.version].vhd_uri

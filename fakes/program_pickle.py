@@ -1,7 +1,7 @@
 """The capture provider exactly as the program pickles it, taken from a whole-program run under mocks.
 
 Run as a module (`python -m fakes.program_pickle`) so the Pulumi mock runtime lives in its own process;
-prints JSON {"provider": <base64 dill>, "cleanup_provider": <base64 dill>, "inputs": {...the capture's inputs...}}.
+prints JSON {"provider", "cleanup_provider", "retention_provider": <base64 dill>, "inputs": <the capture's>}.
 """
 
 from __future__ import annotations
@@ -29,14 +29,24 @@ def program_capture() -> dict[str, Any]:
 def _main() -> None:
     from pulumi.runtime.rpc import unwrap_rpc_secret
 
-    from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
+    from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE, RETENTION_TYPE
     from tools.plan.offline import run_program
 
     run = run_program()
     inputs = dict(run.one(CAPTURE_TYPE).inputs)
     provider = unwrap_rpc_secret(inputs.pop("__provider"))
     cleanup_provider = unwrap_rpc_secret(run.one(CLEANUP_TYPE).inputs["__provider"])
-    print(json.dumps({"provider": provider, "cleanup_provider": cleanup_provider, "inputs": inputs}))
+    retention_provider = unwrap_rpc_secret(run.one(RETENTION_TYPE).inputs["__provider"])
+    print(
+        json.dumps(
+            {
+                "provider": provider,
+                "cleanup_provider": cleanup_provider,
+                "retention_provider": retention_provider,
+                "inputs": inputs,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

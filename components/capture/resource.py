@@ -15,6 +15,7 @@ import pulumi.dynamic
 
 from components.capture.provider import CaptureProvider, CleanupProvider
 from components.capture.spec import INPUT_KEYS, OUTPUT_KEYS
+from components.capture.vhd_retention import VhdRetentionProvider
 
 
 @dataclass
@@ -64,9 +65,25 @@ class GeneralizedImage(pulumi.dynamic.Resource, module="capture", name="Generali
         super().__init__(CaptureProvider(), name, {**args.props(), **dict.fromkeys(OUTPUT_KEYS)}, opts)
 
 
+class VhdRetention(pulumi.dynamic.Resource, module="capture", name="VhdRetention"):
+    """Deletes the stack's finished VHDs that `keep` doesn't name (vhd_retention.py): the kept versions' only."""
+
+    def __init__(
+        self,
+        name: str,
+        blob_endpoint: pulumi.Input[str],
+        vhd_container: pulumi.Input[str],
+        keep: pulumi.Input[list[pulumi.Input[str]]],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        props = {"blob_endpoint": blob_endpoint, "vhd_container": vhd_container, "keep": keep}
+        super().__init__(VhdRetentionProvider(), name, props, opts)
+
+
 # The type tokens the engine, the policy pack and the offline plan see (the pack keeps its own copy, tested to agree).
 CAPTURE_TYPE = "pulumi-python:dynamic/capture:GeneralizedImage"
 CLEANUP_TYPE = "pulumi-python:dynamic/capture:CaptureCleanup"
+RETENTION_TYPE = "pulumi-python:dynamic/capture:VhdRetention"
 
 
 def capture_builder(

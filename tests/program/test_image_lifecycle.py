@@ -16,6 +16,7 @@ VERSION = "azure-native:compute:GalleryImageVersion"
 DEFINITION = "azure-native:compute:GalleryImage"
 POOL = "azure-native:batch:Pool"
 CAPTURE = "pulumi-python:dynamic/capture:GeneralizedImage"
+RETENTION = "pulumi-python:dynamic/capture:VhdRetention"
 BUILDER_TYPES = {
     "azure-native:compute:VirtualMachine",
     "azure-native:network:NetworkInterface",
@@ -25,6 +26,7 @@ BUILDER_TYPES = {
     "azure-native:network:PublicIPAddress",
     "pulumi-python:dynamic/capture:GeneralizedImage",
     "pulumi-python:dynamic/capture:CaptureCleanup",
+    "pulumi-python:dynamic/capture:VhdRetention",
     "tls:index/privateKey:PrivateKey",
 }
 RETIRED = {"image": {"builder": {"enabled": False}}}
@@ -110,6 +112,18 @@ def test_a_new_version_keeps_the_older_ones_for_rollback_up_to_keep_versions() -
         assert versions[old].inputs["storageProfile"] == {"source": recorded["source"]}
         assert versions[old].inputs["tags"]["bci-content-fingerprint"] == recorded["contentFingerprint"]
     assert run.outputs["galleryImageVersionId"] == versions["1.3.0"].outputs["id"]
+
+
+def test_the_vhds_of_the_kept_versions_are_kept_and_only_those() -> None:
+    outputs = _published("1.0.0", "1.1.0", "1.2.0")
+    run = run_program(_image("1.3.0"), stack_outputs=outputs)
+    retention = run.one(RETENTION)
+    record = run.outputs["publishedImageVersions"]
+    assert retention.inputs["keep"] == [record[v]["vhdUri"] for v in ("1.3.0", "1.2.0", "1.1.0")]
+    assert run.one(CAPTURE).inputs["retain_vhd_on_delete"] is True  # the capture leaves its VHD to the record
+    # it prunes after the new capture exists, with the deployer's blob role still there
+    assert run.one(CAPTURE).urn in retention.dependencies
+    assert any(urn.endswith("image-storage-deployer-blob-access") for urn in retention.dependencies)
 
 
 def test_keep_versions_one_keeps_only_the_new_version() -> None:

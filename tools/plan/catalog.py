@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
+from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE, RETENTION_TYPE
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,12 @@ _TYPES = (
         "and power-off + deallocate (~2) + generalize (<1) + VHD export when asked (~10 for a 30 GiB disk, "
         "server-side copy)",
         key_properties=("os_disk_mode", "export_vhd", "image_version"),
+    ),
+    ResourceType(
+        RETENTION_TYPE,
+        0.1,
+        "one blob listing per container and a delete per VHD no kept version names (capture/vhd_retention.py)",
+        key_properties=("keep",),
     ),
     ResourceType(
         CLEANUP_TYPE,
