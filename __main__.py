@@ -129,6 +129,7 @@ pools = BatchPools(
     BatchPoolsArgs(
         resource_group_name=group.name,
         account_name=account.account_name,
+        account_endpoint=account.account_endpoint,
         image_version_id=gallery.image_version_id,
         pools=settings.pools,
         security_type=image.security_type,

@@ -1,7 +1,8 @@
-"""The capture provider exactly as the program pickles it, taken from a whole-program run under mocks.
+"""The dynamic providers exactly as the program pickles them, taken from a whole-program run under mocks.
 
 Run as a module (`python -m fakes.program_pickle`) so the Pulumi mock runtime lives in its own process;
-prints JSON {"provider": <base64 dill>, "cleanup_provider": <base64 dill>, "inputs": {...the capture's inputs...}}.
+prints JSON {"provider": <base64 dill>, "cleanup_provider": <base64 dill>, "inputs": {...the capture's inputs...},
+"drain_provider": <base64 dill>, "drain_inputs": {...the first pool drain's inputs...}}.
 """
 
 from __future__ import annotations
@@ -30,13 +31,26 @@ def _main() -> None:
     from pulumi.runtime.rpc import unwrap_rpc_secret
 
     from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
+    from components.pool_drain.resource import DRAIN_TYPE
     from tools.plan.offline import run_program
 
     run = run_program()
     inputs = dict(run.one(CAPTURE_TYPE).inputs)
     provider = unwrap_rpc_secret(inputs.pop("__provider"))
     cleanup_provider = unwrap_rpc_secret(run.one(CLEANUP_TYPE).inputs["__provider"])
-    print(json.dumps({"provider": provider, "cleanup_provider": cleanup_provider, "inputs": inputs}))
+    drain_inputs = dict(run.of_type(DRAIN_TYPE)[0].inputs)
+    drain_provider = unwrap_rpc_secret(drain_inputs.pop("__provider"))
+    print(
+        json.dumps(
+            {
+                "provider": provider,
+                "cleanup_provider": cleanup_provider,
+                "inputs": inputs,
+                "drain_provider": drain_provider,
+                "drain_inputs": drain_inputs,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ _._account_id
 _._source_rules
 _._sku
 _._one_scale_mode
+_._drain_timeout
 _._guid
 _._cross_checks
 _.serialize_as_secret_always
