@@ -68,7 +68,10 @@ ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete", "same")
 
 # Replacements and deletions that destroy something users depend on: named in the plan's warnings.
 DEPENDED_ON = {
-    "azure-native:batch:Pool": ("Batch pool", "jobs and tasks run on its nodes, which go with it"),
+    "azure-native:batch:Pool": (
+        "Batch pool",
+        "jobs and tasks run on its nodes: its drain lets running tasks finish (up to drainTimeout), then deletes it",
+    ),
     "azure-native:compute:GalleryImageVersion": ("gallery image version", "pools boot their nodes from it"),
     "azure-native:batch:BatchAccount": ("Batch account", "every pool, job and task lives in it"),
 }
