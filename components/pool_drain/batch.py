@@ -1,8 +1,9 @@
 """The Batch data-plane calls the drain makes, behind a small interface (azure-batch 15's `BatchClient`).
 
-`PoolState` is what the drain reads of a pool. The SDK's `begin_*` methods return pollers whose threads poll the pool
-on their own; the drain keeps its own loop (it must notice the engine's SIGINT and its deadline between polls), so it
-only uses them to send the request.
+`PoolState` is what the drain reads of a pool. The SDK's `begin_*` methods send the request, then start a daemon
+thread that polls the pool until the operation is over. The drain keeps its own loop instead (it must notice the
+engine's SIGINT and its deadline between polls), so those threads get an interval that keeps them quiet
+(`_SDK_POLLER_SECONDS`): they would otherwise double the reads of the pool for the whole drain.
 """
 
 from __future__ import annotations
@@ -53,10 +54,13 @@ def _value(enum_or_str: Any) -> str:
     return str(getattr(enum_or_str, "value", enum_or_str) or "")
 
 
+_SDK_POLLER_SECONDS = 3600
+
+
 class AzureBatchPools:
-    def __init__(self, client: BatchClient, poll_seconds: float) -> None:
+    def __init__(self, client: BatchClient) -> None:
         self._client = client
-        self._poller_interval = max(1, round(poll_seconds))  # the SDK pollers' own interval (whole seconds)
+        self._poller_interval = _SDK_POLLER_SECONDS
 
     def get(self, pool_id: str) -> PoolState | None:
         try:
@@ -110,7 +114,7 @@ def open_pools(account_endpoint: str) -> Iterator[tuple[AzureBatchPools, BatchEn
         credential = DefaultAzureCredential(**options)
     client = BatchClient(endpoint.url, credential, **options)
     try:
-        yield AzureBatchPools(client, endpoint.poll_seconds), endpoint
+        yield AzureBatchPools(client), endpoint
     finally:
         client.close()
         close = getattr(credential, "close", None)

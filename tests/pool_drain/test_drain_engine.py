@@ -8,6 +8,7 @@ import time
 
 import grpc
 import pytest
+from pulumi.runtime.proto import provider_pb2
 
 from components.common.iso_duration import duration_seconds
 from components.pool_drain.spec import DRAIN_STARTED_METADATA
@@ -155,3 +156,18 @@ def test_refresh_drops_the_drain_resource_once_its_pool_is_gone(batch, start_pro
     assert gone_id == ""  # an empty id: the engine drops the resource from the state without calling delete
     assert kept_id == new_id and kept_props["pool_name"] == NEW_POOL and kept_inputs["pool_name"] == NEW_POOL
     assert world.fake.calls("DELETE", f"/pools/{NEW_POOL}") == []
+
+
+def test_check_and_diff_as_the_engine_sees_them(batch, start_provider, drain_props):
+    world = batch()
+    provider = start_provider(world)
+    _, failures = provider.check(drain_props(OLD_POOL, "2 hours"))
+    old_id, old_state = _recorded(provider, drain_props(OLD_POOL))
+
+    new_pool = provider.diff(old_id, old_state, provider.check(drain_props(NEW_POOL))[0])
+    new_timeout = provider.diff(old_id, old_state, provider.check(drain_props(OLD_POOL, "PT4H"))[0])
+
+    assert failures == [("drain_timeout", "'2 hours' is not an ISO 8601 duration such as PT5M or PT1H")]
+    assert list(new_pool.replaces) == ["pool_name"] and new_pool.deleteBeforeReplace is False
+    assert new_timeout.changes == provider_pb2.DiffResponse.DIFF_SOME and list(new_timeout.replaces) == []
+    assert world.fake.requests == []  # check, diff and create never call Batch
