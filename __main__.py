@@ -156,6 +156,7 @@ async def main() -> None:
         BatchPoolsArgs(
             resource_group_name=group.name,
             account_name=account.account_name,
+            account_endpoint=account.account_endpoint,
             image_version_ids={
                 spec.name: gallery.image_version_ids[settings.pool_image_version(spec)] for spec in settings.pools
             },

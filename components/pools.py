@@ -1,7 +1,11 @@
-"""Batch pools on the custom image: one `Microsoft.Batch/batchAccounts/pools` per `pools` entry.
+"""Batch pools on the custom image: one `Microsoft.Batch/batchAccounts/pools` per `pools` entry, each with its drain.
 
 The image reference carries only the gallery image version id. Batch can't change a pool's image in place, so a new
-image version replaces the pool: the new pool (auto-named) is created before the old one is deleted.
+image version replaces the pool: the new pool (auto-named) is created first, and the stack output `poolName` moves to
+it. The engine never deletes a pool itself (`retain_on_delete`): beside each pool a `PoolDrain` resource (depending
+on it, replaced with it) is deleted at the end of the update, and its delete resizes the old pool to zero with
+`taskcompletion`, waits for running tasks up to `pools[].drainTimeout`, then deletes the pool (components/pool_drain/).
+`pulumi destroy` takes the same path.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import batch
 
+from components.pool_drain.resource import PoolDrain, PoolDrainArgs
 from components.settings import PoolSettings
 
 
@@ -19,45 +24,67 @@ from components.settings import PoolSettings
 class BatchPoolsArgs:
     resource_group_name: pulumi.Input[str]
     account_name: pulumi.Input[str]
+    account_endpoint: pulumi.Input[str]  # the account's data-plane host (accountEndpoint): where the drains call Batch
     image_version_ids: Mapping[str, pulumi.Input[str]]  # pool name → the gallery image version id it boots from
     pools: list[PoolSettings]
     security_type: str = "Standard"  # image.securityType: the gallery image definition's, which every pool matches
 
 
 class BatchPools(pulumi.ComponentResource):
+    """Outputs: `pools` (settings name -> the `batch.Pool`) and `drains` (settings name -> its `PoolDrain`)."""
+
     pools: dict[str, batch.Pool]
+    drains: dict[str, PoolDrain]
 
     def __init__(self, name: str, args: BatchPoolsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("batch-custom-image:batch:BatchPools", name, None, opts)
-        self.pools = {
-            pool.name: batch.Pool(
-                f"{name}-{pool.name}",
-                resource_group_name=args.resource_group_name,
-                account_name=args.account_name,
-                vm_size=pool.vm_size,
-                deployment_configuration=batch.DeploymentConfigurationArgs(
-                    virtual_machine_configuration=batch.VirtualMachineConfigurationArgs(
-                        image_reference=batch.ImageReferenceArgs(id=args.image_version_ids[pool.name]),
-                        node_agent_sku_id=pool.node_agent_sku_id,
-                        security_profile=_security_profile(args.security_type),
-                        container_configuration=_container_configuration(pool),
-                    )
+        self.pools = {pool.name: self._pool(name, args, pool) for pool in args.pools}
+        self.drains = {
+            pool.name: PoolDrain(
+                f"{name}-{pool.name}-drain",
+                PoolDrainArgs(
+                    pool_name=self.pools[pool.name].name,
+                    account_endpoint=args.account_endpoint,
+                    drain_timeout=pool.drain_timeout,
                 ),
-                scale_settings=_scale_settings(pool),
-                task_slots_per_node=pool.task_slots_per_node,
-                start_task=_start_task(pool),
-                target_node_communication_mode=batch.NodeCommunicationMode.SIMPLIFIED,
-                network_configuration=_network_configuration(pool),
-                identity=_identity(pool),
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    replace_on_changes=["deploymentConfiguration"],
-                    delete_before_replace=False,
-                ),
+                pulumi.ResourceOptions(parent=self, depends_on=[self.pools[pool.name]]),
             )
             for pool in args.pools
         }
-        self.register_outputs({key: pool.id for key, pool in self.pools.items()})
+        self.register_outputs(
+            {
+                **{key: pool.id for key, pool in self.pools.items()},
+                **{f"{key}-drain": drain.id for key, drain in self.drains.items()},
+            }
+        )
+
+    def _pool(self, name: str, args: BatchPoolsArgs, pool: PoolSettings) -> batch.Pool:
+        return batch.Pool(
+            f"{name}-{pool.name}",
+            resource_group_name=args.resource_group_name,
+            account_name=args.account_name,
+            vm_size=pool.vm_size,
+            deployment_configuration=batch.DeploymentConfigurationArgs(
+                virtual_machine_configuration=batch.VirtualMachineConfigurationArgs(
+                    image_reference=batch.ImageReferenceArgs(id=args.image_version_ids[pool.name]),
+                    node_agent_sku_id=pool.node_agent_sku_id,
+                    security_profile=_security_profile(args.security_type),
+                    container_configuration=_container_configuration(pool),
+                )
+            ),
+            scale_settings=_scale_settings(pool),
+            task_slots_per_node=pool.task_slots_per_node,
+            start_task=_start_task(pool),
+            target_node_communication_mode=batch.NodeCommunicationMode.SIMPLIFIED,
+            network_configuration=_network_configuration(pool),
+            identity=_identity(pool),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                replace_on_changes=["deploymentConfiguration"],
+                delete_before_replace=False,
+                retain_on_delete=True,  # its PoolDrain deletes it, after draining
+            ),
+        )
 
 
 def _security_profile(security_type: str) -> batch.SecurityProfileArgs | None:

@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from components.common.image_version import IMAGE_VERSION_RULE, is_image_version
+from components.common.iso_duration import duration_minutes
 
 NAMESPACE = "batch-custom-image"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -61,11 +62,13 @@ AZURE_REGIONS: frozenset[str] = frozenset(
 # Blob endpoints' host suffixes in the Azure clouds (public, China, US Government).
 BLOB_HOST_SUFFIXES = (".blob.core.windows.net", ".blob.core.chinacloudapi.cn", ".blob.core.usgovcloudapi.net")
 
+DEFAULT_DRAIN_TIMEOUT = "PT2H"
+MAX_DRAIN_TIMEOUT_HOURS = 168  # `pulumi up` waits for a drain: a week is already far past any sensible wait
+
 BATCH_SERVICE_PRINCIPAL_APP_ID = "ddbf3205-c6bd-46ae-8127-60eb93363864"  # "Microsoft Azure Batch", every tenant
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _VM_SIZE = re.compile(r"^(?i:standard)_[A-Za-z0-9_]+$")
-_ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _STORAGE_ACCOUNT_ID = re.compile(
     r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Storage/storageAccounts/([a-z0-9]{3,24})$",
     re.IGNORECASE,
@@ -147,15 +150,6 @@ def _check_vm_size(value: str) -> str:
     if not _VM_SIZE.match(value):
         raise ValueError("allowed: an Azure VM size name such as Standard_D4ds_v5")
     return value
-
-
-def duration_minutes(value: str) -> float:
-    """Minutes in an ISO 8601 duration such as PT5M or P1DT2H (the forms Batch accepts)."""
-    match = _ISO_DURATION.match(value)
-    if not match or value in ("P", "PT") or value.endswith("T"):
-        raise ValueError("allowed: an ISO 8601 duration such as PT5M or PT1H")
-    days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    return days * 1440 + hours * 60 + minutes + seconds / 60
 
 
 class _Model(BaseModel):
@@ -388,6 +382,8 @@ class PoolSettings(_Model):
     identities: list[str] = Field(default_factory=list, max_length=20)
     # Container images every node pulls when it joins (the image must run Docker-compatible containers).
     container_images: list[str] = Field(default_factory=list, alias="containerImages", max_length=100)
+    # How long a replaced pool lets running tasks finish before it is deleted anyway (components/pool_drain/).
+    drain_timeout: str = Field(DEFAULT_DRAIN_TIMEOUT, alias="drainTimeout")
 
     _vm_size = field_validator("vm_size")(_check_vm_size)
 
@@ -396,6 +392,13 @@ class PoolSettings(_Model):
     def _image_version(cls, value: str | None) -> str | None:
         if value is not None and not is_image_version(value):
             raise ValueError(f"allowed: a published gallery image version {IMAGE_VERSION_RULE}")
+        return value
+
+    @field_validator("drain_timeout")
+    @classmethod
+    def _drain_timeout(cls, value: str) -> str:
+        if duration_minutes(value) > MAX_DRAIN_TIMEOUT_HOURS * 60:
+            raise ValueError(f"allowed: at most PT{MAX_DRAIN_TIMEOUT_HOURS}H (PT0S deletes a replaced pool at once)")
         return value
 
     @field_validator("subnet_id")

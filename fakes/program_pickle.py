@@ -1,7 +1,8 @@
-"""The capture provider exactly as the program pickles it, taken from a whole-program run under mocks.
+"""The dynamic providers exactly as the program pickles them, taken from a whole-program run under mocks.
 
 Run as a module (`python -m fakes.program_pickle`) so the Pulumi mock runtime lives in its own process;
-prints JSON {"provider", "cleanup_provider", "retention_provider": <base64 dill>, "inputs": <the capture's>}.
+prints JSON {"provider", "cleanup_provider", "retention_provider", "drain_provider": <base64 dill>, "inputs":
+<the capture's>, "drain_inputs": <the first pool drain's>}.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def _main() -> None:
     from pulumi.runtime.rpc import unwrap_rpc_secret
 
     from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE, RETENTION_TYPE
+    from components.pool_drain.resource import DRAIN_TYPE
     from tools.plan.offline import run_program
 
     run = run_program()
@@ -37,6 +39,8 @@ def _main() -> None:
     provider = unwrap_rpc_secret(inputs.pop("__provider"))
     cleanup_provider = unwrap_rpc_secret(run.one(CLEANUP_TYPE).inputs["__provider"])
     retention_provider = unwrap_rpc_secret(run.one(RETENTION_TYPE).inputs["__provider"])
+    drain_inputs = dict(run.of_type(DRAIN_TYPE)[0].inputs)
+    drain_provider = unwrap_rpc_secret(drain_inputs.pop("__provider"))
     print(
         json.dumps(
             {
@@ -44,6 +48,8 @@ def _main() -> None:
                 "cleanup_provider": cleanup_provider,
                 "retention_provider": retention_provider,
                 "inputs": inputs,
+                "drain_provider": drain_provider,
+                "drain_inputs": drain_inputs,
             }
         )
     )

@@ -130,3 +130,7 @@ class ProviderProcess:
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         self._call("Delete", provider_pb2.DeleteRequest(urn=URN, id=id_, properties=to_struct(props)))
+
+    def delete_async(self, id_: str, props: dict[str, Any]) -> Future[Any]:
+        request = provider_pb2.DeleteRequest(urn=URN, id=id_, properties=to_struct(props))
+        return self.stub.Delete.future(request, timeout=120)

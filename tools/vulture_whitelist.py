@@ -27,6 +27,7 @@ _._os_defaults
 _._sku
 _._one_scale_mode
 _._subnet
+_._drain_timeout
 _._guid
 _._cross_checks
 _._image_version

@@ -8,7 +8,7 @@ from typing import Any
 
 from ._props import is_unknown, number, peek
 
-# The same grammar as the program's settings (components/settings.py `duration_minutes`, a test keeps them equal):
+# The same grammar as the program's (components/common/iso_duration.py `duration_minutes`, a test keeps them equal):
 # whole numbers of days, hours, minutes and seconds, upper case, no time designator without a time part.
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _STATEMENT_SPLIT = re.compile(r"[;\n]")

@@ -130,7 +130,14 @@ def test_critical_path_and_its_estimate_for_dev(dev_plan: dict[str, Any]) -> Non
     path = dev_plan["criticalPath"]
     names = [s["name"] for s in path["steps"]]
     assert names[0] == "rg"
-    assert names[-5:] == ["builder-vm", "capture-cleanup", "capture", "gallery-version-1.0.0", "pools-render"]
+    assert names[-6:] == [
+        "builder-vm",
+        "capture-cleanup",
+        "capture",
+        "gallery-version-1.0.0",
+        "pools-render",
+        "pools-render-drain",
+    ]
     minutes = {s["name"]: s["minutes"] for s in path["steps"]}
     assert minutes["capture"] == catalog.typical_minutes("pulumi-python:dynamic/capture:GeneralizedImage")
     assert path["estimatedMinutes"] == pytest.approx(sum(minutes.values()))

@@ -162,6 +162,8 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str, str]] = [
         "PT1M",
         "PT5M",
     ),
+    ("drain-timeout-not-iso", _pools(drainTimeout="2h"), "pools[0].drainTimeout", "2h", "ISO 8601 duration"),
+    ("drain-timeout-too-long", _pools(drainTimeout="P30D"), "pools[0].drainTimeout", "P30D", "at most PT168H"),
     (
         "allocation-mode-typo",
         {"batch": {"poolAllocationMode": "UserSubscriptions"}},

@@ -1,12 +1,17 @@
 """A local HTTPS fake of the Batch data-plane operations `tools.smoke` calls, on 127.0.0.1 with trustme certificates.
 
 Covered: GET /supportedimages (paged), GET /pools/{id}, GET /pools/{id}/nodes, POST /jobs, GET/DELETE /jobs/{id},
-POST /jobs/{id}/tasks, GET /jobs/{id}/tasks/{task}, GET /jobs/{id}/tasks/{task}/files/{name}.
+POST /jobs/{id}/tasks, GET /jobs/{id}/tasks/{task}, GET /jobs/{id}/tasks/{task}/files/{name}; and for the pool drain
+POST /pools/{id}/resize, /disableautoscale, /stopresize, PATCH /pools/{id} (metadata) and DELETE /pools/{id}.
 Response bodies follow the spec examples in tests/data/batch (see SOURCE.md there).
 
-Simulated time advances per request, not per second: the n-th GET of a pool (or of its nodes) returns the n-th
-entry of the scenario's sequence, so a pool "boots" in a few polls. The check task really runs: its command line is
-executed with /bin/sh, with /opt/batch-image/ pointing at a scratch directory that holds the scenario's marker.
+Two clocks. A smoke pool's simulated time advances per request, not per second: the n-th GET of a pool (or of its
+nodes) returns the n-th entry of the scenario's sequence, so a pool "boots" in a few polls. A pool with `task_seconds`
+(the drain tests) lives in wall-clock time instead: its nodes are up, a task takes a free node and runs that many
+seconds, a resize down with `taskcompletion` removes each node once its task is done (and schedules nothing new on
+the pool), `requeue`/`terminate` and a pool delete stop what runs at once (recorded in `FakeBatch.stopped_tasks`).
+The check task really runs: its command line is executed with /bin/sh, with /opt/batch-image/ pointing at a scratch
+directory that holds the scenario's marker.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import shlex
 import ssl
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +51,11 @@ def _authorized(auth: str) -> bool:
 
 def _example(name: str) -> dict[str, Any]:
     return json.loads((DATA / name).read_text())
+
+
+def _status(name: str) -> int:
+    """The success status of a spec example (e.g. 202 for a pool resize)."""
+    return int(next(iter(_example(name)["responses"])))
 
 
 def _iso(moment: datetime) -> str:
@@ -98,6 +109,27 @@ class FakePool:
     # More pool GET properties (networkConfiguration, identity, ...; virtualMachineConfiguration merged key by key),
     # e.g. from tests/data/batch/BatchData_Pool_Get_PrivateNetwork.json.
     properties: dict[str, Any] = field(default_factory=dict)
+    # -- the wall-clock model of the drain tests (used when task_seconds > 0) --
+    task_seconds: float = 0.0  # how long a task runs on a node
+    enable_auto_scale: bool = False
+    delete_seconds: float = 0.3  # a deleted pool is listed (state deleting) this long before it is gone
+    metadata: list[dict[str, str]] = field(default_factory=list)
+    state: str = "active"
+    resize: dict[str, Any] | None = None  # the last resize request's body while it is under way
+    target: tuple[int, int] | None = None  # (dedicated, low-priority) targets once resized; None: one per node
+    removed: set[str] = field(default_factory=set)  # nodes that left the pool
+    deleted_at: float | None = None  # time.monotonic() of the DELETE
+    busy: dict[str, tuple[str, str, float]] = field(default_factory=dict)  # node -> (job, task, ends at)
+
+    @property
+    def live(self) -> bool:
+        return self.task_seconds > 0
+
+    def live_nodes(self) -> list[FakeNode]:
+        return [n for n in self.nodes if n.id not in self.removed]
+
+    def running_on(self, node: FakeNode, now: float) -> bool:
+        return node.id in self.busy and self.busy[node.id][2] > now
 
 
 @dataclass
@@ -128,6 +160,8 @@ class FakeBatch:
         self.pool_reads: dict[str, int] = {}
         self.node_reads: dict[str, int] = {}
         self.task_reads: dict[tuple[str, str], int] = {}
+        self.bodies: list[tuple[str, str, dict[str, Any]]] = []  # (method, path, JSON body) of POST and PATCH
+        self.stopped_tasks: list[tuple[str, str]] = []  # (job, task) stopped before their end: requeued
         self.base_url = ""
 
     # -- helpers for tests --------------------------------------------------------------------------------------
@@ -135,12 +169,58 @@ class FakeBatch:
         return [path for m, path in self.requests if m == method and path.startswith(prefix)]
 
     def pool(self, pool_id: str) -> FakePool | None:
-        return next((p for p in self.scenario.pools if p.pool_id == pool_id), None)
+        """The pool as Batch lists it: None once a deleted pool is gone."""
+        pool = next((p for p in self.scenario.pools if p.pool_id == pool_id), None)
+        gone_at = None if pool is None or pool.deleted_at is None else pool.deleted_at + pool.delete_seconds
+        if gone_at is not None and time.monotonic() >= gone_at:
+            return None
+        return pool
+
+    def bodies_of(self, method: str, path: str) -> list[dict[str, Any]]:
+        return [body for m, p, body in self.bodies if m == method and p == path]
+
+    # -- the wall-clock model -----------------------------------------------------------------------------------
+    def settle(self, pool: FakePool) -> None:
+        """Nodes leave a pool resized down: at once, or under taskcompletion once their task has ended."""
+        if pool.resize is None:
+            return
+        now = time.monotonic()
+        wait_for_tasks = pool.resize.get("nodeDeallocationOption") in ("taskcompletion", "retaineddata")
+        target = sum(pool.target or (0, 0))
+        for node in pool.live_nodes():
+            if len(pool.live_nodes()) <= target:
+                break
+            if pool.running_on(node, now):
+                if wait_for_tasks:
+                    continue
+                self.stop_task(pool, node)
+            pool.removed.add(node.id)
+            pool.busy.pop(node.id, None)
+        if len(pool.live_nodes()) <= target:
+            pool.resize = None
+
+    def stop_task(self, pool: FakePool, node: FakeNode) -> None:
+        job_id, task_id, _ = pool.busy.pop(node.id)
+        self.stopped_tasks.append((job_id, task_id))
+        self.jobs[job_id].tasks[task_id]["_requeued"] = True
+
+    def schedule(self, pool: FakePool, job: FakeJob, task: dict[str, Any]) -> None:
+        """A free node of an active pool that is not shrinking takes the task; otherwise it waits (state active)."""
+        now = time.monotonic()
+        self.settle(pool)
+        if pool.state != "active" or pool.resize is not None:
+            return
+        node = next((n for n in pool.live_nodes() if not pool.running_on(n, now)), None)
+        if node is not None:
+            pool.busy[node.id] = (job.id, task["id"], now + pool.task_seconds)
+            task.update(_node=node.id, _started=now, _ends=now + pool.task_seconds)
 
     # -- resource bodies ----------------------------------------------------------------------------------------
     def pool_body(self, pool: FakePool) -> dict[str, Any]:
         reads = self.pool_reads.get(pool.pool_id, 0)
         self.pool_reads[pool.pool_id] = reads + 1
+        if pool.live:
+            return self.live_pool_body(pool)
         allocation = pool.allocation_states[min(reads, len(pool.allocation_states) - 1)]
         spec = copy.deepcopy(_example("BatchData_Pool_Add_VirtualMachineConfiguration.json")["parameters"]["pool"])
         spec.update(
@@ -172,6 +252,28 @@ class FakeBatch:
         if allocation == "steady" and pool.resize_errors:
             spec["resizeErrors"] = pool.resize_errors
         return spec
+
+    def live_pool_body(self, pool: FakePool) -> dict[str, Any]:
+        """The spec example's pool (tests/data/batch/BatchData_Pool_Get_Basic.json) in the pool's current state."""
+        self.settle(pool)
+        body = copy.deepcopy(_example("BatchData_Pool_Get_Basic.json")["responses"]["200"]["body"])
+        dedicated, low_priority = pool.target if pool.target is not None else (len(pool.nodes), 0)
+        body.update(
+            id=pool.pool_id,
+            url=f"{self.base_url}/pools/{pool.pool_id}",
+            state=pool.state,
+            allocationState="resizing" if pool.resize is not None else "steady",
+            enableAutoScale=pool.enable_auto_scale,
+            targetDedicatedNodes=dedicated,
+            targetLowPriorityNodes=low_priority,
+            currentDedicatedNodes=len(pool.live_nodes()),
+            currentLowPriorityNodes=0,
+            metadata=pool.metadata,
+        )
+        body["virtualMachineConfiguration"]["nodeAgentSKUId"] = pool.node_agent_sku_id
+        if pool.enable_auto_scale:
+            body["autoScaleFormula"] = "$TargetDedicatedNodes = 2;"
+        return body
 
     def nodes_body(self, pool: FakePool) -> dict[str, Any]:
         reads = self.node_reads.get(pool.pool_id, 0)
@@ -268,6 +370,8 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         with fake.lock:
             fake.requests.append((method, path))
+            if method in ("POST", "PATCH") and self._payload:
+                fake.bodies.append((method, path, json.loads(self._payload)))
         if not _authorized(self.headers.get("Authorization", "")):
             self._error(401, "AuthenticationFailed", "Server failed to authenticate the request.")
             return
@@ -288,6 +392,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._route("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._route("PATCH")
 
     # -- operations (return False for "no such route") ----------------------------------------------------------
     def _get(self, seg: list[str], query: dict[str, list[str]]) -> bool:
@@ -335,8 +442,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.fake.task_reads[(job.id, task_id)] = reads + 1
         pool = self.fake.pool(job.pool_id)
         running = reads < (pool.task_polls if pool else 0)
-        body = {k: v for k, v in task.items() if k != "result"}
+        body = {k: v for k, v in task.items() if k != "result" and not k.startswith("_")}
         body.update(url=f"{self.fake.base_url}/jobs/{job.id}/tasks/{task_id}", creationTime=_iso(ALLOCATED_AT))
+        if "_started" in task or task.get("_live"):
+            self._send(200, {**body, **_live_task_state(task)})
+            return True
         if running:
             body.update(
                 state="running", executionInfo={"startTime": _iso(ALLOCATED_AT), "retryCount": 0, "requeueCount": 0}
@@ -364,6 +474,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _post(self, seg: list[str], query: dict[str, list[str]]) -> bool:
         fake = self.fake
         headers = {"ETag": "0x8D45765A6A2DC04", "Last-Modified": "Fri, 17 Feb 2017 00:00:00 GMT"}
+        if len(seg) == 3 and seg[0] == "pools" and seg[2] in ("resize", "disableautoscale", "stopresize"):
+            return self._pool_action(seg[1], seg[2])
         if seg == ["jobs"] and fake.scenario.forbid_jobs:
             self._error(403, "AuthorizationFailure", "This request is not authorized to perform this operation.")
             return True
@@ -384,11 +496,74 @@ class _Handler(BaseHTTPRequestHandler):
             task = self._body()
             task["result"] = fake.run_task(job, task)
             job.tasks[task["id"]] = task
+            if pool is not None and pool.live:
+                task.update(_live=True, _pool=pool.pool_id)
+                fake.schedule(pool, job, task)
             self._send(201, headers=headers)
             return True
         return False
 
+    def _pool_action(self, pool_id: str, action: str) -> bool:
+        fake = self.fake
+        pool = fake.pool(pool_id)
+        if pool is None:
+            self._error(404, "PoolNotFound", "The specified pool does not exist.")
+            return True
+        fake.settle(pool)
+        if pool.state == "deleting":
+            self._error(409, "PoolBeingDeleted", "The specified pool has been marked for deletion.")
+            return True
+        if action == "disableautoscale":
+            pool.enable_auto_scale = False
+            self._send(_status("BatchData_Pool_DisableAutoScale.json"))
+            return True
+        if action == "stopresize":
+            pool.resize = None
+            pool.target = (len(pool.live_nodes()), 0)
+            self._send(202)
+            return True
+        if pool.enable_auto_scale:
+            self._error(409, "AutoScalingEnabled", "The specified pool has automatic scaling enabled.")
+        elif pool.resize is not None:
+            self._error(409, "PoolResizing", "The specified pool is already resizing.")
+        else:
+            body = self._body()
+            pool.resize = body
+            pool.target = (int(body.get("targetDedicatedNodes", 0)), int(body.get("targetLowPriorityNodes", 0)))
+            fake.settle(pool)
+            self._send(_status("BatchData_Pool_Resize.json"))
+        return True
+
+    def _patch(self, seg: list[str], query: dict[str, list[str]]) -> bool:
+        if len(seg) != 2 or seg[0] != "pools":
+            return False
+        pool = self.fake.pool(seg[1])
+        if pool is None:
+            self._error(404, "PoolNotFound", "The specified pool does not exist.")
+        elif pool.state == "deleting":
+            self._error(409, "PoolBeingDeleted", "The specified pool has been marked for deletion.")
+        else:
+            body = self._body()
+            if "metadata" in body:  # Batch: "If this element is present, it replaces any existing metadata"
+                pool.metadata = body["metadata"]
+            self._send(_status("BatchData_Pool_Update.json"))
+        return True
+
     def _delete(self, seg: list[str], query: dict[str, list[str]]) -> bool:
+        if len(seg) == 2 and seg[0] == "pools":
+            pool = self.fake.pool(seg[1])
+            if pool is None:
+                self._error(404, "PoolNotFound", "The specified pool does not exist.")
+            elif pool.state == "deleting":
+                self._error(409, "PoolBeingDeleted", "The specified pool has been marked for deletion.")
+            else:
+                now = time.monotonic()
+                for node in pool.live_nodes():  # running tasks are terminated and requeued
+                    if pool.running_on(node, now):
+                        self.fake.stop_task(pool, node)
+                pool.state, pool.deleted_at = "deleting", now
+                self._send(_status("BatchData_Pool_Delete.json"))
+            return True
         if len(seg) == 2 and seg[0] == "jobs":
             job = self.fake.jobs.get(seg[1])
             if job is None or job.deleted:
@@ -398,6 +573,36 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(202)
             return True
         return False
+
+
+def _live_task_state(task: dict[str, Any]) -> dict[str, Any]:
+    """A wall-clock task: waiting for a node, running, requeued (its node was taken away) or completed."""
+    now = time.monotonic()
+    info: dict[str, Any] = {"retryCount": 0, "requeueCount": 0}
+    if task.get("_requeued"):
+        return {"state": "active", "executionInfo": {**info, "requeueCount": 1}}
+    if "_started" not in task:
+        return {"state": "active", "executionInfo": info}
+    started = ALLOCATED_AT + timedelta(seconds=task["_started"])
+    if now < task["_ends"]:
+        return {"state": "running", "executionInfo": {**info, "startTime": _iso(started)}, "nodeInfo": _node(task)}
+    code = task["result"]["exitCode"]
+    ended = ALLOCATED_AT + timedelta(seconds=task["_ends"])
+    return {
+        "state": "completed",
+        "executionInfo": {
+            **info,
+            "startTime": _iso(started),
+            "endTime": _iso(ended),
+            "exitCode": code,
+            "result": "success" if code == 0 else "failure",
+        },
+        "nodeInfo": _node(task),
+    }
+
+
+def _node(task: dict[str, Any]) -> dict[str, Any]:
+    return {"nodeId": task["_node"], "poolId": task["_pool"]}
 
 
 class FakeBatchServer:

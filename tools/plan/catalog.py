@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE, RETENTION_TYPE
+from components.pool_drain.resource import DRAIN_TYPE
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,12 @@ _TYPES = (
         "Microsoft.Batch/batchAccounts/{accountName}/pools/{poolName}",
         "poolName",
         ("vmSize", "deploymentConfiguration.virtualMachineConfiguration.nodeAgentSkuId", "scaleSettings"),
+    ),
+    ResourceType(
+        DRAIN_TYPE,
+        0.05,
+        "a state record only: no cloud call on create (its delete drains the replaced pool, up to drainTimeout)",
+        key_properties=("drain_timeout",),
     ),
 )
 

@@ -46,6 +46,8 @@ from pulumi.runtime import rpc
 
 from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
 from components.capture.spec import REPLACE_KEYS as CAPTURE_REPLACE_KEYS
+from components.pool_drain.resource import DRAIN_TYPE
+from components.pool_drain.spec import REPLACE_KEYS as DRAIN_REPLACE_KEYS
 from tools.plan import catalog
 from tools.plan.offline import ProgramRun, RegisteredResource
 
@@ -66,7 +68,10 @@ ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete", "same")
 
 # Replacements and deletions that destroy something users depend on: named in the plan's warnings.
 DEPENDED_ON = {
-    "azure-native:batch:Pool": ("Batch pool", "jobs and tasks run on its nodes, which go with it"),
+    "azure-native:batch:Pool": (
+        "Batch pool",
+        "jobs and tasks run on its nodes: its drain lets running tasks finish (up to drainTimeout), then deletes it",
+    ),
     "azure-native:compute:GalleryImageVersion": ("gallery image version", "pools boot their nodes from it"),
     "azure-native:batch:BatchAccount": ("Batch account", "every pool, job and task lives in it"),
 }
@@ -302,6 +307,8 @@ def replace_keys(record: RegisteredResource) -> dict[str, str]:
         keys.update(dict.fromkeys(CAPTURE_REPLACE_KEYS, "the capture provider replaces on it (capture/spec.py)"))
     if record.typ == CLEANUP_TYPE:
         keys["vm_id"] = "a new builder VM is a new clean-up resource (capture/diffing.py)"
+    if record.typ == DRAIN_TYPE:
+        keys.update(dict.fromkeys(DRAIN_REPLACE_KEYS, "a new pool is a new drain resource (pool_drain/spec.py)"))
     for key in _FORCE_NEW.get(record.typ, ()):
         keys[key] = "the provider cannot change it in place"
     arm = catalog.arm_path(record.typ)

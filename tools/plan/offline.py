@@ -8,7 +8,7 @@ The offline plan (tools/plan/cli.py), the policy runner and the tests all use th
 
 Mocked outputs follow Azure's shapes: ARM ids built from the resource's names (the paths are in
 tools/plan/catalog.py), auto-names with a suffix, blob and Batch endpoints, Key Vault URIs, and for the capture step
-the outputs its provider would return.
+and the pool drains the outputs their providers would return.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from pulumi.runtime import rpc, settings
 
 from components.capture.resource import CAPTURE_TYPE
 from components.capture.spec import expected_outputs
+from components.pool_drain.resource import DRAIN_TYPE
+from components.pool_drain.spec import drain_resource_id
 from components.settings import NAMESPACE, PROJECT_ROOT
 from tools.plan import catalog
 
@@ -169,6 +171,8 @@ class AzureMocks(pulumi.runtime.Mocks):
             outputs.pop("__provider", None)
             if typ == CAPTURE_TYPE:
                 outputs.update(_capture_outputs(args.inputs))
+            if typ == DRAIN_TYPE:  # its provider returns its inputs, under the id spec.drain_resource_id gives
+                return drain_resource_id(args.inputs), outputs
             return f"{args.name}-capture", outputs
         if typ == "random:index/randomPassword:RandomPassword":  # the SDK marks result secret itself
             outputs["result"] = MOCKED_PASSWORD
@@ -324,6 +328,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                         "ignoreChanges": list(request.ignoreChanges),
                         "additionalSecretOutputs": list(request.additionalSecretOutputs),
                         "protect": request.protect,
+                        "retainOnDelete": request.retainOnDelete,
                     },
                 )
             )

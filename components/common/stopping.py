@@ -1,0 +1,34 @@
+"""How a dynamic provider notices that the Pulumi engine is stopping it (shared by the capture and the pool drain).
+
+The Pulumi CLI stops a provider plugin by sending SIGINT, waiting 5 seconds, then SIGKILL; the engine's Cancel RPC is
+a no-op in the Python dynamic-provider server. That server (`python -m pulumi.dynamic`) sees SIGINT as a
+KeyboardInterrupt in its main thread, stops its gRPC server and lets the interpreter exit, which first runs the
+threading module's exit hooks and then joins the worker thread running the provider's method. A worker thread cannot
+install a signal handler, so this module registers one of those exit hooks: it marks the process as stopping.
+Every wait of a provider looks at that mark at least every `CHECK_SECONDS` and gives up, leaving its cleanup well
+inside the 5-second grace. `threading._register_atexit` is the hook concurrent.futures itself relies on for the same
+purpose; tests/capture/test_engine_operations.py and tests/pool_drain/test_drain_engine.py drive the real server
+with SIGINT, so a Python that changes it fails there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+CHECK_SECONDS = 0.2
+
+_stopping = threading.Event()
+
+
+def _mark_stopping() -> None:
+    _stopping.set()
+
+
+with contextlib.suppress(AttributeError, RuntimeError):  # another Python, or the process is already exiting
+    threading._register_atexit(_mark_stopping)  # type: ignore[attr-defined]
+
+
+def engine_cancelled() -> bool:
+    """True once the provider process has begun to exit (the engine's SIGINT)."""
+    return _stopping.is_set() or not threading.main_thread().is_alive()

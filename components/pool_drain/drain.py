@@ -1,0 +1,165 @@
+"""The drain sequence: empty a replaced pool without killing its running tasks, then delete it.
+
+1. Record when the drain began in the pool's metadata (`spec.DRAIN_STARTED_METADATA`), unless an earlier, interrupted
+   run already did: the deadline (that time + drainTimeout) survives a Ctrl-C, a crash and the next `up`/`destroy`.
+2. Autoscale on: disable it (Batch refuses a resize of an autoscaled pool). A resize growing the pool: stop it.
+3. Resize to 0 dedicated + 0 Spot nodes with nodeDeallocationOption `taskcompletion`: running tasks finish, nothing
+   new is scheduled on the pool, each node leaves once its tasks are done. Idempotent: a pool already resizing to
+   zero is left to it; one back at steady with nodes left (its resize timed out) is resized again.
+4. Wait until the pool has no nodes, or until the deadline (whichever first), then delete the pool and wait until
+   Batch no longer lists it. Past the deadline, deleting a pool terminates (and requeues) what still runs: the log says
+   so, with the node count.
+
+Every wait ends within `CHECK_SECONDS` of the engine's SIGINT with `DrainInterrupted`; the pool keeps draining in
+Batch, and the drain resource stays in the state (its delete did not finish), so the next operation resumes here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from components.common.stopping import CHECK_SECONDS, engine_cancelled
+from components.pool_drain.batch import PoolCalls, PoolState
+from components.pool_drain.spec import DRAIN_STARTED_METADATA, DrainSpec
+
+log = logging.getLogger("components.pool_drain")
+
+MIN_RESIZE_TIMEOUT = timedelta(minutes=5)  # Batch refuses a shorter resizeTimeout (400)
+DELETE_WAIT = timedelta(minutes=30)  # how long a deleting pool may take to disappear before the drain gives up
+
+
+class DrainError(RuntimeError):
+    """The drain could not finish: the message says what is left and how to go on."""
+
+
+class DrainInterrupted(DrainError):
+    """The engine stopped the provider while the drain waited."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+    def sleep(self, seconds: float) -> None: ...  # raises DrainInterrupted when the engine stops the provider
+
+
+class SystemClock:
+    def __init__(self, pool_name: str) -> None:
+        self._pool_name = pool_name
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            if engine_cancelled():
+                raise DrainInterrupted(
+                    f"the drain of pool {self._pool_name!r} was interrupted (Ctrl-C or a cancelled update); the pool "
+                    "keeps draining in Batch, and the next `pulumi up` or `pulumi destroy` resumes the wait with the "
+                    "same deadline"
+                )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            time.sleep(min(CHECK_SECONDS, remaining))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _parse_iso(text: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass
+class Drain:
+    spec: DrainSpec
+    pools: PoolCalls
+    clock: Clock
+    poll_seconds: float
+    trail: list[str] = field(default_factory=list)
+
+    @property
+    def pool_id(self) -> str:
+        return self.spec.pool_name
+
+    def run(self) -> list[str]:
+        """Drain and delete the pool; returns what was done, in order."""
+        pool = self.pools.get(self.pool_id)
+        if pool is None:
+            self.trail.append("the pool was already gone")
+            return self.trail
+        if pool.state != "deleting":
+            deadline = self._deadline(pool)
+            pool = self._drain_until(deadline, pool)
+            if pool is None:
+                self.trail.append("the pool was deleted meanwhile")
+                return self.trail
+            if pool.state != "deleting":
+                self.pools.delete(self.pool_id)
+                self.trail.append("delete requested")
+        self._wait_until_gone()
+        self.trail.append("the pool is gone")
+        return self.trail
+
+    def _deadline(self, pool: PoolState) -> datetime:
+        started = _parse_iso(pool.metadata.get(DRAIN_STARTED_METADATA, ""))
+        if started is None:
+            started = self.clock.now()
+            self.pools.set_metadata(self.pool_id, {**pool.metadata, DRAIN_STARTED_METADATA: _iso(started)})
+            self.trail.append(f"drain started {_iso(started)}")
+        else:
+            self.trail.append(f"resumed the drain started {_iso(started)}")
+        return started + timedelta(seconds=self.spec.timeout_seconds)
+
+    def _drain_until(self, deadline: datetime, pool: PoolState | None) -> PoolState | None:
+        while pool is not None and pool.state != "deleting":
+            if pool.allocation_state == "steady" and pool.nodes == 0:
+                self.trail.append("no nodes left")
+                return pool
+            remaining = deadline - self.clock.now()
+            if remaining <= timedelta(0):
+                log.warning(
+                    "pool %r: drainTimeout %s reached with %d node(s) still in the pool; deleting it now terminates "
+                    "the tasks still running there",
+                    self.pool_id,
+                    self.spec.drain_timeout,
+                    pool.nodes,
+                )
+                self.trail.append(f"drainTimeout {self.spec.drain_timeout} reached with {pool.nodes} node(s) left")
+                return pool
+            self._step(pool, remaining)
+            self.clock.sleep(min(self.poll_seconds, remaining.total_seconds()))
+            pool = self.pools.get(self.pool_id)
+        return pool
+
+    def _step(self, pool: PoolState, remaining: timedelta) -> None:
+        """One move towards zero nodes, or none when the pool is already on its way there."""
+        if pool.auto_scale:
+            self.pools.disable_auto_scale(self.pool_id)
+            self.trail.append("autoscale disabled")
+        elif pool.allocation_state == "resizing" and not pool.targets_zero:
+            self.pools.stop_resize(self.pool_id)
+            self.trail.append(f"stopped a resize to {pool.target_dedicated}+{pool.target_spot} nodes")
+        elif pool.allocation_state == "steady":
+            resize_timeout = max(timedelta(seconds=int(remaining.total_seconds())), MIN_RESIZE_TIMEOUT)
+            self.pools.resize_to_zero(self.pool_id, resize_timeout)
+            self.trail.append(f"resized to 0 nodes with taskcompletion ({pool.nodes} node(s) to leave)")
+
+    def _wait_until_gone(self) -> None:
+        give_up = self.clock.now() + DELETE_WAIT
+        while self.pools.get(self.pool_id) is not None:
+            if self.clock.now() >= give_up:
+                raise DrainError(
+                    f"pool {self.pool_id!r} is still being deleted after {DELETE_WAIT}; run the same command again "
+                    "to wait for it"
+                )
+            self.clock.sleep(self.poll_seconds)

@@ -1,0 +1,90 @@
+"""The pool drain's dynamic provider: pickled by reference into the state (`components.pool_drain.provider.
+PoolDrainProvider`) and run in the engine's dynamic-provider process. It holds no client or credential: each method
+that calls Batch builds its data-plane client from the environment (environment.py) and closes it.
+
+What each engine operation does:
+- create / update: no cloud call; the inputs are recorded (the pool exists: the resource depends on it).
+- diff: a new pool name or account endpoint replaces the resource (create-before-delete); a new drainTimeout is an
+  in-place update.
+- delete (a replaced pool at the end of `pulumi up`, or `pulumi destroy`): drain.py, up to drainTimeout.
+- Ctrl-C: the wait ends within the engine's 5-second grace; the delete did not finish, so the resource stays in the
+  state and the next `up`/`destroy` resumes the drain with the deadline recorded in the pool's metadata.
+- refresh (read): a pool that is gone (or being deleted) reads as nothing, and the engine drops the resource without
+  calling delete.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from components.pool_drain.spec import INPUT_KEYS, REPLACE_KEYS, DrainSpec, drain_resource_id, input_failures
+
+log = logging.getLogger("components.pool_drain")
+
+
+def _inputs(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: props[k] for k in INPUT_KEYS if k in props}
+
+
+def _spec(props: dict[str, Any]) -> DrainSpec:
+    from components.pool_drain.drain import DrainError
+
+    try:
+        return DrainSpec.from_props(props)
+    except ValueError as err:
+        raise DrainError(f"invalid pool drain inputs: {err}") from None
+
+
+class PoolDrainProvider(ResourceProvider):
+    serialize_as_secret_always = False
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        return CheckResult(news, [CheckFailure(key, reason) for key, reason in input_failures(news)])
+
+    def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
+        changed = [k for k in INPUT_KEYS if _olds.get(k) != _news.get(k)]
+        replaces = [k for k in REPLACE_KEYS if k in changed]
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        spec = _spec(props)
+        return CreateResult(drain_resource_id(props), {k: getattr(spec, k) for k in INPUT_KEYS})
+
+    def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(_inputs(_news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from components.pool_drain.batch import open_pools
+
+        spec = _spec(props)
+        with open_pools(spec.account_endpoint) as (pools, _):
+            pool = pools.get(spec.pool_name)
+        if pool is None or pool.state == "deleting":
+            log.warning("refresh: pool %r is gone; its drain resource leaves the state", spec.pool_name)
+            return ReadResult("", {})
+        return ReadResult(id_, _inputs(props), _inputs(props))
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        from components.pool_drain.batch import open_pools
+        from components.pool_drain.drain import Drain, DrainInterrupted, SystemClock
+
+        spec = _spec(_props)
+        with open_pools(spec.account_endpoint) as (pools, endpoint):
+            drain = Drain(spec, pools, SystemClock(spec.pool_name), endpoint.poll_seconds)
+            try:
+                done = drain.run()
+            except DrainInterrupted as err:
+                log.warning("%s (so far: %s)", err, "; ".join(drain.trail))  # the engine's log gets our stderr
+                raise
+        log.warning("pool %r drained and deleted: %s", spec.pool_name, "; ".join(done))

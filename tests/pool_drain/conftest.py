@@ -1,0 +1,118 @@
+"""Fixtures of the pool drain tests: the fake Batch data plane (wall-clock pools), the real dynamic-provider server
+with the provider the program pickles, and a consumer's Batch client submitting jobs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.batch import BatchClient
+from azure.batch.models import BatchJobCreateOptions, BatchPoolInfo, BatchTask, BatchTaskCreateOptions
+
+from fakes.program_pickle import program_capture
+from fakes.provider_process import ProviderProcess
+from tests.smoke.fake_batch import FakeBatch, FakeBatchServer, FakeNode, FakePool, Scenario
+from tools.smoke.client import ClientSettings, make_client
+
+OLD_POOL = "pools-render-old1234"
+NEW_POOL = "pools-render-new5678"
+
+
+def live_pool(pool_id: str, nodes: int = 2, task_seconds: float = 3.0, **kwargs: Any) -> FakePool:
+    return FakePool(
+        pool_id, [FakeNode(f"{pool_id}-node{i}", ["idle"]) for i in range(nodes)], task_seconds=task_seconds, **kwargs
+    )
+
+
+@dataclass
+class BatchWorld:
+    server: FakeBatchServer
+    client: BatchClient
+
+    @property
+    def fake(self) -> FakeBatch:
+        return self.server.fake
+
+    def pool(self, pool_id: str) -> FakePool:
+        found = next(p for p in self.fake.scenario.pools if p.pool_id == pool_id)
+        return found
+
+    def submit(self, pool_id: str, job_id: str, task_id: str = "work") -> None:
+        """What a consumer does with the stack output poolName: a job on that pool and a task in it."""
+        self.client.create_job(BatchJobCreateOptions(id=job_id, pool_info=BatchPoolInfo(pool_id=pool_id)))
+        self.client.create_task(job_id, BatchTaskCreateOptions(id=task_id, command_line="/bin/true"))
+
+    def task(self, job_id: str, task_id: str = "work") -> BatchTask:
+        return self.client.get_task(job_id, task_id)
+
+    def task_ends(self, job_id: str, task_id: str = "work") -> float:
+        """When (time.monotonic()) the fake's task ends."""
+        return float(self.fake.jobs[job_id].tasks[task_id]["_ends"])
+
+    def gone(self, pool_id: str) -> bool:
+        with self.fake.lock:
+            return self.fake.pool(pool_id) is None
+
+
+@pytest.fixture
+def batch(tmp_path: Path) -> Iterator[Callable[..., BatchWorld]]:
+    servers: list[FakeBatchServer] = []
+
+    def start(*pools: FakePool) -> BatchWorld:
+        server = FakeBatchServer(Scenario(list(pools)), tmp_path).__enter__()
+        servers.append(server)
+        client = make_client(ClientSettings(server.url, str(server.ca_file), "loopback"))
+        return BatchWorld(server, client)
+
+    yield start
+    for server in servers:
+        server.__exit__()
+
+
+@pytest.fixture
+def start_provider() -> Iterator[Callable[[BatchWorld], ProviderProcess]]:
+    started: list[ProviderProcess] = []
+
+    def start(world: BatchWorld) -> ProviderProcess:
+        process = ProviderProcess(
+            {
+                "BCI_BATCH_ENDPOINT": world.server.url,
+                "BCI_CA_BUNDLE": str(world.server.ca_file),
+                "BCI_FAKE_CREDENTIAL": "1",
+                "BCI_POLL_SECONDS": "0.1",
+            }
+        )
+        process.configure({})
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.close()
+
+
+@pytest.fixture
+def drain_props() -> Callable[..., dict[str, Any]]:
+    """The program's drain inputs (and its pickled provider) for another pool name and timeout."""
+    program = program_capture()
+
+    def make(pool_name: str, drain_timeout: str = "PT2H") -> dict[str, Any]:
+        return {
+            **program["drain_inputs"],
+            "pool_name": pool_name,
+            "drain_timeout": drain_timeout,
+            "__provider": program["drain_provider"],
+        }
+
+    return make
+
+
+def wait_for(predicate: Callable[[], object], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for the fake"
+        time.sleep(0.02)
