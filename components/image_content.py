@@ -3,7 +3,7 @@
 The capture resource takes the parts as an input and refuses new content under an image version already built
 (components/capture/spec.py `content_failures`): a published gallery image version must not get new bits under its
 old name. The gallery image version carries the fingerprint as a tag, so a deployed version says what it was built
-from. The base image counts as configured; `version: latest` is not resolved to the marketplace version yet.
+from. The base image counts with `version: latest` already resolved to the marketplace version (base_image.py).
 """
 
 from __future__ import annotations

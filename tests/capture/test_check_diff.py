@@ -114,6 +114,20 @@ def test_check_refuses_new_image_content_under_the_version_already_built(shared_
     assert "Set batch-custom-image:image.version to 1.0.1 (or revert the change)" in reason
 
 
+def test_check_refuses_a_new_marketplace_version_under_the_version_already_built(shared_provider, good):
+    # `baseImage.version: latest` reaches the capture resolved (components/base_image.py): the marketplace moved on
+    base = good["image_content"]["baseImage"]
+    assert not base.endswith(":latest")
+    olds = {
+        **good,
+        "image_content": {**good["image_content"], "baseImage": base.rsplit(":", 1)[0] + ":24.04.202401010"},
+    }
+
+    _, failures = shared_provider.check(good, olds)
+
+    assert [prop for prop, _ in failures] == ["image_content"] and "(baseImage)" in failures[0][1]
+
+
 def test_check_accepts_new_content_with_a_new_version_and_states_written_before_content_was_recorded(
     shared_provider, good
 ):
