@@ -8,6 +8,7 @@ engine's SIGINT and its deadline between polls), so those threads get an interva
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from azure.batch import BatchClient, models
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from components.common.loopback import LoopbackTestCredential
 from components.pool_drain.environment import BatchEndpoint, from_environment
@@ -57,6 +58,23 @@ def _value(enum_or_str: Any) -> str:
 _SDK_POLLER_SECONDS = 3600
 
 
+log = logging.getLogger("components.pool_drain")
+
+
+@contextmanager
+def _racing(action: str, pool_id: str) -> Iterator[None]:
+    """The pool changed between the drain's read and its call: gone (404), or already resizing or being deleted
+    (409). Nothing to do now: the next read of the pool decides again (drain.py is driven by the pool's state)."""
+    try:
+        yield
+    except ResourceNotFoundError:
+        log.info("pool %r: %s skipped, the pool is gone", pool_id, action)
+    except HttpResponseError as err:
+        if err.status_code != 409:
+            raise
+        log.info("pool %r: %s skipped for now (%s); the next poll decides again", pool_id, action, err.reason)
+
+
 class AzureBatchPools:
     def __init__(self, client: BatchClient) -> None:
         self._client = client
@@ -79,10 +97,12 @@ class AzureBatchPools:
         )
 
     def disable_auto_scale(self, pool_id: str) -> None:
-        self._client.disable_pool_auto_scale(pool_id)
+        with _racing("disable autoscale", pool_id):
+            self._client.disable_pool_auto_scale(pool_id)
 
     def stop_resize(self, pool_id: str) -> None:
-        self._client.begin_stop_pool_resize(pool_id, polling_interval=self._poller_interval)
+        with _racing("stop resize", pool_id):
+            self._client.begin_stop_pool_resize(pool_id, polling_interval=self._poller_interval)
 
     def resize_to_zero(self, pool_id: str, resize_timeout: timedelta) -> None:
         options = models.BatchPoolResizeOptions(
@@ -91,14 +111,17 @@ class AzureBatchPools:
             resize_timeout=resize_timeout,
             node_deallocation_option=models.BatchNodeDeallocationOption.TASK_COMPLETION,
         )
-        self._client.begin_resize_pool(pool_id, options, polling_interval=self._poller_interval)
+        with _racing("resize to 0", pool_id):
+            self._client.begin_resize_pool(pool_id, options, polling_interval=self._poller_interval)
 
     def set_metadata(self, pool_id: str, metadata: Mapping[str, str]) -> None:
         items = [models.BatchMetadataItem(name=k, value=v) for k, v in metadata.items()]
-        self._client.update_pool(pool_id, models.BatchPoolUpdateOptions(metadata=items))
+        with _racing("recording the drain start", pool_id):
+            self._client.update_pool(pool_id, models.BatchPoolUpdateOptions(metadata=items))
 
     def delete(self, pool_id: str) -> None:
-        self._client.begin_delete_pool(pool_id, polling_interval=self._poller_interval)
+        with _racing("delete", pool_id):
+            self._client.begin_delete_pool(pool_id, polling_interval=self._poller_interval)
 
 
 @contextmanager

@@ -10,7 +10,8 @@ What each engine operation does:
 - Ctrl-C: the wait ends within the engine's 5-second grace; the delete did not finish, so the resource stays in the
   state and the next `up`/`destroy` resumes the drain with the deadline recorded in the pool's metadata.
 - refresh (read): a pool that is gone (or being deleted) reads as nothing, and the engine drops the resource without
-  calling delete.
+  calling delete; a pool that can't be read (the endpoint closed to this machine, no data-plane role) keeps the
+  resource as it was, so `pulumi refresh` works where `pulumi up` does.
 """
 
 from __future__ import annotations
@@ -65,11 +66,17 @@ class PoolDrainProvider(ResourceProvider):
         return UpdateResult(_inputs(_news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from azure.core.exceptions import AzureError
+
         from components.pool_drain.batch import open_pools
 
         spec = _spec(props)
-        with open_pools(spec.account_endpoint) as (pools, _):
-            pool = pools.get(spec.pool_name)
+        try:
+            with open_pools(spec.account_endpoint) as (pools, _):
+                pool = pools.get(spec.pool_name)
+        except AzureError as err:  # an endpoint closed to this machine, no data-plane role: refresh the rest
+            log.warning("refresh: pool %r not read (%s); its drain resource is kept as it was", spec.pool_name, err)
+            return ReadResult(id_, _inputs(props), _inputs(props))
         if pool is None or pool.state == "deleting":
             log.warning("refresh: pool %r is gone; its drain resource leaves the state", spec.pool_name)
             return ReadResult("", {})

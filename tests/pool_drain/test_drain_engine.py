@@ -158,6 +158,18 @@ def test_refresh_drops_the_drain_resource_once_its_pool_is_gone(batch, start_pro
     assert world.fake.calls("DELETE", f"/pools/{NEW_POOL}") == []
 
 
+def test_refresh_keeps_the_drain_resource_when_the_pool_cannot_be_read(batch, start_provider, drain_props):
+    world = batch(live_pool(OLD_POOL, nodes=1))
+    provider = start_provider(world)
+    old_id, old_state = _recorded(provider, drain_props(OLD_POOL))
+    world.fake.scenario.forbid_pools = True  # the account endpoint closed to this machine, or no data-plane role
+
+    kept_id, kept_props, _ = provider.read(old_id, old_state)
+
+    assert kept_id == old_id and kept_props["pool_name"] == OLD_POOL  # `pulumi refresh` goes on with the rest
+    assert "not read" in provider.stderr()
+
+
 def test_check_and_diff_as_the_engine_sees_them(batch, start_provider, drain_props):
     world = batch()
     provider = start_provider(world)

@@ -8,8 +8,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from components.pool_drain.batch import PoolState
+from components.pool_drain.batch import AzureBatchPools, PoolState
 from components.pool_drain.drain import DELETE_WAIT, Drain, DrainError
 from components.pool_drain.spec import DRAIN_STARTED_METADATA, DrainSpec
 
@@ -157,3 +158,40 @@ def test_a_deletion_that_never_ends_fails_with_what_to_do():
     with pytest.raises(DrainError, match="still being deleted after 0:30:00; run the same command again"):
         drain.run()
     assert clock.moment - START >= DELETE_WAIT
+
+
+# --- the Batch adapter: a pool that changed between the drain's read and its call --------------------------------
+
+
+class _RacingClient:
+    """A BatchClient whose pool changed under the drain: every call fails as Batch answers (`status`, `code`)."""
+
+    def __init__(self, status: int, code: str) -> None:
+        self.status, self.code, self.calls = status, code, 0
+
+    def __getattr__(self, name: str) -> object:
+        def call(*_args: object, **_kwargs: object) -> None:
+            self.calls += 1
+            error = (ResourceNotFoundError if self.status == 404 else HttpResponseError)(message=self.code)
+            error.status_code, error.reason = self.status, self.code
+            raise error
+
+        return call
+
+
+@pytest.mark.parametrize(("status", "code"), [(404, "PoolNotFound"), (409, "PoolBeingDeleted"), (409, "PoolResizing")])
+def test_a_lost_race_is_left_to_the_next_poll(status: int, code: str) -> None:
+    client = _RacingClient(status, code)
+    pools = AzureBatchPools(client)  # type: ignore[arg-type]
+    pools.disable_auto_scale("old")
+    pools.stop_resize("old")
+    pools.resize_to_zero("old", timedelta(minutes=5))
+    pools.set_metadata("old", {"k": "v"})
+    pools.delete("old")
+    assert client.calls == 5  # each call was made, and none stopped the drain
+
+
+def test_other_batch_errors_still_fail_the_drain() -> None:
+    pools = AzureBatchPools(_RacingClient(403, "AuthorizationFailure"))  # type: ignore[arg-type]
+    with pytest.raises(HttpResponseError):
+        pools.resize_to_zero("old", timedelta(minutes=5))

@@ -137,6 +137,7 @@ class Scenario:
     pools: list[FakePool]
     supported_images: list[dict[str, Any]] = field(default_factory=default_supported_images)
     forbid_jobs: bool = False  # the caller may read pools but not create jobs (no Job Submitter role)
+    forbid_pools: bool = False  # the caller may not read pools (an IP rule or no data-plane role): 403 on GET
 
 
 @dataclass
@@ -409,7 +410,9 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         if seg[:1] == ["pools"] and len(seg) in (2, 3):
             pool = fake.pool(seg[1])
-            if pool is None:
+            if fake.scenario.forbid_pools:
+                self._error(403, "AuthorizationFailure", "This request is not authorized to perform this operation.")
+            elif pool is None:
                 self._error(404, "PoolNotFound", "The specified pool does not exist.")
             elif len(seg) == 2:
                 self._send(200, fake.pool_body(pool))
