@@ -104,7 +104,8 @@ def _order(version: str) -> tuple[int, ...]:
 
 def kept_versions(settings: Settings, published: Mapping[str, PublishedVersion]) -> list[str]:
     """The versions the gallery holds after this update, newest first; raises SettingsError for a version that
-    can't be had: a new image.version while the builder is retired, or a pool pinned to a version not kept."""
+    can't be had: a new image.version while the builder is retired, an image.version older than one published while
+    the builder would build it again, or a pool pinned to a version not kept."""
     image = settings.image
     current = image.version
     if settings.builds_image and not image.builder.enabled and current not in published:
@@ -113,6 +114,15 @@ def kept_versions(settings: Settings, published: Mapping[str, PublishedVersion])
             False,
             f"true to build image.version {current}: this stack has not published it "
             f"({_listing(published)}); the builder can be retired once a version is published",
+        )
+    newer = sorted((v for v in published if _order(v) > _order(current)), key=_order)
+    if settings.has_builder and newer:
+        raise record_problem(
+            "image.version",
+            current,
+            f"a version newer than {newer[-1]}, which this stack already published: the builder would build "
+            f"{current} again. To run pools on {current}, set pools[].imageVersion (or retire the builder with "
+            "image.builder.enabled: false, which publishes nothing)",
         )
     older = sorted((v for v in published if v != current), key=_order, reverse=True)
     pinned = {settings.pool_image_version(pool) for pool in settings.pools} - {current}

@@ -174,6 +174,20 @@ def test_rolling_a_pool_back_needs_no_rebuild() -> None:
     assert set(_versions(retired)) == {"1.1.0", "1.0.0"}
 
 
+def test_going_back_to_an_older_image_version_is_refused_while_the_builder_would_rebuild_it() -> None:
+    outputs = _published("1.0.0", "1.1.0")
+    with pytest.raises(SettingsError) as failure:
+        run_program(_image("1.0.0"), stack_outputs=outputs)
+    message = str(failure.value)
+    assert "batch-custom-image:image.version = '1.0.0': a version newer than 1.1.0" in message
+    assert "pools[].imageVersion" in message
+    # with the builder retired it only moves `latest` and the pools back: nothing is rebuilt
+    back = run_program({**RETIRED, **_image("1.0.0", builder={"enabled": False})}, stack_outputs=outputs)
+    versions = _versions(back)
+    assert "excludeFromLatest" not in versions["1.0.0"].inputs["publishingProfile"]
+    assert versions["1.1.0"].inputs["publishingProfile"]["excludeFromLatest"] is True
+
+
 def test_a_pool_pinned_to_a_version_never_published_is_refused() -> None:
     outputs = _published("1.0.0")
     with pytest.raises(SettingsError) as failure:
