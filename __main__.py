@@ -31,6 +31,12 @@ async def main() -> None:
     kept = kept_versions(settings, published)  # raises for a version the stack can't have, before any resource
     client = authorization.get_client_config_output()
     names = stack_names(client.subscription_id)
+    # `latest` resolved before any resource: a base image the marketplace doesn't have fails here
+    builder_settings = image.builder
+    if settings.has_builder:
+        builder_settings = await pinned_builder(
+            "marketplace-lookup", image.builder, settings.location, client.subscription_id
+        )
 
     group = resources.ResourceGroup("rg", location=settings.location)
 
@@ -51,9 +57,6 @@ async def main() -> None:
     target_regions = [(replica.region, replica.count) for replica in settings.replicas]
     vhd_uri: pulumi.Input[str] | None  # the VHD in the storage account, when there is one (stack output imageVhdUri)
     if settings.has_builder:
-        builder_settings = await pinned_builder(
-            "marketplace-lookup", image.builder, settings.location, client.subscription_id
-        )
         setup_script = builder_settings.setup_script_path.read_text()
         user_data = render_guest_setup(image.os_type, setup_script, image.version)
         content = image_content(setup_script, user_data, builder_settings, image.os_type, image.security_type)
