@@ -164,16 +164,7 @@ def _subscription_role(
     name: str, args: BatchAccountArgs, child: pulumi.ResourceOptions
 ) -> authorization.RoleAssignment:
     scope = pulumi.Output.concat("/subscriptions/", args.subscription_id)
-    return authorization.RoleAssignment(
-        f"{name}-batch-service-role",
-        scope=scope,
-        principal_id=args.batch_principal_object_id,
-        principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-        role_definition_id=pulumi.Output.concat(
-            scope, f"/providers/Microsoft.Authorization/roleDefinitions/{BATCH_ORCHESTRATION_ROLE}"
-        ),
-        opts=child,
-    )
+    return _batch_principal_role(f"{name}-batch-service-role", scope, BATCH_ORCHESTRATION_ROLE, args, child)
 
 
 def _gallery_reader_role(
@@ -181,15 +172,26 @@ def _gallery_reader_role(
 ) -> authorization.RoleAssignment:
     """Compute Gallery Image Reader for the Batch principal, scoped to the gallery (not its images: new definitions
     and versions are covered as they appear)."""
+    return _batch_principal_role(
+        f"{name}-gallery-image-reader", gallery_id, COMPUTE_GALLERY_IMAGE_READER_ROLE, args, child
+    )
+
+
+def _batch_principal_role(
+    resource_name: str,
+    scope: pulumi.Input[str],
+    role: str,
+    args: BatchAccountArgs,
+    child: pulumi.ResourceOptions,
+) -> authorization.RoleAssignment:
+    """A built-in role (`role`: its definition GUID) for the "Microsoft Azure Batch" principal on `scope`."""
     return authorization.RoleAssignment(
-        f"{name}-gallery-image-reader",
-        scope=gallery_id,
+        resource_name,
+        scope=scope,
         principal_id=args.batch_principal_object_id,
         principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
         role_definition_id=pulumi.Output.concat(
-            "/subscriptions/",
-            args.subscription_id,
-            f"/providers/Microsoft.Authorization/roleDefinitions/{COMPUTE_GALLERY_IMAGE_READER_ROLE}",
+            "/subscriptions/", args.subscription_id, f"/providers/Microsoft.Authorization/roleDefinitions/{role}"
         ),
         opts=child,
     )

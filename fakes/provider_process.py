@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +136,21 @@ class ProviderProcess:
     def delete_async(self, id_: str, props: dict[str, Any]) -> Future[Any]:
         request = provider_pb2.DeleteRequest(urn=URN, id=id_, properties=to_struct(props))
         return self.stub.Delete.future(request, timeout=120)
+
+
+@contextmanager
+def provider_processes() -> Iterator[Callable[[dict[str, str]], ProviderProcess]]:
+    """Start configured provider processes with the given environment; all are closed when the block ends."""
+    started: list[ProviderProcess] = []
+
+    def start(env: dict[str, str]) -> ProviderProcess:
+        process = ProviderProcess(env)
+        process.configure({})
+        started.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            process.close()

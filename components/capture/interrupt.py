@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from components.capture.errors import CaptureError
-from components.common.stopping import CHECK_SECONDS, engine_cancelled
+from components.common.stopping import CHECK_SECONDS, engine_cancelled, sleep_unless_stopped, utc_iso
 
 __all__ = ["CHECK_SECONDS", "Clock", "Interrupted", "SystemClock", "engine_cancelled", "utc_iso"]
 
@@ -40,15 +40,8 @@ class SystemClock:
         return engine_cancelled()
 
     def sleep(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            if self.cancelled():
-                raise Interrupted("the Pulumi engine stopped the provider (Ctrl-C or a cancelled update)")
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            time.sleep(min(CHECK_SECONDS, remaining))
+        sleep_unless_stopped(seconds, self.cancelled, _interrupted)
 
 
-def utc_iso(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+def _interrupted() -> Interrupted:
+    return Interrupted("the Pulumi engine stopped the provider (Ctrl-C or a cancelled update)")

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 CHECK_SECONDS = 0.2
 
@@ -32,3 +35,20 @@ with contextlib.suppress(AttributeError, RuntimeError):  # another Python, or th
 def engine_cancelled() -> bool:
     """True once the provider process has begun to exit (the engine's SIGINT)."""
     return _stopping.is_set() or not threading.main_thread().is_alive()
+
+
+def sleep_unless_stopped(seconds: float, stopped: Callable[[], bool], interrupted: Callable[[], Exception]) -> None:
+    """Sleep `seconds`, looking at `stopped` every CHECK_SECONDS; raise `interrupted()` as soon as it holds."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if stopped():
+            raise interrupted()
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        time.sleep(min(CHECK_SECONDS, remaining))
+
+
+def utc_iso(when: datetime) -> str:
+    """`2026-12-01T12:00:00Z`: how the providers write a moment (logs, blob and pool metadata)."""
+    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -17,12 +17,11 @@ Batch, and the drain resource stays in the state (its delete did not finish), so
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from components.common.stopping import CHECK_SECONDS, engine_cancelled
+from components.common.stopping import engine_cancelled, sleep_unless_stopped, utc_iso
 from components.pool_drain.batch import PoolCalls, PoolState
 from components.pool_drain.spec import DRAIN_STARTED_METADATA, DrainSpec
 
@@ -53,22 +52,13 @@ class SystemClock:
         return datetime.now(UTC)
 
     def sleep(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            if engine_cancelled():
-                raise DrainInterrupted(
-                    f"the drain of pool {self._pool_name!r} was interrupted (Ctrl-C or a cancelled update); the pool "
-                    "keeps draining in Batch, and the next `pulumi up` or `pulumi destroy` resumes the wait with the "
-                    "same deadline"
-                )
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            time.sleep(min(CHECK_SECONDS, remaining))
+        sleep_unless_stopped(seconds, engine_cancelled, self._interrupted)
 
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    def _interrupted(self) -> DrainInterrupted:
+        return DrainInterrupted(
+            f"the drain of pool {self._pool_name!r} was interrupted (Ctrl-C or a cancelled update); the pool keeps "
+            "draining in Batch, and the next `pulumi up` or `pulumi destroy` resumes the wait with the same deadline"
+        )
 
 
 def _parse_iso(text: str) -> datetime | None:
@@ -114,10 +104,10 @@ class Drain:
         started = _parse_iso(pool.metadata.get(DRAIN_STARTED_METADATA, ""))
         if started is None:
             started = self.clock.now()
-            self.pools.set_metadata(self.pool_id, {**pool.metadata, DRAIN_STARTED_METADATA: _iso(started)})
-            self.trail.append(f"drain started {_iso(started)}")
+            self.pools.set_metadata(self.pool_id, {**pool.metadata, DRAIN_STARTED_METADATA: utc_iso(started)})
+            self.trail.append(f"drain started {utc_iso(started)}")
         else:
-            self.trail.append(f"resumed the drain started {_iso(started)}")
+            self.trail.append(f"resumed the drain started {utc_iso(started)}")
         return started + timedelta(seconds=self.spec.timeout_seconds)
 
     def _drain_until(self, deadline: datetime, pool: PoolState | None) -> PoolState | None:

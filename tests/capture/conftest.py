@@ -13,7 +13,7 @@ import pytest
 from components.capture.spec import CaptureSpec, captured_blob_prefix, export_blob_name
 from fakes.arm_world import RESOURCE_GROUP, SUBSCRIPTION, ArmWorld, FakeVm
 from fakes.program_pickle import program_capture
-from fakes.provider_process import ProviderProcess
+from fakes.provider_process import ProviderProcess, provider_processes
 from fakes.stack import Fakes, start_fakes
 
 STORAGE_ACCOUNT_ID = (
@@ -50,17 +50,8 @@ def shared_provider(fakes: Fakes) -> Iterator[ProviderProcess]:
 @pytest.fixture
 def start_provider(fakes: Fakes) -> Iterator[Callable[..., ProviderProcess]]:
     """Fresh provider processes (for tests that kill one, or need other environment variables)."""
-    started: list[ProviderProcess] = []
-
-    def start(**env: str) -> ProviderProcess:
-        process = ProviderProcess(fakes.provider_env(**env))
-        process.configure({})
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.close()
+    with provider_processes() as start:
+        yield lambda **env: start(fakes.provider_env(**env))
 
 
 _containers = itertools.count(1)

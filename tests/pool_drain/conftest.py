@@ -14,7 +14,7 @@ from azure.batch import BatchClient
 from azure.batch.models import BatchJobCreateOptions, BatchPoolInfo, BatchTask, BatchTaskCreateOptions
 
 from fakes.program_pickle import program_capture
-from fakes.provider_process import ProviderProcess
+from fakes.provider_process import ProviderProcess, provider_processes
 from tests.smoke.fake_batch import FakeBatch, FakeBatchServer, FakeNode, FakePool, Scenario
 from tools.smoke.client import ClientSettings, make_client
 
@@ -75,10 +75,8 @@ def batch(tmp_path: Path) -> Iterator[Callable[..., BatchWorld]]:
 
 @pytest.fixture
 def start_provider() -> Iterator[Callable[[BatchWorld], ProviderProcess]]:
-    started: list[ProviderProcess] = []
-
-    def start(world: BatchWorld) -> ProviderProcess:
-        process = ProviderProcess(
+    with provider_processes() as start:
+        yield lambda world: start(
             {
                 "BCI_BATCH_ENDPOINT": world.server.url,
                 "BCI_CA_BUNDLE": str(world.server.ca_file),
@@ -86,13 +84,6 @@ def start_provider() -> Iterator[Callable[[BatchWorld], ProviderProcess]]:
                 "BCI_POLL_SECONDS": "0.1",
             }
         )
-        process.configure({})
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.close()
 
 
 @pytest.fixture

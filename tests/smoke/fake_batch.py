@@ -537,15 +537,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(_status("BatchData_Pool_Resize.json"))
         return True
 
-    def _patch(self, seg: list[str], query: dict[str, list[str]]) -> bool:
-        if len(seg) != 2 or seg[0] != "pools":
-            return False
-        pool = self.fake.pool(seg[1])
+    def _pool_to_change(self, pool_id: str) -> FakePool | None:
+        """The pool a PATCH or DELETE may change, or None after answering 404 (no such pool) or 409 (being deleted)."""
+        pool = self.fake.pool(pool_id)
         if pool is None:
             self._error(404, "PoolNotFound", "The specified pool does not exist.")
         elif pool.state == "deleting":
             self._error(409, "PoolBeingDeleted", "The specified pool has been marked for deletion.")
         else:
+            return pool
+        return None
+
+    def _patch(self, seg: list[str], query: dict[str, list[str]]) -> bool:
+        if len(seg) != 2 or seg[0] != "pools":
+            return False
+        pool = self._pool_to_change(seg[1])
+        if pool is not None:
             body = self._body()
             if "metadata" in body:  # Batch: "If this element is present, it replaces any existing metadata"
                 pool.metadata = body["metadata"]
@@ -554,12 +561,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _delete(self, seg: list[str], query: dict[str, list[str]]) -> bool:
         if len(seg) == 2 and seg[0] == "pools":
-            pool = self.fake.pool(seg[1])
-            if pool is None:
-                self._error(404, "PoolNotFound", "The specified pool does not exist.")
-            elif pool.state == "deleting":
-                self._error(409, "PoolBeingDeleted", "The specified pool has been marked for deletion.")
-            else:
+            pool = self._pool_to_change(seg[1])
+            if pool is not None:
                 now = time.monotonic()
                 for node in pool.live_nodes():  # running tasks are terminated and requeued
                     if pool.running_on(node, now):
