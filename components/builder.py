@@ -146,7 +146,8 @@ def _os_profile(name: str, args: BuilderVmArgs, child: pulumi.ResourceOptions) -
 
 
 def _windows_os_profile(name: str, args: BuilderVmArgs, child: pulumi.ResourceOptions) -> compute.OSProfileArgs:
-    """A generated, secret admin password; the driver runs at the first logon (AutoLogon once + FirstLogonCommands).
+    """A generated, secret admin password; the driver runs at the first logon (AutoLogon + FirstLogonCommands;
+    LogonCount 1, and the driver turns AutoLogon off first thing since Windows may log on twice).
 
     No WinRM listener and no inbound rule: nothing can log in from the network. Automatic updates are off so that
     Windows Update does not restart the VM in the middle of the setup (the first logon, and with it the build, would

@@ -6,20 +6,31 @@ RDP or WinRM. The sequence on the guest:
 1. Azure writes the custom data (the driver script rendered here, with the setup script inside it) to
    `C:\\AzureData\\CustomData.bin`; it never runs it.
 2. `osProfile.windowsConfiguration.additionalUnattendContent` adds to the oobeSystem pass of Windows Setup an
-   AutoLogon of the builder's admin account, once (LogonCount 1), and one FirstLogonCommands command that copies the
-   custom data to a .ps1 file and runs it with PowerShell. One command on purpose: Windows now starts
-   FirstLogonCommands side by side rather than one after the other, so a second command could not rely on the first.
-3. The driver writes the setup script to disk and runs it with `BATCH_IMAGE_VERSION` set (the script writes the
-   version marker `C:\\batch-image\\VERSION`). It then reads the VM's vmId from the instance metadata service, removes
-   the AutoLogon password from the registry, the unattend files (C:\\Windows\\Panther, which Azure documents to delete
-   before sysprep) and its own files, and runs `sysprep /generalize /oobe /quiet /quit /mode:vm`, as Packer does.
-4. Only when sysprep reports the image generalized (ImageState IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE and
-   GeneralizationState 7) does the driver print the proof line (components/common/console.py) to the serial console
-   COM1 and power the VM off. With `/shutdown` instead of `/quit` nothing could run after sysprep, so a guest that
-   powered off could not say whether sysprep succeeded; here the proof line is written after the check.
-5. On any failure the driver prints the failure line and the log's last lines to COM1 and to its console window
-   (kept open: the boot diagnostics screenshot shows it) and leaves the VM running. The capture step sees the failure
-   line in the serial log and stops with that tail.
+   AutoLogon of the builder's admin account (LogonCount 1, which Microsoft documents may still log on twice: the
+   driver turns AutoLogon off itself) and one FirstLogonCommands command that copies the custom data to a .ps1 file
+   and runs it with PowerShell. One command on purpose: Windows now starts FirstLogonCommands side by side rather
+   than one after the other, so a second command could not rely on the first.
+3. The driver first stops Server Manager (its window would cover the driver's in the boot diagnostics screenshot),
+   turns AutoLogon off (AutoLogonCount 0, AutoAdminLogon 0) and removes the AutoLogon password from the registry,
+   then writes its start line to the serial console COM1. If COM1 cannot be opened or written (Azure's Special
+   Administration Console can hold it), it stops there, before the setup script and sysprep: the proof could not
+   reach the serial log, and a guest that generalized itself without it would be refused by the capture step.
+4. It writes the setup script to disk (UTF-8 with a BOM, which Windows PowerShell 5.1 needs to read non-ASCII text)
+   and runs it with `BATCH_IMAGE_VERSION` set (the script writes the version marker `C:\\batch-image\\VERSION`). It
+   then reads the VM's vmId from the instance metadata service and waits for the guest agent, writes the line before
+   sysprep to COM1 (a failed write stops it), removes the unattend files (C:\\Windows\\Panther, which Azure documents
+   to delete before sysprep) and its own files, and runs `sysprep /generalize /oobe /quiet /quit /mode:vm`, as
+   Packer does.
+5. Only when sysprep exited 0 and Windows reports the image generalized (ImageState
+   IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE, the proof; GeneralizationState 7 is checked too but is also the value
+   before any sysprep) does the driver print the proof line (components/common/console.py) to COM1 and power the VM
+   off. With `/shutdown` instead of `/quit` nothing could run after sysprep, so a guest that powered off could not
+   say whether sysprep succeeded; here the proof line is written after the check.
+6. On any failure the driver prints its phase's failure line (and the log's last lines, if the phase has a log) to
+   COM1 and to its console window, then sleeps forever rather than exit, so the window stays on screen for the boot
+   diagnostics screenshot and the VM stays running (not generalized when the failure came before sysprep). The
+   capture step sees the failure line in the serial log and stops with that tail; when COM1 was unusable it sees
+   nothing and runs into its guest timeout (image.builder.guestTimeoutMinutes).
 """
 
 from __future__ import annotations
@@ -28,6 +39,8 @@ import base64
 import xml.etree.ElementTree as ET
 
 from components.common.console import (
+    DRIVER_START_FAILED,
+    PRE_SYSPREP_FAILED,
     PREFIX,
     SETUP_FAILED,
     SYSPREP_FAILED,
@@ -45,8 +58,12 @@ SYSPREP_LOG = WINDOWS_SYSPREP_LOG
 # The vmId, the proof's per-VM nonce: the same id the capture step reads from the VM's ARM resource.
 IMDS_VM_ID = "http://169.254.169.254/metadata/instance/compute/vmId?api-version=2021-02-01&format=text"
 GENERALIZED_IMAGE_STATE = "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"
-GENERALIZED_SYSPREP_STATE = 7  # HKLM\SYSTEM\Setup\Status\SysprepStatus GeneralizationState after /generalize
-SYSPREP_TIMEOUT_SECONDS = 1800
+# HKLM\SYSTEM\Setup\Status\SysprepStatus GeneralizationState after /generalize: checked as well, but 7 is also its
+# value on a guest never sysprepped, so only GENERALIZED_IMAGE_STATE proves the generalization.
+GENERALIZED_SYSPREP_STATE = 7
+# How long the driver waits, after sysprep exited 0, for Windows to report the image generalized.
+GENERALIZED_STATE_WAIT_SECONDS = 300
+DRIVER_STARTED = f"{PREFIX} build driver started"  # the driver's first line, its check that COM1 can be written
 
 # Azure: custom data is at most 65,535 bytes (before base64). Unattend content: each under 4 KB.
 CUSTOM_DATA_MAX_BYTES = 65535
@@ -68,22 +85,46 @@ _DRIVER = r"""# batch-image build driver (components/windows_setup.py): run once
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 
-function Write-Console([string]$Line) {
+function Write-Serial([string]$Line) {
+    # Throws when COM1 cannot be opened (e.g. the Special Administration Console holds it) or written within 10 s.
+    $port = New-Object System.IO.Ports.SerialPort 'COM1', 115200, 'None', 8, 'One'
+    $port.WriteTimeout = 10000
+    try { $port.Open(); $port.WriteLine($Line) } finally { $port.Dispose() }
+}
+
+function Write-Console([string]$Line, [switch]$Required) {
     Write-Host $Line  # this window: shown in the boot diagnostics screenshot
-    try {
-        $port = New-Object System.IO.Ports.SerialPort 'COM1', 115200, 'None', 8, 'One'
-        $port.Open()
-        $port.WriteLine($Line)
-        $port.Close()
-    } catch {
+    try { Write-Serial $Line } catch {
+        if ($Required) { throw }  # a line the capture step needs: never swallowed
         Write-Host "__PREFIX__ COM1 unavailable: $($_.Exception.Message)"
     }
 }
 
 function Stop-WithFailure([string]$Line, [string]$Log) {
-    Write-Console "${Line}; last lines of ${Log}:"
-    if (Test-Path $Log) { Get-Content $Log -Tail 40 | ForEach-Object { Write-Console $_ } }
-    exit 1  # the VM stays running for inspection
+    Stop-Process -Name ServerManager -Force -ErrorAction SilentlyContinue  # keep this window in the screenshot
+    if (-not $Log) { Write-Console $Line } else {
+        Write-Console "${Line}; last lines of ${Log}:"
+        if (Test-Path $Log) { Get-Content $Log -Tail 40 | ForEach-Object { Write-Console $_ } }
+    }
+    Write-Host 'The VM stays running for inspection; this window stays open.'
+    while ($true) { Start-Sleep -Seconds 3600 }  # no exit: it could close this window
+}
+
+try {
+    Stop-Process -Name ServerManager -Force -ErrorAction SilentlyContinue
+    # AutoLogon off before anything else (LogonCount 1 can log on twice) and its password out of the registry.
+    $winlogon = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon'
+    Set-ItemProperty -Path $winlogon -Name AutoLogonCount -Value 0 -Type DWord
+    Set-ItemProperty -Path $winlogon -Name AutoAdminLogon -Value '0'
+    Remove-ItemProperty -Path $winlogon -Name DefaultPassword -ErrorAction SilentlyContinue
+} catch {
+    Stop-WithFailure "__START_FAILED__: $($_.Exception.Message)"
+}
+try {
+    # The proof goes to COM1: a guest that cannot write it must not generalize itself.
+    Write-Console '__STARTED__' -Required
+} catch {
+    Stop-WithFailure "__START_FAILED__: COM1 cannot be written ($($_.Exception.Message)); sysprep will not run"
 }
 
 try {
@@ -118,16 +159,20 @@ try {
             Start-Sleep -Seconds 5
         }
     }
-    Write-Console '__PREFIX__ setup done; running sysprep'
-    # What must not reach the image: the AutoLogon password Windows Setup stored, the unattend files, the build files.
-    $winlogon = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon'
-    Remove-ItemProperty -Path $winlogon -Name DefaultPassword -ErrorAction SilentlyContinue
-    Set-ItemProperty -Path $winlogon -Name AutoAdminLogon -Value '0'
+    Write-Console '__PREFIX__ setup done; running sysprep' -Required
+} catch {
+    Stop-WithFailure "__PRE_SYSPREP_FAILED__: $($_.Exception.Message)"
+}
+
+try {
+    # What must not reach the image: the unattend files (they hold the AutoLogon password) and the build files.
     Remove-Item -Recurse -Force -ErrorAction SilentlyContinue "$env:SystemRoot\Panther"
     Remove-Item -Recurse -Force -ErrorAction SilentlyContinue '__WORK_DIR__', '__CUSTOM_DATA_PATH__', '__DRIVER_PATH__'
     $sysprep = Start-Process -FilePath "$env:SystemRoot\System32\Sysprep\Sysprep.exe" -Wait -PassThru `
         -ArgumentList '/generalize', '/oobe', '/quiet', '/quit', '/mode:vm'
-    $deadline = (Get-Date).AddSeconds(__SYSPREP_TIMEOUT__)
+    if ($sysprep.ExitCode -ne 0) { throw "sysprep exit code $($sysprep.ExitCode)" }
+    # Only ImageState proves generalization; GeneralizationState 7 is also its value before any sysprep.
+    $deadline = (Get-Date).AddSeconds(__GENERALIZED_STATE_WAIT__)
     do {
         Start-Sleep -Seconds 5
         $imageState = (Get-ItemProperty 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Setup\State').ImageState
@@ -141,7 +186,11 @@ try {
     Write-Console "__SYSPREP_FAILED__: $($_.Exception.Message)"
     Stop-WithFailure '__SYSPREP_FAILED__' '__SYSPREP_LOG__'
 }
-Write-Console "__PROOF__"
+try {
+    Write-Console "__PROOF__" -Required
+} catch {
+    Stop-WithFailure "__PREFIX__ the proof could not be written to COM1 ($($_.Exception.Message)); rebuild the VM"
+}
 Stop-Computer -Force
 """
 
@@ -153,15 +202,19 @@ def render_driver(setup_script: str, image_version: str) -> str:
         "__WORK_DIR__": WORK_DIR,
         "__SETUP_PATH__": SETUP_PATH,
         "__SETUP_LOG__": SETUP_LOG,
-        "__SETUP_B64__": base64.b64encode(setup_script.encode()).decode(),
+        # With a BOM: Windows PowerShell 5.1 reads a .ps1 file without one in the ANSI code page.
+        "__SETUP_B64__": base64.b64encode(setup_script.encode("utf-8-sig")).decode(),
         "__IMAGE_VERSION__": image_version,
+        "__START_FAILED__": DRIVER_START_FAILED,
+        "__STARTED__": DRIVER_STARTED,
         "__SETUP_FAILED__": SETUP_FAILED,
+        "__PRE_SYSPREP_FAILED__": PRE_SYSPREP_FAILED,
         "__SYSPREP_FAILED__": SYSPREP_FAILED,
         "__SYSPREP_LOG__": SYSPREP_LOG,
         "__IMDS_VM_ID__": IMDS_VM_ID,
         "__CUSTOM_DATA_PATH__": CUSTOM_DATA_PATH,
         "__DRIVER_PATH__": DRIVER_PATH,
-        "__SYSPREP_TIMEOUT__": str(SYSPREP_TIMEOUT_SECONDS),
+        "__GENERALIZED_STATE_WAIT__": str(GENERALIZED_STATE_WAIT_SECONDS),
         "__GENERALIZED_IMAGE_STATE__": GENERALIZED_IMAGE_STATE,
         "__GENERALIZED_SYSPREP_STATE__": str(GENERALIZED_SYSPREP_STATE),
         "__PROOF__": sysprep_generalized_line("$vmId"),
@@ -179,7 +232,8 @@ def render_driver(setup_script: str, image_version: str) -> str:
 
 
 def auto_logon_content(username: str, password: str) -> str:
-    """AutoLogon for one logon of the admin account: what starts FirstLogonCommands. Holds the password: secret."""
+    """AutoLogon of the admin account, what starts FirstLogonCommands; LogonCount 1 may still allow a second logon
+    (a documented Windows issue), so the driver turns AutoLogon off first thing. Holds the password: secret."""
     root = ET.Element(AUTO_LOGON)
     ET.SubElement(ET.SubElement(root, "Password"), "Value").text = password
     ET.SubElement(root, "Enabled").text = "true"

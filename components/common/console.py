@@ -14,7 +14,11 @@ PREFIX = "batch-image:"
 SETUP_FAILED = f"{PREFIX} setup FAILED"
 DEPROVISION_FAILED = f"{PREFIX} deprovision FAILED"
 SYSPREP_FAILED = f"{PREFIX} sysprep FAILED"
-FAILURE_LINES = (SETUP_FAILED, DEPROVISION_FAILED, SYSPREP_FAILED)
+# Windows only: the driver's start (AutoLogon off, COM1 writable) and its checks between setup and sysprep (the vmId
+# from the instance metadata service, the guest agent running), neither of which ran sysprep.
+DRIVER_START_FAILED = f"{PREFIX} driver start FAILED"
+PRE_SYSPREP_FAILED = f"{PREFIX} pre-sysprep checks FAILED"
+FAILURE_LINES = (SETUP_FAILED, DEPROVISION_FAILED, SYSPREP_FAILED, DRIVER_START_FAILED, PRE_SYSPREP_FAILED)
 # Where a Windows guest's logs are, named in the capture step's errors (the guest's driver writes and tails them).
 WINDOWS_SETUP_LOG = r"C:\batch-image-build\setup.log"
 WINDOWS_SYSPREP_LOG = r"C:\Windows\System32\Sysprep\Panther\setuperr.log"

@@ -24,7 +24,12 @@ from components.capture.steps import (
     wait_for_guest_power_off,
 )
 from components.capture.vhd_store import SOURCE_DISK_KEY, BlobState, ownership
-from components.common.console import deprovisioned_line, sysprep_generalized_line
+from components.common.console import (
+    DRIVER_START_FAILED,
+    PRE_SYSPREP_FAILED,
+    deprovisioned_line,
+    sysprep_generalized_line,
+)
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute"
 VM = f"{SUB}/virtualMachines/builder"
@@ -305,6 +310,18 @@ def test_a_sysprep_failure_line_ends_the_windows_wait_early():
         wait_for_guest_power_off(_ctx(compute, clock, os_type="Windows"))
 
     assert len(clock.sleeps) == 7 and "SYSPRP error 0x80070005" in str(failure.value)
+    assert "generalize" not in compute.calls and "deallocate" not in compute.calls
+
+
+@pytest.mark.parametrize("failed", [PRE_SYSPREP_FAILED, DRIVER_START_FAILED])
+def test_a_windows_failure_before_sysprep_ends_the_wait_early(failed):
+    log = f"batch-image: build driver started\n{failed}: the RdAgent service is not running\n"
+    compute, clock = ScriptedCompute(powers=["running"], logs=[log]), FakeClock()
+
+    with pytest.raises(CaptureError) as failure:
+        wait_for_guest_power_off(_ctx(compute, clock, os_type="Windows"))
+
+    assert f"reported '{failed}: the RdAgent service is not running'" in str(failure.value)
     assert "generalize" not in compute.calls and "deallocate" not in compute.calls
 
 
