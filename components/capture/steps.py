@@ -196,7 +196,8 @@ def _stop_on_guest_failure(ctx: StepContext) -> None:
     if failure:
         raise CaptureError(
             f"the builder guest reported {failure!r} on its serial console and will not power off; the VM was left "
-            f"running for inspection. Fix the setup script, then {rebuild_hint(ctx.spec)}. "
+            f"running for inspection. Fix what the log below names (the setup script, or the guest's build step "
+            f"that failed), then {rebuild_hint(ctx.spec)}. "
             "Last lines of its serial log:\n" + tail_for_error(lambda: log)
         )
 
