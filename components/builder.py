@@ -125,27 +125,37 @@ class BuilderVm(pulumi.ComponentResource):
 def _os_profile(name: str, args: BuilderVmArgs, child: pulumi.ResourceOptions) -> compute.OSProfileArgs:
     # No extension operations on the builder (CKV_AZURE_50): setup runs from custom data, and an extension would be
     # captured into the image (builder-vm-no-extension-operations).
-    if args.os_type == "Windows":
-        return _windows_os_profile(name, args, child)
-    ssh_key = _ssh_public_key(name, args.builder, child)
+    windows = args.os_type == "Windows"
+    computer_name = f"{name}-{args.image_version.replace('.', '-')}"
+    password, windows_configuration = _windows_logon(name, child) if windows else (None, None)
     return compute.OSProfileArgs(
-        computer_name=f"{name}-{args.image_version.replace('.', '-')}"[:63],
+        computer_name=computer_name[:WINDOWS_COMPUTER_NAME_MAX].rstrip("-") if windows else computer_name[:63],
         admin_username=ADMIN_USER,
+        admin_password=password,
         custom_data=encode_custom_data(args.user_data),
         allow_extension_operations=False,
-        linux_configuration=compute.LinuxConfigurationArgs(
-            disable_password_authentication=True,
-            provision_vm_agent=True,
-            ssh=compute.SshConfigurationArgs(
-                public_keys=[
-                    compute.SshPublicKeyArgs(path=f"/home/{ADMIN_USER}/.ssh/authorized_keys", key_data=ssh_key)
-                ]
-            ),
+        linux_configuration=None if windows else _linux_configuration(name, args, child),
+        windows_configuration=windows_configuration,
+    )
+
+
+def _linux_configuration(
+    name: str, args: BuilderVmArgs, child: pulumi.ResourceOptions
+) -> compute.LinuxConfigurationArgs:
+    """SSH key only (the builder's throwaway key unless image.builder.sshPublicKey is set), no password."""
+    ssh_key = _ssh_public_key(name, args.builder, child)
+    return compute.LinuxConfigurationArgs(
+        disable_password_authentication=True,
+        provision_vm_agent=True,
+        ssh=compute.SshConfigurationArgs(
+            public_keys=[compute.SshPublicKeyArgs(path=f"/home/{ADMIN_USER}/.ssh/authorized_keys", key_data=ssh_key)]
         ),
     )
 
 
-def _windows_os_profile(name: str, args: BuilderVmArgs, child: pulumi.ResourceOptions) -> compute.OSProfileArgs:
+def _windows_logon(
+    name: str, child: pulumi.ResourceOptions
+) -> tuple[pulumi.Output[str], compute.WindowsConfigurationArgs]:
     """A generated, secret admin password; the driver runs at the first logon (AutoLogon + FirstLogonCommands;
     LogonCount 1, and the driver turns AutoLogon off first thing since Windows may log on twice).
 
@@ -166,22 +176,14 @@ def _windows_os_profile(name: str, args: BuilderVmArgs, child: pulumi.ResourceOp
     )
     password: pulumi.Output[str] = pulumi.Output.secret(generated.result)  # secret already: said where it is used
     auto_logon = password.apply(lambda value: windows_setup.auto_logon_content(ADMIN_USER, value))
-    computer_name = f"{name}-{args.image_version.replace('.', '-')}"[:WINDOWS_COMPUTER_NAME_MAX].rstrip("-")
-    return compute.OSProfileArgs(
-        computer_name=computer_name,
-        admin_username=ADMIN_USER,
-        admin_password=password,
-        custom_data=encode_custom_data(args.user_data),
-        allow_extension_operations=False,
-        windows_configuration=compute.WindowsConfigurationArgs(
-            provision_vm_agent=True,
-            enable_automatic_updates=False,
-            patch_settings=compute.PatchSettingsArgs(patch_mode=compute.WindowsVMGuestPatchMode.MANUAL),
-            additional_unattend_content=[
-                _unattend(windows_setup.AUTO_LOGON, auto_logon),
-                _unattend(windows_setup.FIRST_LOGON_COMMANDS, windows_setup.first_logon_commands_content()),
-            ],
-        ),
+    return password, compute.WindowsConfigurationArgs(
+        provision_vm_agent=True,
+        enable_automatic_updates=False,
+        patch_settings=compute.PatchSettingsArgs(patch_mode=compute.WindowsVMGuestPatchMode.MANUAL),
+        additional_unattend_content=[
+            _unattend(windows_setup.AUTO_LOGON, auto_logon),
+            _unattend(windows_setup.FIRST_LOGON_COMMANDS, windows_setup.first_logon_commands_content()),
+        ],
     )
 
 
