@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pulumi.runtime.proto import provider_pb2
+
 from components.capture.vhd_store import IMAGE_VERSION_KEY, SOURCE_INSTANCE_KEY, SOURCE_VM_KEY
 from fakes.program_pickle import program_capture
 from fakes.stack import Fakes
@@ -50,7 +52,7 @@ def test_an_up_deletes_our_vhds_no_kept_version_names_and_leaves_the_rest(fakes,
     newer = _upload(fakes, container, "app-node-1.2.0-eeee.vhd", "1.2.0")
     news, _ = shared_provider.check(_props(container, [newer, kept]))
     diff = shared_provider.diff(id_, outs, news)
-    assert list(diff.replaces) == [] and diff.changes == diff.DIFF_SOME
+    assert list(diff.replaces) == [] and diff.changes == provider_pb2.DiffResponse.DIFF_SOME
     outs = shared_provider.update(id_, outs, news)
     assert _names(fakes, container) == ["app-node-1.1.0-aaaa.vhd", "app-node-1.2.0-eeee.vhd", "uploaded-by-hand.vhd"]
 
@@ -62,4 +64,4 @@ def test_an_up_deletes_our_vhds_no_kept_version_names_and_leaves_the_rest(fakes,
 def test_an_unchanged_keep_list_is_no_change(shared_provider, container) -> None:
     props, _ = shared_provider.check(_props(container, ["https://imgacct.blob.core.windows.net/x/a.vhd"]))
     outs = {k: v for k, v in props.items() if k != "__provider"}
-    assert shared_provider.diff("id", outs, props).changes == shared_provider.diff("id", outs, props).DIFF_NONE
+    assert shared_provider.diff("id", outs, props).changes == provider_pb2.DiffResponse.DIFF_NONE
