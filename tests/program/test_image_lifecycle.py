@@ -71,8 +71,12 @@ def test_retiring_the_builder_keeps_the_version_exactly_as_published(first_up: P
     for pool in retired.of_type(POOL):
         image = pool.inputs["deploymentConfiguration"]["virtualMachineConfiguration"]["imageReference"]
         assert image == {"id": before.outputs["id"]}
-    for key in ("galleryImageVersionId", "imageVhdUri", "publishedImageVersions", "pools"):
+    for key in ("galleryImageVersionId", "imageVhdUri", "pools"):
         assert retired.outputs[key] == first_up.outputs[key], key
+    # the record says the same, and that the builder is retired (enabling it again must not rebuild 1.0.0)
+    assert retired.outputs["publishedImageVersions"] == {
+        "1.0.0": {**first_up.outputs["publishedImageVersions"]["1.0.0"], "builderRetired": True}
+    }
     # the deployer's blob role served only the capture: it goes with the builder
     assert not [r for r in retired.of_type("azure-native:authorization:RoleAssignment") if "ba92f5b4" in str(r.inputs)]
 
@@ -103,7 +107,9 @@ def test_a_new_version_keeps_the_older_ones_for_rollback_up_to_keep_versions() -
     run = run_program(_image("1.3.0"), stack_outputs=outputs)  # keepVersions defaults to 3
     versions = _versions(run)
     assert set(versions) == {"1.3.0", "1.2.0", "1.1.0"}  # 1.0.0, the oldest, is deleted by this `up`
-    assert set(run.outputs["publishedImageVersions"]) == set(versions)
+    record = run.outputs["publishedImageVersions"]
+    assert {v for v, entry in record.items() if not entry.get("dropped")} == set(versions)
+    assert record["1.0.0"]["dropped"] is True  # remembered as dropped: never declared again
     assert "excludeFromLatest" not in versions["1.3.0"].inputs["publishingProfile"]
     for old in ("1.2.0", "1.1.0"):
         assert versions[old].inputs["publishingProfile"]["excludeFromLatest"] is True

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pulumi import RunError
 from pulumi.runtime import rpc
 
-from components.settings import NAMESPACE, PROJECT_ROOT, SettingsError
+from components.settings import NAMESPACE, PROJECT_ROOT
 from tools.plan import catalog, deployed
 from tools.plan import graph as plan_graph
 from tools.plan.offline import ProgramRun, RegisteredResource, load_stack_config, run_program
@@ -293,7 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         deployed_outputs = deployed.load_stack_outputs(args.against) if args.against else None
         run = run_program(config=config, stack=args.stack, stack_outputs=deployed_outputs)
         report = run_policies(run.resources, policy_config)
-    except (SettingsError, PolicyConfigError, deployed.ExportError, FileNotFoundError, yaml.YAMLError) as error:
+    # RunError: a settings error, or the stack's record of published versions refused (components/image_versions.py)
+    except (RunError, PolicyConfigError, deployed.ExportError, FileNotFoundError, yaml.YAMLError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
