@@ -287,8 +287,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_stack_config(args.stack, PROJECT_ROOT, stack_file=args.stack_file)
         live = deployed.load_export(args.against) if args.against else None
+        pending = deployed.load_pending_operations(args.against) if args.against else []
         if live is not None:
-            deployed.check_stack(args.against, live, args.stack)
+            deployed.check_stack(args.against, live, args.stack, NAMESPACE)
         config_path = policy_config_path(args.stack, args.policy_pack_config)
         policy_config = load_policy_config(config_path) if config_path else None
         deployed_outputs = deployed.load_stack_outputs(args.against) if args.against else None
@@ -299,7 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
-    comparison = deployed.compare(run, live, str(args.against)) if live is not None and args.against else None
+    comparison = (
+        deployed.compare(run, live, str(args.against), pending) if live is not None and args.against else None
+    )
     if args.as_deployed:
         export = deployed.as_deployed(run, args.stack, NAMESPACE)
         args.as_deployed.write_text(json.dumps(export, indent=2) + "\n")
