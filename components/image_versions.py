@@ -81,8 +81,15 @@ class PublishedVersion:
         for index, region in enumerate(regions):
             name = region.get("region") if isinstance(region, Mapping) else None
             count = region.get("count") if isinstance(region, Mapping) else None
-            whole = isinstance(count, int | float) and not isinstance(count, bool) and float(count).is_integer()
-            if not isinstance(name, str) or not name or not whole or count < 1:
+            # a whole number: the SDK reads every number back as a float (1.0)
+            if (
+                not isinstance(name, str)
+                or not name
+                or not isinstance(count, int | float)
+                or isinstance(count, bool)
+                or not float(count).is_integer()
+                or count < 1
+            ):
                 raise _bad(version, f"targetRegions[{index}] is {region!r}, not {{region: <name>, count: <1 or more>}}")
             target_regions.append((name, int(count)))
         texts = {k: entry.get(k, "") for k in ("contentFingerprint", "vhdUri")}

@@ -241,7 +241,7 @@ def test_an_export_of_another_project_with_the_same_stack_name_exits_2(tmp_path:
 
 def test_old_copies_pending_deletion_and_interrupted_operations_are_shown(dev_export: Path, tmp_path: Path) -> None:
     """ResourceV3 `delete: true` (the old copy of a replaced pool the update did not get to delete) and
-    DeploymentV3 `pending_operations` (OperationV2 {resource, type}: a create the engine was running when it stopped)."""
+    DeploymentV3 `pending_operations` (OperationV2 {resource, type}: a create running when the engine stopped)."""
     document = json.loads(dev_export.read_text())
     resources = document["deployment"]["resources"]
     pool = next(r for r in resources if r["urn"].endswith("::pools-render"))
@@ -309,6 +309,7 @@ def test_upgrading_with_a_new_version_replaces_the_old_version_under_its_alias(t
     new = changes["gallery-version-1.0.1"]
     # followed under its alias, as the engine does: one replacement (create 1.0.1, then delete 1.0.0), no orphan
     assert new["action"] == "replace"
-    assert new["was"].endswith("::batch-custom-image:gallery:ImageGallery$azure-native:compute:GalleryImageVersion::gallery-version")
+    old_urn = "::batch-custom-image:gallery:ImageGallery$azure-native:compute:GalleryImageVersion::gallery-version"
+    assert new["was"].endswith(old_urn)
     assert "gallery-version" not in changes
     assert {c["action"] for c in changes.values()} == {"create", "replace", "same"}

@@ -260,7 +260,11 @@ def _record_with(change: Any) -> dict[str, Any]:
         (lambda r: r["1.0.0"]["targetRegions"][0].update(count="1"), "1.0.0", "targetRegions[0] is"),
         (lambda r: r["1.0.0"]["targetRegions"][0].pop("region"), "1.0.0", "targetRegions[0] is"),
         (lambda r: r["1.0.0"].pop("source"), "1.0.0", "source is missing"),
-        (lambda r: r["1.0.0"]["source"].update(vhdUri="https://x.blob.core.windows.net/i/a.vhd"), "1.0.0", "source needs exactly one"),
+        (
+            lambda r: r["1.0.0"]["source"].update(vhdUri="https://x.blob.core.windows.net/i/a.vhd"),
+            "1.0.0",
+            "source needs exactly one",
+        ),
         (lambda r: r["1.0.0"].update(contentFingerprint=7), "1.0.0", "contentFingerprint is 7"),
         (lambda r: r.update({"1.0": r.pop("1.0.0")}), "1.0", "the key is not a version"),
         (lambda r: r.update({"1.0.0": "published"}), "1.0.0", "the entry is str"),

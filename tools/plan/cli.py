@@ -300,9 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
-    comparison = (
-        deployed.compare(run, live, str(args.against), pending) if live is not None and args.against else None
-    )
+    comparison = deployed.compare(run, live, str(args.against), pending) if live is not None and args.against else None
     if args.as_deployed:
         export = deployed.as_deployed(run, args.stack, NAMESPACE)
         args.as_deployed.write_text(json.dumps(export, indent=2) + "\n")

@@ -439,7 +439,7 @@ def compare(
     # As the engine: a planned resource not in the state under its URN is looked up under its aliases.
     old: dict[str, DeployedResource] = {}
     claimed: set[str] = set()
-    for urn, record in planned.items():
+    for urn in planned:
         if urn in live:
             old[urn] = live[urn]
             claimed.add(urn)

@@ -317,9 +317,7 @@ def _alias_urns(request: Any, urn: str) -> list[str]:
         parent = "" if spec.noParent else (spec.parentUrn or request.parent)
         parent_type = parent.split("::")[2] if parent.count("::") >= 3 else ""
         prefix = f"{parent_type}$" if parent_type and parent_type != STACK_TYPE else ""
-        found.append(
-            f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{prefix}{typ}::{spec.name or name}"
-        )
+        found.append(f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{prefix}{typ}::{spec.name or name}")
     return found
 
 
