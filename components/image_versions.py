@@ -3,8 +3,16 @@
 Pulumi forgets a resource the program stops declaring: bump image.version and the previous version would be deleted,
 so a rollback would need a full rebuild. The stack therefore records every version it publishes, with the exact
 inputs it was created with, in its own output `publishedImageVersions`, and reads that record back on the next run
-(a StackReference to itself: the outputs of its last successful update). Each kept version is declared again with the
-same inputs — an unchanged resource: no replacement and no call to Azure, even after the builder that made it is gone.
+(a StackReference to itself: the outputs in the stack's latest checkpoint, which is not strictly its last successful
+update's: since pulumi 3.112 a failed update keeps the previous outputs unless its program had registered new ones,
+which it then keeps, pulumi/pulumi#14621 and #15754). Each kept version is declared again with the same inputs — an
+unchanged resource: no replacement and no call to Azure, even after the builder that made it is gone.
+
+The record is read strictly (RecordError, before anything is registered): a version left out of it would be deleted
+from the gallery by that update, so nothing is guessed. Versions dropped from the gallery stay in the record as
+`dropped`, so a record left behind by an update that failed before its deletions still names them; they are never
+declared again. A published version never gets new bits under its name (kept_versions): not from a builder enabled
+again after it was retired, not from a build under a VHD's version, not from another VHD.
 
 Which versions are kept (`kept_versions`): image.version, every version a pool is pinned to (pools[].imageVersion),
 then the newest of the others up to image.keepVersions in all. A version dropped from the list is deleted by the next
