@@ -17,7 +17,7 @@ from components.capture.resource import GeneralizedImageArgs, VhdRetention, capt
 from components.capture.spec import makes_vhd
 from components.gallery import GallerySource, GalleryVersion, ImageGallery, ImageGalleryArgs
 from components.image_content import fingerprint, image_content
-from components.image_versions import RECORD_OUTPUT, kept_versions, read_published_versions, record_entry
+from components.image_versions import RECORD_OUTPUT, kept_versions, read_published_versions, record_output
 from components.naming import stack_names
 from components.pools import BatchPools, BatchPoolsArgs, pool_output_extras
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID, Settings, ip_filter, load_settings
@@ -27,7 +27,7 @@ from components.storage import ImageStorage, ImageStorageArgs
 async def main() -> None:
     settings: Settings = load_settings()  # raises before any resource is registered
     image = settings.image
-    published = await read_published_versions()
+    published = await read_published_versions(settings)  # RunError for a record it can't read back safely
     kept = kept_versions(settings, published)  # raises for a version the stack can't have, before any resource
     client = authorization.get_client_config_output()
     names = stack_names(client.subscription_id)
@@ -168,20 +168,13 @@ async def main() -> None:
         ),
     )
 
-    previously = {v: published[v] for v in kept if v != image.version}
     pulumi.export("resourceGroupName", group.name)
     pulumi.export("location", settings.location)
     pulumi.export("storageAccountName", storage.account_name)
     if vhd_uri is not None:
         pulumi.export("imageVhdUri", vhd_uri)
     pulumi.export("galleryImageVersionId", gallery.image_version_id)
-    pulumi.export(
-        RECORD_OUTPUT,
-        {
-            image.version: record_entry(current, vhd_uri),
-            **{v: record_entry(p.in_gallery(exclude_from_latest=True), p.vhd_uri) for v, p in previously.items()},
-        },
-    )
+    pulumi.export(RECORD_OUTPUT, record_output(settings, current, vhd_uri, published, kept))
     pulumi.export("batchAccountName", account.account_name)
     pulumi.export("batchAccountEndpoint", account.account_endpoint)
     pulumi.export(

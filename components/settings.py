@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+from pulumi import RunError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -67,17 +68,18 @@ MAX_DRAIN_TIMEOUT_HOURS = 168  # `pulumi up` waits for a drain: a week is alread
 
 BATCH_SERVICE_PRINCIPAL_APP_ID = "ddbf3205-c6bd-46ae-8127-60eb93363864"  # "Microsoft Azure Batch", every tenant
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-_VM_SIZE = re.compile(r"^(?i:standard)_[A-Za-z0-9_]+$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")
+# \Z, not $: `$` also matches before a trailing newline ("Standard_D4ds_v5\n" is no VM size)
+_VM_SIZE = re.compile(r"^(?i:standard)_[A-Za-z0-9_]+\Z")
 _STORAGE_ACCOUNT_ID = re.compile(
-    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Storage/storageAccounts/([a-z0-9]{3,24})$",
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Storage/storageAccounts/([a-z0-9]{3,24})\Z",
     re.IGNORECASE,
 )
 _GUID_TEXT = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
 # A subnet's ARM id; provider and type segments are case-insensitive (ARM ids are), names keep Azure's characters.
 SUBNET_ID = re.compile(
     rf"^/subscriptions/{_GUID_TEXT}/resourceGroups/[-\w.()]{{1,90}}/providers/Microsoft\.Network/"
-    r"virtualNetworks/[\w][-\w.]{0,63}/subnets/[\w][-\w.]{0,79}$",
+    r"virtualNetworks/[\w][-\w.]{0,63}/subnets/[\w][-\w.]{0,79}\Z",
     re.IGNORECASE,
 )
 SUBNET_ID_RULE = (
@@ -86,7 +88,7 @@ SUBNET_ID_RULE = (
 )
 USER_ASSIGNED_IDENTITY_ID = re.compile(
     rf"^/subscriptions/{_GUID_TEXT}/resourceGroups/[-\w.()]{{1,90}}/providers/Microsoft\.ManagedIdentity/"
-    r"userAssignedIdentities/[A-Za-z0-9][-\w]{2,127}$",
+    r"userAssignedIdentities/[A-Za-z0-9][-\w]{2,127}\Z",
     re.IGNORECASE,
 )
 # A container image reference as `docker pull` takes it (the distribution/reference grammar), with a tag or a sha256
@@ -95,7 +97,7 @@ _DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 CONTAINER_IMAGE = re.compile(
     rf"^(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?/)?{_PATH_PART}(?:/{_PATH_PART})*"
-    r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
+    r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?\Z"
 )
 
 
@@ -120,8 +122,12 @@ CONTAINER_IMAGE_RULE = (
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-class SettingsError(ValueError):
-    """One message for the whole configuration: each line names a key, the value found and what is allowed."""
+class SettingsError(RunError, ValueError):
+    """One message for the whole configuration: each line names a key, the value found and what is allowed.
+
+    A `pulumi.RunError`: the Python language host prints a RunError's message alone, any other exception as "Program
+    failed with an unhandled exception" with its traceback (pulumi/pulumi sdk/python/cmd/pulumi-language-python-exec).
+    """
 
     def __init__(self, problems: list[str]):
         self.problems = problems
@@ -198,8 +204,16 @@ class Builder(_Model):
     @field_validator("setup_script")
     @classmethod
     def _script_exists(cls, value: str) -> str:
-        path = (PROJECT_ROOT / value).resolve()
-        if not path.is_file():
+        try:  # a value that is no usable path (too long for the file system, a NUL byte) is a settings error too
+            path = (PROJECT_ROOT / value).resolve()
+            found = path.is_file()
+        except (OSError, ValueError) as error:
+            shown = value if len(value) <= 60 else value[:57] + "..."
+            raise ValueError(
+                f"not a usable path ({getattr(error, 'strerror', None) or error}: {shown!r}); allowed: a script "
+                "path relative to the project root, such as image/setup.sh (the script itself goes in that file)"
+            ) from None
+        if not found:
             raise ValueError(f"no such file (looked for {path}); allowed: a script path relative to the project root")
         return value
 
@@ -288,6 +302,19 @@ class ImageSettings(_Model):
                     self.vhd_storage_account_id,
                     f"must name the account that holds vhdUri ('{host_account}')",
                 )
+        vhd_source = self.source == "vhd" or self.builder.os_disk == "unmanaged"
+        if self.security_type == "TrustedLaunch" and vhd_source:
+            # Azure (trusted-launch-portal): the definition feature TrustedLaunch is for a captured Trusted Launch VM,
+            # managed disk or snapshot; a VHD source makes a TrustedLaunchSupported image, which this definition
+            # (and the pools on it, set to Trusted Launch) would misdescribe.
+            where = "image.source is vhd" if self.source == "vhd" else "image.builder.osDisk is unmanaged"
+            raise _KeyedError(
+                "securityType",
+                "TrustedLaunch",
+                f"Standard while {where}: the gallery then takes a VHD, which Azure publishes only under the "
+                "definition feature SecurityType=TrustedLaunchSupported, not TrustedLaunch (that is for a captured "
+                "Trusted Launch VM); for Trusted Launch build the image with source build and builder.osDisk managed",
+            )
         if self.security_type == "TrustedLaunch" and self.hyper_v_generation != "V2":
             raise _KeyedError(
                 "securityType",
@@ -642,7 +669,7 @@ def parse_settings(config: Mapping[str, Any], location: Any) -> Settings:
         raw["location"] = location
     problems: list[str] = []
     unknown = sorted(set(config) - set(_TOP_LEVEL))
-    problems += [f"{NAMESPACE}:{k}: unknown key; allowed keys: {', '.join(_TOP_LEVEL)}" for k in unknown]
+    problems += [_unknown_key(k) for k in unknown]
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
@@ -650,6 +677,18 @@ def parse_settings(config: Mapping[str, Any], location: Any) -> Settings:
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+def _unknown_key(key: str) -> str:
+    """An unknown top-level key; `image.version` set without --path is one key with a dot in its name."""
+    text = f"{NAMESPACE}:{key}: unknown key; allowed keys: {', '.join(_TOP_LEVEL)}"
+    head = re.split(r"[.\[]", key, maxsplit=1)[0]
+    if head != key and head in _TOP_LEVEL:
+        text += (
+            f" (a nested key is set with --path: `pulumi config rm '{key}'`, then "
+            f"`pulumi config set --path '{key}' <value>`)"
+        )
+    return text
 
 
 def _describe(error: Any, raw: Mapping[str, Any]) -> str:

@@ -46,3 +46,4 @@ offline.ProgramRun.one
 policy_runner.PolicyResult.skipped_in_preview
 policy_runner.PolicyReport.for_policy
 _.copy_seconds  # fakes/copy_proxy.py CopyProxy, set by tools/bench/capture.py
+offline.RecordingMonitor.make_urn  # called by the SDK's MockMonitor.RegisterResource (overridden)

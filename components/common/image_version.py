@@ -15,4 +15,5 @@ _IMAGE_VERSION = re.compile(IMAGE_VERSION_PATTERN)
 
 
 def is_image_version(value: object) -> bool:
-    return isinstance(value, str) and _IMAGE_VERSION.match(value) is not None
+    # fullmatch: `$` alone also matches before a trailing newline, and "1.0.0\n" is not a version
+    return isinstance(value, str) and _IMAGE_VERSION.fullmatch(value) is not None

@@ -14,7 +14,8 @@ ISO_DURATION_RULE = "an ISO 8601 duration such as PT5M or PT1H"
 
 def duration_seconds(value: str) -> int:
     """Seconds in an ISO 8601 duration such as PT5M or P1DT2H; ValueError naming the allowed form otherwise."""
-    match = _ISO_DURATION.match(value) if isinstance(value, str) else None
+    # fullmatch, not match: `$` alone also matches before a trailing newline ("PT5M\n" is no duration)
+    match = _ISO_DURATION.fullmatch(value) if isinstance(value, str) else None
     if not match or value in ("P", "PT") or value.endswith("T"):
         raise ValueError(f"allowed: {ISO_DURATION_RULE}")
     days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())

@@ -19,7 +19,7 @@ TARGET_VARS = ("TargetDedicatedNodes", "TargetLowPriorityNodes")
 
 def duration_minutes(value: object) -> float | None:
     """Minutes in an ISO 8601 duration such as PT15M or PT1H30M (the forms Batch accepts); None when it is not one."""
-    match = _DURATION.match(value) if isinstance(value, str) else None
+    match = _DURATION.fullmatch(value) if isinstance(value, str) else None  # `$` alone accepts "PT5M\n"
     if not match or value in ("P", "PT") or str(value).endswith("T"):
         return None
     days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())

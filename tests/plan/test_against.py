@@ -215,3 +215,101 @@ def test_an_export_of_another_stack_exits_2(dev_export: Path, tmp_path: Path) ->
     code, _, err = _main("--stack", "dev", "--against", str(other))
     assert code == 2
     assert "the export holds resources of stack 'prod', the plan is for stack 'dev'" in err
+
+
+# --- real exports (pulumi/pulumi's own checkpoint test data and apitype shapes; tests/data/SOURCES.md) -----------
+
+STATE = ROOT / "tests/data/pulumi-state"
+
+
+def test_an_export_of_a_stack_never_updated_is_an_empty_stack(tmp_path: Path) -> None:
+    """`apitype.UntypedDeployment.Deployment` is raw JSON: a stack never updated exports `"deployment": null`."""
+    export = tmp_path / "new.json"
+    export.write_text(json.dumps({"version": 3, "deployment": None}))
+    code, out, err = _main("--stack", "dev", "--graph", "none", "--against", str(export))
+    assert code == 0, err
+    assert f"Against {export}: 32 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged" in out
+
+
+def test_an_export_of_another_project_with_the_same_stack_name_exits_2(tmp_path: Path) -> None:
+    other = tmp_path / "countdown-dev.json"
+    other.write_text((STATE / "countdown-foo.json").read_text().replace("urn:pulumi:foo::", "urn:pulumi:dev::"))
+    code, out, err = _main("--stack", "dev", "--against", str(other))
+    assert code == 2 and out == ""
+    assert "the export holds resources of project 'countdown', the plan is for project 'batch-custom-image'" in err
+
+
+def test_old_copies_pending_deletion_and_interrupted_operations_are_shown(dev_export: Path, tmp_path: Path) -> None:
+    """ResourceV3 `delete: true` (the old copy of a replaced pool the update did not get to delete) and
+    DeploymentV3 `pending_operations` (OperationV2 {resource, type}: a create running when the engine stopped)."""
+    document = json.loads(dev_export.read_text())
+    resources = document["deployment"]["resources"]
+    pool = next(r for r in resources if r["urn"].endswith("::pools-render"))
+    resources.append({**pool, "id": pool["id"] + "-old", "delete": True})
+    version = next(r for r in resources if r["urn"].endswith("::gallery-version-1.0.0"))
+    document["deployment"]["pending_operations"] = [
+        {"resource": {**version, "urn": version["urn"].replace("1.0.0", "1.1.0")}, "type": "creating"}
+    ]
+    export = tmp_path / "interrupted.json"
+    export.write_text(json.dumps(document))
+    code, out, _ = _main("--stack", "dev", "--graph", "none", "--against", str(export))
+    assert code == 0
+    assert "0 to create, 0 to update, 0 to replace, 1 to delete, 32 unchanged" in out
+    assert (
+        "-  delete  pools-render (Pool) [old copy marked delete: true: a replace or delete an earlier update did "
+        "not finish]" in out.splitlines()
+    )
+    section = out.split("Interrupted operations (pending_operations): what the next `up` must clean up\n\n", 1)[1]
+    assert section.startswith(
+        "- creating gallery-version-1.1.0 (GalleryImageVersion): an interrupted create: the cloud resource may exist "
+        "without being in the state"
+    )
+    code, out, _ = _main("--stack", "dev", "--json", "-", "--against", str(export))
+    against = json.loads(out)["against"]
+    jsonschema.validate(json.loads(out), SCHEMA)
+    assert [c["name"] for c in against["changes"] if c.get("pendingDeletion")] == ["pools-render"]
+    assert [p["operation"] for p in against["pendingOperations"]] == ["creating"]
+
+
+def test_as_deployed_writes_what_a_real_export_holds(dev_export: Path) -> None:
+    """As pulumi/pulumi's checkpoint-v3.json: `secrets_providers` beside secrets, stack children's URNs without a
+    parent type, explicit provider resources; `created`/`modified` as CLIs since early 2023 write them."""
+    real = json.loads((STATE / "countdown-foo.json").read_text())["deployment"]
+    deployment = json.loads(dev_export.read_text())["deployment"]
+    assert set(real["secrets_providers"]) == set(deployment["secrets_providers"]) == {"type", "state"}
+    assert "::pulumi:pulumi:Stack$" not in json.dumps(deployment)  # as the engine makes URNs
+    assert real["resources"][0]["urn"] == "urn:pulumi:foo::countdown::aws:sns/topic:Topic::countDown"
+    by_name = {r["urn"].rsplit("::", 1)[-1]: r for r in deployment["resources"]}
+    assert by_name["rg"]["urn"] == "urn:pulumi:dev::batch-custom-image::azure-native:resources:ResourceGroup::rg"
+    assert by_name["marketplace-lookup"]["type"] == "pulumi:providers:azure"
+    assert all(r["created"] == r["modified"] == "1970-01-01T00:00:00Z" for r in deployment["resources"])
+
+
+# --- the program upgraded under a deployed stack -------------------------------------------------------------------
+
+BEFORE_RECORD = STATE / "dev-before-record.json"
+
+
+def test_the_dev_stack_from_before_the_record_is_refused_rather_than_rebuilt() -> None:
+    """Planning today's dev stack against the export its program left before the record and the pinned base image:
+    the same image.version would rebuild the published version (builder VM and capture replaced, the version
+    re-created from the VM). Refused before anything is registered, with the command that upgrades safely."""
+    code, out, err = _main("--stack", "dev", "--graph", "none", "--against", str(BEFORE_RECORD))
+    assert code == 2 and out == ""
+    assert "batch-custom-image:image.version = '1.0.0': a version newer than 1.0.0" in err
+    assert "`pulumi config set --path image.version 1.0.1` and `pulumi up`" in err
+    assert "Traceback" not in err
+
+
+def test_upgrading_with_a_new_version_replaces_the_old_version_under_its_alias(tmp_path: Path) -> None:
+    bumped = _dev_with(tmp_path, {IMAGE_KEY: {"version": "1.0.1"}})
+    code, out, _ = _main("--stack", "dev", "--stack-file", str(bumped), "--json", "-", "--against", str(BEFORE_RECORD))
+    assert code == 0
+    changes = {c["name"]: c for c in json.loads(out)["against"]["changes"]}
+    new = changes["gallery-version-1.0.1"]
+    # followed under its alias, as the engine does: one replacement (create 1.0.1, then delete 1.0.0), no orphan
+    assert new["action"] == "replace"
+    old_urn = "::batch-custom-image:gallery:ImageGallery$azure-native:compute:GalleryImageVersion::gallery-version"
+    assert new["was"].endswith(old_urn)
+    assert "gallery-version" not in changes
+    assert {c["action"] for c in changes.values()} == {"create", "replace", "same"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
 import pytest
 
 from components.settings import SettingsError
@@ -71,8 +72,12 @@ def test_retiring_the_builder_keeps_the_version_exactly_as_published(first_up: P
     for pool in retired.of_type(POOL):
         image = pool.inputs["deploymentConfiguration"]["virtualMachineConfiguration"]["imageReference"]
         assert image == {"id": before.outputs["id"]}
-    for key in ("galleryImageVersionId", "imageVhdUri", "publishedImageVersions", "pools"):
+    for key in ("galleryImageVersionId", "imageVhdUri", "pools"):
         assert retired.outputs[key] == first_up.outputs[key], key
+    # the record says the same, and that the builder is retired (enabling it again must not rebuild 1.0.0)
+    assert retired.outputs["publishedImageVersions"] == {
+        "1.0.0": {**first_up.outputs["publishedImageVersions"]["1.0.0"], "builderRetired": True}
+    }
     # the deployer's blob role served only the capture: it goes with the builder
     assert not [r for r in retired.of_type("azure-native:authorization:RoleAssignment") if "ba92f5b4" in str(r.inputs)]
 
@@ -103,7 +108,9 @@ def test_a_new_version_keeps_the_older_ones_for_rollback_up_to_keep_versions() -
     run = run_program(_image("1.3.0"), stack_outputs=outputs)  # keepVersions defaults to 3
     versions = _versions(run)
     assert set(versions) == {"1.3.0", "1.2.0", "1.1.0"}  # 1.0.0, the oldest, is deleted by this `up`
-    assert set(run.outputs["publishedImageVersions"]) == set(versions)
+    record = run.outputs["publishedImageVersions"]
+    assert {v for v, entry in record.items() if not entry.get("dropped")} == set(versions)
+    assert record["1.0.0"]["dropped"] is True  # remembered as dropped: never declared again
     assert "excludeFromLatest" not in versions["1.3.0"].inputs["publishingProfile"]
     for old in ("1.2.0", "1.1.0"):
         assert versions[old].inputs["publishingProfile"]["excludeFromLatest"] is True
@@ -232,3 +239,106 @@ def test_a_configured_base_image_version_is_used_as_is_without_a_lookup() -> Non
     run = run_program({"image": {"builder": {"baseImage": base}}})
     assert run.one("azure-native:compute:VirtualMachine").inputs["storageProfile"]["imageReference"] == base
     assert not run.of_type("pulumi:providers:azure")
+
+
+# --- the record read back strictly (a version dropped from it would be deleted from the gallery) --------------------
+
+
+def _record_with(change: Any) -> dict[str, Any]:
+    """The dev stack's outputs after publishing 1.0.0 and 1.1.0, with the record changed by `change(record)`."""
+    outputs = _published("1.0.0", "1.1.0")
+    record = outputs["publishedImageVersions"]
+    change(record)
+    return outputs
+
+
+@pytest.mark.parametrize(
+    ("change", "version", "problem"),
+    [
+        (lambda r: r["1.0.0"].pop("targetRegions"), "1.0.0", "targetRegions is None"),
+        (lambda r: r["1.0.0"].update(targetRegions=[]), "1.0.0", "targetRegions is []"),
+        (lambda r: r["1.0.0"]["targetRegions"][0].update(count="1"), "1.0.0", "targetRegions[0] is"),
+        (lambda r: r["1.0.0"]["targetRegions"][0].pop("region"), "1.0.0", "targetRegions[0] is"),
+        (lambda r: r["1.0.0"].pop("source"), "1.0.0", "source is missing"),
+        (
+            lambda r: r["1.0.0"]["source"].update(vhdUri="https://x.blob.core.windows.net/i/a.vhd"),
+            "1.0.0",
+            "source needs exactly one",
+        ),
+        (lambda r: r["1.0.0"].update(contentFingerprint=7), "1.0.0", "contentFingerprint is 7"),
+        (lambda r: r.update({"1.0": r.pop("1.0.0")}), "1.0", "the key is not a version"),
+        (lambda r: r.update({"1.0.0": "published"}), "1.0.0", "the entry is str"),
+    ],
+)
+def test_a_malformed_record_is_one_clear_error_before_anything_is_registered(
+    change: Any, version: str, problem: str
+) -> None:
+    registered: list[RegisteredResource] = []
+    with pytest.raises(pulumi.RunError) as failure:  # printed without a traceback by the language host
+        run_program(_image("1.2.0"), stack_outputs=_record_with(change), records=registered)
+    message = str(failure.value)
+    assert message.startswith(f"stack output publishedImageVersions, version {version!r}: {problem}"), message
+    assert "`pulumi stack export --file state.json`" in message and "`pulumi stack import" in message
+    assert registered == []
+
+
+def test_a_record_that_is_not_an_object_is_refused_not_read_as_a_new_stack() -> None:
+    outputs = {**_published("1.0.0"), "publishedImageVersions": ["1.0.0"]}
+    with pytest.raises(pulumi.RunError, match="stack output publishedImageVersions is list, not an object"):
+        run_program(_image("1.1.0"), stack_outputs=outputs)
+
+
+# --- no new bits under a published version -------------------------------------------------------------------------
+
+
+def test_enabling_the_builder_again_without_a_new_version_is_refused() -> None:
+    retired = run_program(RETIRED, stack_outputs=_published("1.0.0")).outputs
+    registered: list[RegisteredResource] = []
+    with pytest.raises(SettingsError) as failure:
+        run_program(stack_outputs=retired, records=registered)  # builder enabled again, image.version still 1.0.0
+    message = str(failure.value)
+    assert "batch-custom-image:image.version = '1.0.0': a version this stack has not published" in message
+    assert "its builder was retired" in message and "1.0.1" in message
+    assert registered == []
+    assert set(_versions(run_program(_image("1.0.1"), stack_outputs=retired))) == {"1.0.1", "1.0.0"}
+
+
+VHD_SOURCE = {
+    "source": "vhd",
+    "vhdUri": "https://imagesrc.blob.core.windows.net/vhds/app-1.vhd",
+    "vhdStorageAccountId": "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/src/providers/"
+    "Microsoft.Storage/storageAccounts/imagesrc",
+}
+
+
+def test_a_new_vhd_under_a_published_version_is_refused() -> None:
+    published = run_program(_image("1.0.0", **VHD_SOURCE)).outputs
+    assert _versions(run_program(_image("1.0.0", **VHD_SOURCE), stack_outputs=published))  # the same VHD: fine
+    moved = {**VHD_SOURCE, "vhdUri": "https://imagesrc.blob.core.windows.net/vhds/app-2.vhd"}
+    with pytest.raises(SettingsError) as failure:
+        run_program(_image("1.0.0", **moved), stack_outputs=published)
+    message = str(failure.value)
+    assert "batch-custom-image:image.version = '1.0.0': a version this stack has not published" in message
+    assert "app-1.vhd" in message and "1.0.1" in message
+    with pytest.raises(SettingsError, match="it was published from a VHD"):  # nor a build under the VHD's version
+        run_program(_image("1.0.0"), stack_outputs=published)
+
+
+# --- the record is the latest checkpoint's, a failed update's included ---------------------------------------------
+
+
+def test_a_record_left_behind_by_a_failed_update_still_names_what_it_dropped() -> None:
+    """Since pulumi 3.112 a failed update keeps the outputs its program registered (pulumi/pulumi#14621, #15754),
+    though the deletions it planned (after the outputs) did not run: the versions it dropped may still exist. The
+    record names them, so the next update neither takes them for never published nor declares them again."""
+    left_behind = run_program(_image("1.3.0"), stack_outputs=_published("1.0.0", "1.1.0", "1.2.0")).outputs
+    assert left_behind["publishedImageVersions"]["1.0.0"]["dropped"] is True
+    with pytest.raises(SettingsError) as failure:
+        run_program({**_image("1.3.0"), **_pools_pinned("1.0.0")}, stack_outputs=left_behind)
+    message = str(failure.value)
+    assert "batch-custom-image:pools[0].imageVersion = '1.0.0'" in message
+    assert "1.0.0 was dropped from the gallery by an earlier update" in message
+    # the next update declares what it keeps, and the record still names 1.0.0 (never declared again)
+    again = run_program(_image("1.3.0", keepVersions=4), stack_outputs=left_behind)
+    assert set(_versions(again)) == {"1.3.0", "1.2.0", "1.1.0"}
+    assert again.outputs["publishedImageVersions"]["1.0.0"]["dropped"] is True

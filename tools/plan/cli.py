@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pulumi import RunError
 from pulumi.runtime import rpc
 
-from components.settings import NAMESPACE, PROJECT_ROOT, SettingsError
+from components.settings import NAMESPACE, PROJECT_ROOT
 from tools.plan import catalog, deployed
 from tools.plan import graph as plan_graph
 from tools.plan.offline import ProgramRun, RegisteredResource, load_stack_config, run_program
@@ -286,18 +287,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_stack_config(args.stack, PROJECT_ROOT, stack_file=args.stack_file)
         live = deployed.load_export(args.against) if args.against else None
+        pending = deployed.load_pending_operations(args.against) if args.against else []
         if live is not None:
-            deployed.check_stack(args.against, live, args.stack)
+            deployed.check_stack(args.against, live, args.stack, NAMESPACE)
         config_path = policy_config_path(args.stack, args.policy_pack_config)
         policy_config = load_policy_config(config_path) if config_path else None
         deployed_outputs = deployed.load_stack_outputs(args.against) if args.against else None
         run = run_program(config=config, stack=args.stack, stack_outputs=deployed_outputs)
         report = run_policies(run.resources, policy_config)
-    except (SettingsError, PolicyConfigError, deployed.ExportError, FileNotFoundError, yaml.YAMLError) as error:
+    # RunError: a settings error, or the stack's record of published versions refused (components/image_versions.py)
+    except (RunError, PolicyConfigError, deployed.ExportError, FileNotFoundError, yaml.YAMLError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
-    comparison = deployed.compare(run, live, str(args.against)) if live is not None and args.against else None
+    comparison = deployed.compare(run, live, str(args.against), pending) if live is not None and args.against else None
     if args.as_deployed:
         export = deployed.as_deployed(run, args.stack, NAMESPACE)
         args.as_deployed.write_text(json.dumps(export, indent=2) + "\n")

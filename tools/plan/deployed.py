@@ -13,16 +13,27 @@ pulumi/pulumi sdk/go/common/apitype; written from knowledge of that source, not 
                     "pending_operations": [...]}}
 
 What is read: `version` (3; 4, which newer CLIs write when a state uses newer features, has the same resource
-shape), `deployment.resources` (absent for an empty stack), and of each resource `urn` and `type` (required),
-`custom`, `delete` (true marks an old copy awaiting deletion: skipped), `id`, `inputs`, `outputs`, `parent`.
-The stack resource (`pulumi:pulumi:Stack`) and provider resources (`pulumi:providers:*`) are skipped: the offline run
-registers neither. Everything else in the file is ignored.
+shape), `deployment` (null in the export of a stack never updated: empty), `deployment.resources` (absent for an
+empty stack), and of each resource `urn` and `type` (required), `custom`, `delete`, `id`, `inputs`, `outputs`,
+`parent`; and `deployment.pending_operations` (`apitype.OperationV2`: `{"resource": <ResourceV3>, "type":
+"creating" | "updating" | "deleting" | "reading" | "importing"}`, what an interrupted update left in flight).
+A resource with `delete: true` is an old copy of a replaced resource (or one a failed update was deleting): the next
+`up` deletes it, so it is shown as a delete (`pendingDeletion`). Pending operations are listed apart: an interrupted
+create may have made a cloud resource the state doesn't hold. The stack resource (`pulumi:pulumi:Stack`) and provider
+resources (`pulumi:providers:*`) are not compared. Everything else in the file is ignored.
 
-What is written: version 3; a manifest with a fixed time (so the file is the same on every run); the stack resource
-with the stack outputs; then every planned resource, dependencies first, with urn, custom, id, type, inputs, outputs,
-parent, dependencies, propertyDependencies. No provider resources, no `provider` references. Secrets are written as
-`{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "[offline plan: not
-encrypted]"}`: the file is for review and for `--against`, never for `pulumi stack import`.
+What is written: version 3; a manifest with a fixed time (so the file is the same on every run); `secrets_providers`
+when the state holds a secret; the stack resource with the stack outputs; then every planned resource, dependencies
+first, with urn, custom, id, type, inputs, outputs, parent, dependencies, propertyDependencies, the explicit provider
+resources the program registers (as `pulumi:providers:*` resources, with `provider` references from the resources
+that use them; the default providers a real export also holds are left out), `created`/`modified` (the fixed time).
+Secrets are written as `{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext":
+"[offline plan: not encrypted]"}` under a `secrets_providers` of type `tools.plan-offline`: the file is for review
+and for `--against`, never for `pulumi stack import`.
+
+Aliases: a planned resource whose URN is not in the export is matched under its aliases (`ResourceOptions.aliases`,
+the URNs the engine computes from them), as the engine's step generator does, so a renamed resource is compared (an
+update or a replace) instead of deleted and created.
 
 What is compared (the way the engine diffs, minus the provider's own Check and Diff): each planned resource's
 inputs with the deployed resource's `inputs`, top-level key by key (internal `__*` keys such as the dynamic
@@ -61,6 +72,8 @@ SECRET_SIG = rpc._special_secret_sig
 SPECIAL_SIG_KEY = rpc._special_sig_key
 RESOURCE_REF_SIG = rpc._special_resource_sig
 OFFLINE_CIPHERTEXT = "[offline plan: not encrypted]"
+OFFLINE_SECRETS_PROVIDER = "tools.plan-offline"
+FIXED_TIME = "1970-01-01T00:00:00Z"  # the written export is the same on every run
 _SECRET = "[secret]"
 
 Action = Literal["create", "update", "replace", "delete", "same"]
@@ -97,6 +110,30 @@ class DeployedResource:
     inputs: Mapping[str, Any]
     outputs: Mapping[str, Any]
     parent: str
+    pending_deletion: bool = False  # `delete: true`: an old copy the next `up` deletes
+
+
+@dataclass(frozen=True)
+class PendingOperation:
+    """An operation an interrupted update left in flight (`deployment.pending_operations`)."""
+
+    urn: str
+    typ: str
+    operation: str  # creating | updating | deleting | reading | importing
+
+    @property
+    def meaning(self) -> str:
+        return _PENDING_MEANING.get(self.operation, "the engine left this operation unfinished")
+
+
+_PENDING_MEANING = {
+    "creating": "an interrupted create: the cloud resource may exist without being in the state; the next `up` "
+    "reports it and creates it again (delete or `pulumi import` the orphan first)",
+    "updating": "an interrupted update: the cloud resource may differ from the state; `pulumi refresh` reads it back",
+    "deleting": "an interrupted delete: the cloud resource may be gone already; `pulumi refresh` drops it",
+    "reading": "an interrupted read",
+    "importing": "an interrupted import: the cloud resource exists, the state may not hold it",
+}
 
 
 @dataclass(frozen=True)
@@ -118,6 +155,8 @@ class Change:
     name: str
     action: Action
     properties: list[PropertyChange] = field(default_factory=list)
+    pending_deletion: bool = False  # an old copy marked `delete: true` in the state (a replace or delete unfinished)
+    was: str = ""  # the deployed URN it is compared with, when matched under an alias
 
     @property
     def warning(self) -> str:
@@ -135,6 +174,7 @@ class Change:
 class Comparison:
     export: str
     changes: list[Change]  # by URN
+    pending: list[PendingOperation] = field(default_factory=list)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -148,24 +188,48 @@ class Comparison:
 
 
 def load_export(path: Path) -> list[DeployedResource]:
-    """The deployed resources of a `pulumi stack export` file (stack and provider resources left out)."""
+    """The deployed resources of a `pulumi stack export` file (stack and provider resources left out); old copies
+    pending deletion (`delete: true`) are kept apart under their own key, since they share the live copy's URN."""
     resources = _export_resources(path)
     found: dict[str, DeployedResource] = {}
     for index, entry in enumerate(resources):
-        if entry.get("delete") or entry["type"] == STACK_TYPE or entry["type"].startswith(PROVIDER_PREFIX):
+        if entry["type"] == STACK_TYPE or entry["type"].startswith(PROVIDER_PREFIX):
             continue
-        if entry["urn"] in found:
+        urn = engine_urn(entry["urn"])
+        key = f"{urn}#delete{index}" if entry.get("delete") else urn
+        if key in found:
             raise ExportError(f'{path}: "deployment.resources[{index}]": {entry["urn"]} appears twice')
-        found[entry["urn"]] = DeployedResource(
-            urn=entry["urn"],
+        found[key] = DeployedResource(
+            urn=urn,
             typ=entry["type"],
             custom=bool(entry.get("custom", False)),
             resource_id=str(entry.get("id") or ""),
             inputs=entry.get("inputs") or {},
             outputs=entry.get("outputs") or {},
-            parent=str(entry.get("parent") or ""),
+            parent=engine_urn(str(entry.get("parent") or "")),
+            pending_deletion=bool(entry.get("delete")),
         )
     return list(found.values())
+
+
+def engine_urn(urn: str) -> str:
+    """A URN as the engine writes it. Exports written by this tool before it made URNs as the engine does carry the
+    SDK mock's `pulumi:pulumi:Stack$` before the type of the stack's children; a real export never does."""
+    return urn.replace(f"::{STACK_TYPE}$", "::", 1)
+
+
+def load_pending_operations(path: Path) -> list[PendingOperation]:
+    """`deployment.pending_operations`: what an interrupted update left in flight."""
+    operations = _deployment(path).get("pending_operations") or []
+    if not isinstance(operations, list):
+        raise ExportError(f'{path}: "deployment.pending_operations" must be a list')
+    found = []
+    for index, entry in enumerate(operations):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or not isinstance(resource.get("urn"), str) or not entry.get("type"):
+            raise ExportError(f'{path}: "deployment.pending_operations[{index}]" has no resource urn and type')
+        found.append(PendingOperation(engine_urn(resource["urn"]), str(resource.get("type") or ""), str(entry["type"])))
+    return found
 
 
 def load_stack_outputs(path: Path) -> dict[str, Any]:
@@ -177,25 +241,7 @@ def load_stack_outputs(path: Path) -> dict[str, Any]:
 
 def _export_resources(path: Path) -> list[dict[str, Any]]:
     """The checked `deployment.resources` entries of an export file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ExportError(f"{path}: cannot read the export file ({error.strerror or error})") from error
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ExportError(f"{path}: not JSON ({error}); expected `pulumi stack export` output") from error
-    if not isinstance(document, dict) or "deployment" not in document:
-        raise ExportError(f'{path}: not a `pulumi stack export` document (no "deployment" object at the top level)')
-    version = document.get("version")
-    if version not in READ_VERSIONS:
-        raise ExportError(
-            f"{path}: export format version {version!r} is not supported; expected one of "
-            f"{', '.join(map(str, READ_VERSIONS))} (`pulumi stack export` of a current CLI)"
-        )
-    deployment = document["deployment"]
-    if not isinstance(deployment, dict):
-        raise ExportError(f'{path}: "deployment" must be an object, got {type(deployment).__name__}')
+    deployment = _deployment(path)
     resources = deployment.get("resources")
     resources = [] if resources is None else resources  # an empty stack's export has none
     if not isinstance(resources, list):
@@ -213,18 +259,57 @@ def _export_resources(path: Path) -> list[dict[str, Any]]:
     return resources
 
 
-def check_stack(path: Path, deployed: Sequence[DeployedResource], stack: str) -> None:
-    """An export of another stack would show everything deleted and re-created: refuse it with the reason."""
+def _deployment(path: Path) -> dict[str, Any]:
+    """The `deployment` object of an export file ({} for a stack never updated, whose export holds null)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ExportError(f"{path}: cannot read the export file ({error.strerror or error})") from error
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ExportError(f"{path}: not JSON ({error}); expected `pulumi stack export` output") from error
+    if not isinstance(document, dict) or "deployment" not in document:
+        raise ExportError(f'{path}: not a `pulumi stack export` document (no "deployment" object at the top level)')
+    version = document.get("version")
+    if version not in READ_VERSIONS:
+        raise ExportError(
+            f"{path}: export format version {version!r} is not supported; expected one of "
+            f"{', '.join(map(str, READ_VERSIONS))} (`pulumi stack export` of a current CLI)"
+        )
+    deployment = document["deployment"]
+    if deployment is None:  # `pulumi stack export` of a stack never updated
+        return {}
+    if not isinstance(deployment, dict):
+        raise ExportError(f'{path}: "deployment" must be an object, got {type(deployment).__name__}')
+    return deployment
+
+
+def check_stack(path: Path, deployed: Sequence[DeployedResource], stack: str, project: str) -> None:
+    """An export of another stack, or of another project's stack of the same name, would show everything deleted
+    and re-created: refuse it with the reason."""
     stacks = sorted({_urn_stack(r.urn) for r in deployed})
     if stacks and stack not in stacks:
         raise ExportError(
             f"{path}: the export holds resources of stack {', '.join(map(repr, stacks))}, the plan is for stack "
             f"{stack!r} (plan that stack with --stack, or export this one: `pulumi stack export --stack {stack}`)"
         )
+    projects = sorted({_urn_project(r.urn) for r in deployed})
+    if projects and project not in projects:
+        raise ExportError(
+            f"{path}: the export holds resources of project {', '.join(map(repr, projects))}, the plan is for "
+            f"project {project!r} (Pulumi.yaml): export this project's stack, `pulumi stack export --stack "
+            f"<org>/{project}/{stack}`"
+        )
 
 
 def _urn_stack(urn: str) -> str:
     match = re.match(r"urn:pulumi:([^:]*)::", urn)
+    return match.group(1) if match else ""
+
+
+def _urn_project(urn: str) -> str:
+    match = re.match(r"urn:pulumi:[^:]*::([^:]*)::", urn)
     return match.group(1) if match else ""
 
 
@@ -234,8 +319,9 @@ def _urn_stack(urn: str) -> str:
 def as_deployed(run: ProgramRun, stack: str, project: str) -> dict[str, Any]:
     """The `pulumi stack export` document (version 3) a successful `pulumi up` of the planned run would leave."""
     stack_urn = f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
+    stamp = {"created": FIXED_TIME, "modified": FIXED_TIME}  # ResourceV3 created/modified (CLIs since early 2023)
     resources: list[dict[str, Any]] = [
-        {"urn": stack_urn, "custom": False, "type": STACK_TYPE, "outputs": _stored(run.outputs)}
+        {"urn": stack_urn, "custom": False, "type": STACK_TYPE, "outputs": _stored(run.outputs), **stamp}
     ]
     for record in _dependencies_first(run.resources):
         entry: dict[str, Any] = {"urn": record.urn, "custom": record.custom}
@@ -251,14 +337,31 @@ def as_deployed(run: ProgramRun, stack: str, project: str) -> dict[str, Any]:
             entry["dependencies"] = list(record.dependencies)
         if record.property_dependencies:
             entry["propertyDependencies"] = {k: list(v) for k, v in sorted(record.property_dependencies.items())}
+        if record.options.get("provider"):
+            entry["provider"] = record.options["provider"]
+        entry.update(stamp)
         resources.append(entry)
-    return {
-        "version": EXPORT_VERSION,
-        "deployment": {
-            "manifest": {"time": "1970-01-01T00:00:00Z", "magic": "", "version": "tools.plan (offline)"},
-            "resources": resources,
-        },
+    deployment: dict[str, Any] = {
+        "manifest": {"time": FIXED_TIME, "magic": "", "version": "tools.plan (offline)"},
     }
+    if _holds_secret([run.outputs, *(r.inputs for r in run.resources), *(r.outputs for r in run.resources)]):
+        deployment["secrets_providers"] = {
+            "type": OFFLINE_SECRETS_PROVIDER,
+            "state": {"note": "secrets are not encrypted and can't be read back: not for `pulumi stack import`"},
+        }
+    deployment["resources"] = resources
+    return {"version": EXPORT_VERSION, "deployment": deployment}
+
+
+def _holds_secret(values: Sequence[Any]) -> bool:
+    def secret(value: Any) -> bool:
+        if isinstance(value, Mapping):
+            return value.get(SPECIAL_SIG_KEY) == SECRET_SIG or any(secret(v) for v in value.values())
+        if isinstance(value, list | tuple):
+            return any(secret(v) for v in value)
+        return False
+
+    return any(secret(v) for v in values)
 
 
 def _dependencies_first(records: Sequence[RegisteredResource]) -> list[RegisteredResource]:
@@ -323,11 +426,30 @@ def replace_keys(record: RegisteredResource) -> dict[str, str]:
     return keys
 
 
-def compare(run: ProgramRun, deployed: Sequence[DeployedResource], export: str) -> Comparison:
+def compare(
+    run: ProgramRun,
+    deployed: Sequence[DeployedResource],
+    export: str,
+    pending: Sequence[PendingOperation] = (),
+) -> Comparison:
     """Create / update / replace / delete / same for every planned and every deployed resource."""
-    old = {r.urn: r for r in deployed}
+    live = {r.urn: r for r in deployed if not r.pending_deletion}
     # Provider configurations are not Azure resources: left out on both sides (load_export skips them too).
     planned = {r.urn: r for r in run.resources if not r.typ.startswith(PROVIDER_PREFIX)}
+    # As the engine: a planned resource not in the state under its URN is looked up under its aliases.
+    old: dict[str, DeployedResource] = {}
+    claimed: set[str] = set()
+    for urn in planned:
+        if urn in live:
+            old[urn] = live[urn]
+            claimed.add(urn)
+    for urn, record in planned.items():
+        if urn in old:
+            continue
+        alias = next((a for a in record.options.get("aliases") or () if a in live and a not in claimed), None)
+        if alias is not None:
+            old[urn] = live[alias]
+            claimed.add(alias)
     decided: dict[str, Change] = {}
 
     def decide(urn: str) -> Change:
@@ -360,12 +482,16 @@ def compare(run: ProgramRun, deployed: Sequence[DeployedResource], export: str) 
             reason = replace_set.get(key) or star or ""
             properties.append(PropertyChange(key, reason, diffs, replaced_inputs.get(key, "")))
         action: Action = "replace" if any(p.replaces for p in properties) else "update" if properties else "same"
-        decided[urn] = Change(urn, record.typ, record.name, action, properties)
+        was = before.urn if before.urn != urn else ""
+        decided[urn] = Change(urn, record.typ, record.name, action, properties, was=was)
         return decided[urn]
 
     changes = [decide(urn) for urn in planned]
-    changes += [Change(r.urn, r.typ, _urn_name(r.urn), "delete") for r in deployed if r.urn not in planned]
-    return Comparison(export, sorted(changes, key=lambda c: c.urn))
+    changes += [Change(r.urn, r.typ, _urn_name(r.urn), "delete") for r in live.values() if r.urn not in claimed]
+    changes += [
+        Change(r.urn, r.typ, _urn_name(r.urn), "delete", pending_deletion=True) for r in deployed if r.pending_deletion
+    ]
+    return Comparison(export, sorted(changes, key=lambda c: (c.urn, c.pending_deletion)), list(pending))
 
 
 def _urn_name(urn: str) -> str:
@@ -427,6 +553,8 @@ def to_json(comparison: Comparison) -> dict[str, Any]:
                 "type": c.typ,
                 "name": c.name,
                 "action": c.action,
+                **({"pendingDeletion": True} if c.pending_deletion else {}),
+                **({"was": c.was} if c.was else {}),
                 "properties": [
                     {
                         "key": p.key,
@@ -442,6 +570,9 @@ def to_json(comparison: Comparison) -> dict[str, Any]:
         ],
         "warnings": [
             {"urn": c.urn, "name": c.name, "action": c.action, "message": c.warning} for c in comparison.warnings
+        ],
+        "pendingOperations": [
+            {"urn": p.urn, "type": p.typ, "operation": p.operation, "meaning": p.meaning} for p in comparison.pending
         ],
     }
 
@@ -460,7 +591,12 @@ def render(comparison: Comparison, markdown: bool) -> list[str]:
         if change.action == "same":
             continue
         symbol = SYMBOLS[change.action]
-        lines.append(f"{symbol:<2} {change.action:<7} {change.name} ({change.typ.rsplit(':', 1)[-1]})")
+        note = ""
+        if change.pending_deletion:
+            note = " [old copy marked delete: true: a replace or delete an earlier update did not finish]"
+        if change.was:
+            note = f" [was {_urn_name(change.was)}: matched under its alias]"
+        lines.append(f"{symbol:<2} {change.action:<7} {change.name} ({change.typ.rsplit(':', 1)[-1]}){note}")
         for prop in change.properties:
             why = f"replaces: {prop.reason}" if prop.replaces else "updates in place"
             lines.append(f"     {prop.key}: {why}")
@@ -475,6 +611,11 @@ def render(comparison: Comparison, markdown: bool) -> list[str]:
     lines += ["", f"{head}Warnings: what this destroys that users depend on", ""]
     warnings = comparison.warnings
     lines += [f"- {c.warning}" for c in warnings] or ["none"]
+    if comparison.pending:
+        lines += ["", f"{head}Interrupted operations (pending_operations): what the next `up` must clean up", ""]
+        lines += [
+            f"- {p.operation} {_urn_name(p.urn)} ({p.typ.rsplit(':', 1)[-1]}): {p.meaning}" for p in comparison.pending
+        ]
     return lines
 
 

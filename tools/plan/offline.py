@@ -18,6 +18,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 import runpy
 import sys
 from collections.abc import Mapping
@@ -38,6 +39,7 @@ from components.pool_drain.spec import drain_resource_id
 from components.settings import NAMESPACE, PROJECT_ROOT
 from tools.plan import catalog
 
+STACK_TYPE = "pulumi:pulumi:Stack"
 _CONFIG_PREFIX = f"{NAMESPACE}:"  # config keys without a namespace belong to the project (its name, in Pulumi.yaml)
 
 # The identity the mocked Azure reports (azure-native:authorization:getClientConfig and the Batch principal lookup).
@@ -296,12 +298,46 @@ def _wire_unknowns(value: Any) -> Any:
     return value
 
 
+def _alias_urns(request: Any, urn: str) -> list[str]:
+    """The URNs a RegisterResource request's aliases stand for, computed as the engine does (pulumi/pulumi
+    sdk/go/common/resource/alias.go `Alias.GetURN`): each spec's name, type, parent, stack and project default to
+    the resource's own; a parent other than the stack prefixes its qualified type (`parent$type`)."""
+    match = re.fullmatch(r"urn:pulumi:([^:]*)::([^:]*)::(.*)::([^:]*)", urn)
+    if match is None:
+        return []
+    stack, project, qualified, name = match.groups()
+    own_type = qualified.rsplit("$", 1)[-1]
+    found = []
+    for alias in request.aliases:
+        if alias.WhichOneof("alias") == "urn":
+            found.append(alias.urn)
+            continue
+        spec = alias.spec
+        typ = spec.type or own_type
+        parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+        parent_type = parent.split("::")[2] if parent.count("::") >= 3 else ""
+        prefix = f"{parent_type}$" if parent_type and parent_type != STACK_TYPE else ""
+        found.append(f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{prefix}{typ}::{spec.name or name}")
+    return found
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A MockMonitor that keeps every RegisterResource request with the mock's response."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks, records: list[RegisteredResource] | None = None):
         super().__init__(mocks)
         self.records: list[RegisteredResource] = [] if records is None else records
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine makes them (pulumi/pulumi sdk/go/common/resource/urn.go `NewURN`): a child of the stack
+        has its own type, a deeper resource its parent's whole qualified type before its own (`comp$type`). The SDK's
+        MockMonitor puts `pulumi:pulumi:Stack$` before stack children and only the parent's last type before others,
+        which no real `pulumi stack export` holds."""
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
@@ -329,6 +365,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                         "additionalSecretOutputs": list(request.additionalSecretOutputs),
                         "protect": request.protect,
                         "retainOnDelete": request.retainOnDelete,
+                        "provider": request.provider,  # "<provider urn>::<id>" when given explicitly
+                        "aliases": _alias_urns(request, response.urn),
                     },
                 )
             )
