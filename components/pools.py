@@ -46,6 +46,7 @@ class BatchPools(pulumi.ComponentResource):
                     pool_name=self.pools[pool.name].name,
                     account_endpoint=args.account_endpoint,
                     drain_timeout=pool.drain_timeout,
+                    pool_resource_id=self.pools[pool.name].id,
                 ),
                 pulumi.ResourceOptions(parent=self, depends_on=[self.pools[pool.name]]),
             )
