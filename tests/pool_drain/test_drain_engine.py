@@ -1,6 +1,7 @@
 """The pool drain under what the Pulumi engine does, against the fake Batch (the drain on its management plane, the
-consumer on its data plane), through the real dynamic-provider server: a version bump (new pool's drain created, old one deleted at the end of the update), the
-drain timeout, Ctrl-C (SIGINT, 5 s, SIGKILL) and the rerun, refresh after the pool is gone."""
+consumer on its data plane), through the real dynamic-provider server: a version bump (new pool's drain created, old
+one deleted at the end of the update), the drain timeout, Ctrl-C (SIGINT, 5 s, SIGKILL) and the rerun, refresh after
+the pool is gone."""
 
 from __future__ import annotations
 
