@@ -52,7 +52,8 @@ def test_a_resize_of_a_resizing_pool_is_a_409_pool_being_resized(batch):
     with pytest.raises(HttpResponseError) as conflict:
         world.client.begin_resize_pool(OLD_POOL, _resize(0), polling_interval=3600)
 
-    assert conflict.value.status_code == 409 and conflict.value.error.code == "PoolBeingResized"
+    assert conflict.value.status_code == 409 and conflict.value.error is not None
+    assert conflict.value.error.code == "PoolBeingResized"
 
 
 def test_a_resize_up_grows_the_pool(batch):
@@ -107,7 +108,7 @@ def test_with_the_data_plane_closed_arm_still_answers(batch):
     with _arm(world) as client:
         pool = client.pool.get(RESOURCE_GROUP, ACCOUNT, OLD_POOL)
 
-    assert closed.value.status_code == 403
+    assert closed.value.status_code == 403 and pool.properties is not None
     assert pool.properties.current_dedicated_nodes == 1 and pool.properties.allocation_state == "Steady"
 
 
