@@ -59,12 +59,21 @@ def _spec(props: dict[str, Any]) -> DrainSpec:
 
 def _reference(spec: DrainSpec) -> PoolReference:
     """Where ARM finds the pool: its recorded ARM id, or (an older record) the account found by its endpoint."""
+    from azure.core.exceptions import HttpResponseError
+
     from components.pool_drain.batch import locate_account
     from components.pool_drain.errors import DrainError
 
     if spec.pool_resource_id:
         return PoolReference.parse(spec.pool_resource_id)
-    account_id = locate_account(spec.account_endpoint)
+    try:
+        account_id = locate_account(spec.account_endpoint)
+    except HttpResponseError as err:
+        raise DrainError(
+            f"pool {spec.pool_name!r}: its drain record predates the pool's ARM id, and listing subscriptions or Batch "
+            f"accounts to find {spec.account_endpoint!r} failed ({err.status_code} {err.reason}); sign in with an "
+            "identity that can read the account and run the same command again. The pool is left as it is"
+        ) from None
     if account_id is None:
         raise DrainError(
             f"pool {spec.pool_name!r}: its drain record predates the pool's ARM id, and no Batch account with endpoint "
