@@ -145,6 +145,18 @@ def test_the_drain_start_keeps_the_pools_other_metadata():
     assert pools.metadata == {"owner": "team-a", DRAIN_STARTED_METADATA: "2026-12-01T12:00:00Z"}
 
 
+def test_a_refused_resize_records_no_start_and_the_deadline_starts_with_the_accepted_one():
+    """Issue 24 point 2: the drain's clock starts when Batch accepts the resize to zero, in the same request."""
+    shrinking = replace(STEADY, allocation_state="resizing", target_dedicated=0, current_dedicated=1)
+    empty = replace(STEADY, target_dedicated=0, current_dedicated=0)
+    pools = ScriptedPools(STEADY, STEADY, shrinking, empty, None, refuse_resizes=1)
+    _drain(pools, "PT1H")[0].run()
+
+    assert pools.calls == ["resize_to_zero refused", "resize_to_zero + metadata", "delete"]
+    assert pools.metadata == {DRAIN_STARTED_METADATA: "2026-12-01T12:00:15Z"}  # the second try, one poll later
+    assert pools.resize_timeouts == [timedelta(hours=1)]  # the whole drainTimeout, not what the refused try left
+
+
 def test_autoscale_is_disabled_before_the_resize():
     autoscaled = replace(STEADY, auto_scale=True)
     pools = ScriptedPools(autoscaled, STEADY, replace(STEADY, current_dedicated=0), None)
