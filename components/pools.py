@@ -1,8 +1,11 @@
 """Batch pools on the custom image: one `Microsoft.Batch/batchAccounts/pools` per `pools` entry, each with its drain.
 
-The image reference carries only the gallery image version id. Batch can't change a pool's image in place, so a new
-image version replaces the pool: the new pool (auto-named) is created first, and the stack output `poolName` moves to
-it. The engine never deletes a pool itself (`retain_on_delete`): beside each pool a `PoolDrain` resource (depending
+The image reference carries only the gallery image version id. Batch updates a pool that has nodes in place only for
+applicationPackages, certificates, metadata, scaleSettings and startTask (API 2024-07-01 and later, "Update Batch
+pool properties"); every other property (the image, vmSize, taskSlotsPerNode, networkConfiguration, identity, ...)
+needs the pool at zero nodes. So a change of any of those replaces the pool (`POOL_REPLACE_ON_CHANGES`), for zero
+downtime: the new pool (auto-named) is created first, and the stack output `poolName` moves to it. The engine never
+deletes a pool itself (`retain_on_delete`): beside each pool a `PoolDrain` resource (depending
 on it, replaced with it) is deleted at the end of the update, and its delete resizes the old pool to zero with
 `taskcompletion`, waits for running tasks up to `pools[].drainTimeout`, then deletes the pool (components/pool_drain/).
 `pulumi destroy` takes the same path.
@@ -18,6 +21,34 @@ from pulumi_azure_native import batch
 
 from components.pool_drain.resource import PoolDrain, PoolDrainArgs
 from components.settings import PoolSettings
+
+# The `batch.Pool` inputs Batch updates in place while the pool has nodes (batch-pool-update-properties), and `tags`
+# (the ARM resource's, not a pool property).
+POOL_IN_PLACE = ("applicationPackages", "certificates", "metadata", "scaleSettings", "startTask", "tags")
+# Every other input (pulumi-azure-native 3.29.0 `batch.Pool`): a change replaces the pool, new pool first, the old one
+# drained. accountName, resourceGroupName and poolName are part of the pool's ARM id and replace it anyway.
+POOL_REPLACE_ON_CHANGES = (
+    "accountName",
+    "applicationLicenses",
+    "deploymentConfiguration",
+    "displayName",
+    "identity",
+    "interNodeCommunication",
+    "mountConfiguration",
+    "networkConfiguration",
+    "poolName",
+    "resourceGroupName",
+    "resourceTags",
+    "targetNodeCommunicationMode",
+    "taskSchedulingPolicy",
+    "taskSlotsPerNode",
+    "upgradePolicy",
+    "userAccounts",
+    "vmSize",
+)
+POOL_REPLACE_REASON = (
+    "Batch changes it only on a pool with no nodes: the new pool is created first, the old one drained"
+)
 
 
 @dataclass
@@ -46,6 +77,7 @@ class BatchPools(pulumi.ComponentResource):
                     pool_name=self.pools[pool.name].name,
                     account_endpoint=args.account_endpoint,
                     drain_timeout=pool.drain_timeout,
+                    pool_resource_id=self.pools[pool.name].id,
                 ),
                 pulumi.ResourceOptions(parent=self, depends_on=[self.pools[pool.name]]),
             )
@@ -80,7 +112,7 @@ class BatchPools(pulumi.ComponentResource):
             identity=_identity(pool),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                replace_on_changes=["deploymentConfiguration"],
+                replace_on_changes=list(POOL_REPLACE_ON_CHANGES),
                 delete_before_replace=False,
                 retain_on_delete=True,  # its PoolDrain deletes it, after draining
             ),

@@ -1,14 +1,16 @@
 """The drain sequence: empty a replaced pool without killing its running tasks, then delete it.
 
-1. Record when the drain began in the pool's metadata (`spec.DRAIN_STARTED_METADATA`), unless an earlier, interrupted
-   run already did: the deadline (that time + drainTimeout) survives a Ctrl-C, a crash and the next `up`/`destroy`.
-2. Autoscale on: disable it (Batch refuses a resize of an autoscaled pool). A resize growing the pool: stop it.
-3. Resize to 0 dedicated + 0 Spot nodes with nodeDeallocationOption `taskcompletion`: running tasks finish, nothing
-   new is scheduled on the pool, each node leaves once its tasks are done. Idempotent: a pool already resizing to
-   zero is left to it; one back at steady with nodes left (its resize timed out) is resized again.
-4. Wait until the pool has no nodes, or until the deadline (whichever first), then delete the pool and wait until
+1. Autoscale on: disable it (Batch refuses a resize of an autoscaled pool). A resize growing the pool: stop it, and
+   wait while the pool is `stopping`.
+2. Resize to 0 dedicated + 0 Spot nodes with nodeDeallocationOption `TaskCompletion`: running tasks finish, nothing
+   new is scheduled on the pool, each node leaves once its tasks are done. The first accepted resize also records
+   when the drain began in the pool's metadata (`spec.DRAIN_STARTED_METADATA`), in the same request: the deadline
+   (that time + drainTimeout) starts when Batch accepts the resize, never before (a refused resize, a 403, a lost
+   race record nothing), and it survives a Ctrl-C, a crash and the next `up`/`destroy`. Idempotent: a pool already
+   resizing to zero is left to it; one back at steady with nodes left (its resize timed out) is resized again.
+3. Wait until the pool has no nodes, or until the deadline (whichever first), then delete the pool and wait until
    Batch no longer lists it. Past the deadline, deleting a pool terminates (and requeues) what still runs: the log says
-   so, with the node count.
+   so, with the node count. A drainTimeout of zero deletes at once.
 
 Every wait ends within `CHECK_SECONDS` of the engine's SIGINT with `DrainInterrupted`; the pool keeps draining in
 Batch, and the drain resource stays in the state (its delete did not finish), so the next operation resumes here.
@@ -23,6 +25,7 @@ from typing import Protocol
 
 from components.common.stopping import engine_cancelled, sleep_unless_stopped, utc_iso
 from components.pool_drain.batch import PoolCalls, PoolState
+from components.pool_drain.errors import DrainError, DrainInterrupted
 from components.pool_drain.spec import DRAIN_STARTED_METADATA, DrainSpec
 
 log = logging.getLogger("components.pool_drain")
@@ -31,12 +34,7 @@ MIN_RESIZE_TIMEOUT = timedelta(minutes=5)  # Batch refuses a shorter resizeTimeo
 DELETE_WAIT = timedelta(minutes=30)  # how long a deleting pool may take to disappear before the drain gives up
 
 
-class DrainError(RuntimeError):
-    """The drain could not finish: the message says what is left and how to go on."""
-
-
-class DrainInterrupted(DrainError):
-    """The engine stopped the provider while the drain waited."""
+__all__ = ["DELETE_WAIT", "MIN_RESIZE_TIMEOUT", "Clock", "Drain", "DrainError", "DrainInterrupted", "SystemClock"]
 
 
 class Clock(Protocol):
@@ -88,8 +86,7 @@ class Drain:
             self.trail.append("the pool was already gone")
             return self.trail
         if pool.state != "deleting":
-            deadline = self._deadline(pool)
-            pool = self._drain_until(deadline, pool)
+            pool = self._drain(pool)
             if pool is None:
                 self.trail.append("the pool was deleted meanwhile")
                 return self.trail
@@ -100,39 +97,36 @@ class Drain:
         self.trail.append("the pool is gone")
         return self.trail
 
-    def _deadline(self, pool: PoolState) -> datetime:
-        started = _parse_iso(pool.metadata.get(DRAIN_STARTED_METADATA, ""))
-        if started is None:
-            started = self.clock.now()
-            self.pools.set_metadata(self.pool_id, {**pool.metadata, DRAIN_STARTED_METADATA: utc_iso(started)})
-            self.trail.append(f"drain started {utc_iso(started)}")
-        else:
+    def _drain(self, pool: PoolState | None) -> PoolState | None:
+        """Towards zero nodes until there are none or the deadline passed; the pool as last read."""
+        timeout = timedelta(seconds=self.spec.timeout_seconds)
+        started = _parse_iso(pool.metadata.get(DRAIN_STARTED_METADATA, "")) if pool else None
+        if started is not None:
             self.trail.append(f"resumed the drain started {utc_iso(started)}")
-        return started + timedelta(seconds=self.spec.timeout_seconds)
-
-    def _drain_until(self, deadline: datetime, pool: PoolState | None) -> PoolState | None:
         while pool is not None and pool.state != "deleting":
             if pool.allocation_state == "steady" and pool.nodes == 0:
                 self.trail.append("no nodes left")
                 return pool
-            remaining = deadline - self.clock.now()
+            remaining = timeout if started is None else started + timeout - self.clock.now()
             if remaining <= timedelta(0):
-                log.warning(
-                    "pool %r: drainTimeout %s reached with %d node(s) still in the pool; deleting it now terminates "
-                    "the tasks still running there",
-                    self.pool_id,
-                    self.spec.drain_timeout,
-                    pool.nodes,
-                )
+                if pool.nodes:
+                    log.warning(
+                        "pool %r: drainTimeout %s reached with %d node(s) still in the pool; deleting it now "
+                        "terminates the tasks still running there",
+                        self.pool_id,
+                        self.spec.drain_timeout,
+                        pool.nodes,
+                    )
                 self.trail.append(f"drainTimeout {self.spec.drain_timeout} reached with {pool.nodes} node(s) left")
                 return pool
-            self._step(pool, remaining)
+            started = self._step(pool, remaining, started)
             self.clock.sleep(min(self.poll_seconds, remaining.total_seconds()))
             pool = self.pools.get(self.pool_id)
         return pool
 
-    def _step(self, pool: PoolState, remaining: timedelta) -> None:
-        """One move towards zero nodes, or none when the pool is already on its way there."""
+    def _step(self, pool: PoolState, remaining: timedelta, started: datetime | None) -> datetime | None:
+        """One move towards zero nodes, or none when the pool is already on its way there (or stopping a resize).
+        Returns when the drain started: now, when this step's resize was the first Batch accepted."""
         if pool.auto_scale:
             self.pools.disable_auto_scale(self.pool_id)
             self.trail.append("autoscale disabled")
@@ -141,8 +135,14 @@ class Drain:
             self.trail.append(f"stopped a resize to {pool.target_dedicated}+{pool.target_spot} nodes")
         elif pool.allocation_state == "steady":
             resize_timeout = max(timedelta(seconds=int(remaining.total_seconds())), MIN_RESIZE_TIMEOUT)
-            self.pools.resize_to_zero(self.pool_id, resize_timeout)
-            self.trail.append(f"resized to 0 nodes with taskcompletion ({pool.nodes} node(s) to leave)")
+            now = self.clock.now()
+            record = None if started else {**pool.metadata, DRAIN_STARTED_METADATA: utc_iso(now)}
+            if self.pools.resize_to_zero(self.pool_id, resize_timeout, record):
+                if record is not None:
+                    self.trail.append(f"drain started {utc_iso(now)}")
+                    started = now
+                self.trail.append(f"resized to 0 nodes with TaskCompletion ({pool.nodes} node(s) to leave)")
+        return started
 
     def _wait_until_gone(self) -> None:
         give_up = self.clock.now() + DELETE_WAIT

@@ -19,6 +19,7 @@ class PoolDrainArgs:
     pool_name: pulumi.Input[str]
     account_endpoint: pulumi.Input[str]
     drain_timeout: str
+    pool_resource_id: pulumi.Input[str]  # the pool's ARM id: where the drain calls the management plane
 
     def props(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in INPUT_KEYS}

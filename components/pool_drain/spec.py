@@ -7,22 +7,55 @@ Inputs (also its outputs: the provider computes nothing else):
   `accountEndpoint`); a change replaces the resource, as a pool never moves between accounts.
 - `drain_timeout`: how long a drain waits for running tasks before it deletes the pool anyway (ISO 8601, the setting
   `pools[].drainTimeout`). Changed in place; a replaced pool drains under the timeout recorded with it.
+- `pool_resource_id`: the pool's ARM id (the `batch.Pool`'s `id` output), where the drain calls the management plane.
+  Changed in place, never a replacement: a record written before this input existed has none, and the `up` that adds
+  it must not drain a live pool. A record without it (or with an empty one) is still drained: the provider finds the
+  account by its `account_endpoint` among the Batch accounts the credential can list (provider.py).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from components.common.iso_duration import ISO_DURATION_RULE, duration_seconds
 
-INPUT_KEYS = ("pool_name", "account_endpoint", "drain_timeout")
-REPLACE_KEYS = ("pool_name", "account_endpoint")
+INPUT_KEYS = ("pool_name", "account_endpoint", "drain_timeout", "pool_resource_id")
+REPLACE_KEYS = ("pool_name", "account_endpoint")  # never pool_resource_id: see above
+OPTIONAL_KEYS = ("pool_resource_id",)  # absent from records written before it existed
 # The pool metadata item where a drain records when it began, so that a resumed drain keeps the first deadline.
 DRAIN_STARTED_METADATA = "batch-custom-image-drain-started"
 # The engine's placeholder for a value not known yet (a preview of a new pool): pulumi.runtime.rpc.UNKNOWN.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+_POOL_ID = re.compile(
+    r"^/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)/providers/Microsoft\.Batch/"
+    r"batchAccounts/(?P<account>[^/]+)/pools/(?P<pool>[^/]+)$",
+    re.IGNORECASE,
+)
+POOL_ID_RULE = (
+    "a pool ARM id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Batch/batchAccounts/<a>/pools/<p>"
+)
+
+
+@dataclass(frozen=True)
+class PoolReference:
+    """Where the management plane finds a pool."""
+
+    subscription: str
+    resource_group: str
+    account: str
+    pool: str
+
+    @classmethod
+    def parse(cls, resource_id: str) -> PoolReference:
+        match = _POOL_ID.match(resource_id)
+        if match is None:
+            raise ValueError(f"{resource_id!r} is not {POOL_ID_RULE}")
+        return cls(**match.groupdict())
 
 
 @dataclass(frozen=True)
@@ -30,17 +63,23 @@ class DrainSpec:
     pool_name: str
     account_endpoint: str
     drain_timeout: str
+    pool_resource_id: str = ""  # "" for a record written before the input existed
 
     @property
     def timeout_seconds(self) -> int:
         return duration_seconds(self.drain_timeout)
+
+    @property
+    def account_name(self) -> str:
+        """The account name, the first label of its endpoint (<account>.<region>.batch.azure.com)."""
+        return self.account_endpoint.split(".", 1)[0]
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> DrainSpec:
         failures = input_failures(props)
         if failures:
             raise ValueError("; ".join(f"{key}: {reason}" for key, reason in failures))
-        return cls(*(str(props[key]) for key in INPUT_KEYS))
+        return cls(*(str(props.get(key) or "") for key in INPUT_KEYS))
 
 
 def drain_resource_id(props: Mapping[str, Any]) -> str:
@@ -53,13 +92,23 @@ def input_failures(props: Mapping[str, Any]) -> list[tuple[str, str]]:
     failures = []
     for key in INPUT_KEYS:
         value = props.get(key)
-        if value == UNKNOWN:
+        if value == UNKNOWN or (key in OPTIONAL_KEYS and not value):
             continue
         if not isinstance(value, str) or not value.strip():
             failures.append((key, f"must be a non-empty string, got {value!r}"))
     endpoint = props.get("account_endpoint")
     if isinstance(endpoint, str) and endpoint not in ("", UNKNOWN) and ("://" in endpoint or "/" in endpoint):
         failures.append(("account_endpoint", f"{endpoint!r} must be a host name like acct.westeurope.batch.azure.com"))
+    resource_id = props.get("pool_resource_id")
+    if isinstance(resource_id, str) and resource_id not in ("", UNKNOWN):
+        try:
+            reference = PoolReference.parse(resource_id)
+        except ValueError as err:
+            failures.append(("pool_resource_id", str(err)))
+        else:
+            name = props.get("pool_name")
+            if isinstance(name, str) and name != UNKNOWN and reference.pool != name:
+                failures.append(("pool_resource_id", f"{resource_id!r} names pool {reference.pool!r}, not {name!r}"))
     timeout = props.get("drain_timeout")
     if isinstance(timeout, str) and timeout not in ("", UNKNOWN):
         try:

@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
+from components.pools import POOL_REPLACE_REASON
 from tools.plan import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +20,11 @@ SCHEMA = json.loads((ROOT / "tools/plan/plan.schema.json").read_text())
 DEV_STACK = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
 IMAGE_KEY = "batch-custom-image:image"
 POOLS_KEY = "batch-custom-image:pools"
+JOBS_LINE = (  # what a user with long-lived jobs or job schedules must do when a pool is replaced
+    "Jobs and job schedules stay bound to the old pool id: disable each job (disableTasks: wait), patch its "
+    "poolInfo.poolId to the new pool (stack output pools.<name>.poolName), then enable it; for a job schedule patch "
+    "jobSpecification.poolInfo, and move its current job the same way"
+)
 
 
 def _dev_with(tmp_path: Path, changes: dict[str, Any]) -> Path:
@@ -97,7 +103,7 @@ def test_a_version_bump_publishes_beside_the_old_version_and_rolls_the_pools(dev
         assert f"+- replace {name} ({kind})" in lines
     for pool in ("pools-render", "pools-burst"):  # a new pool is a new drain; the old one drains the old pool
         assert f"+- replace {pool}-drain (PoolDrain)" in lines
-    assert "     deploymentConfiguration: replaces: marked replaceOnChanges in the program" in lines
+    assert f"     deploymentConfiguration: replaces: {POOL_REPLACE_REASON}" in lines
     assert any(
         line.startswith("       deploymentConfiguration.virtualMachineConfiguration.imageReference.id: ")
         and line.endswith("/versions/1.0.0' => ...gallery_dev_e458199417/images/app-node/versions/1.1.0'")
@@ -105,12 +111,10 @@ def test_a_version_bump_publishes_beside_the_old_version_and_rolls_the_pools(dev
     ), out
     warnings = out.split("Warnings: what this destroys that users depend on", 1)[1].split("\n\n")[1].splitlines()
     assert warnings == [  # the pools only, drained first: no image version is destroyed
-        "- pools-burst (Batch pool) is replaced: jobs and tasks run on its nodes: its drain lets running tasks finish "
-        "(up to drainTimeout), then deletes it; because of "
-        "deploymentConfiguration (marked replaceOnChanges in the program)",
-        "- pools-render (Batch pool) is replaced: jobs and tasks run on its nodes: its drain lets running tasks finish "
-        "(up to drainTimeout), then deletes it; because of "
-        "deploymentConfiguration (marked replaceOnChanges in the program)",
+        f"- {pool} (Batch pool) is replaced: jobs and tasks run on its nodes: its drain lets running tasks finish "
+        f"(up to drainTimeout), then deletes it; because of deploymentConfiguration ({POOL_REPLACE_REASON}). "
+        f"{JOBS_LINE}"
+        for pool in ("pools-burst", "pools-render")
     ]
 
 
@@ -167,15 +171,48 @@ def test_a_pool_dropped_from_the_config_is_deleted_with_a_warning(dev_export: Pa
     )
 
 
-def test_a_changed_pool_size_updates_in_place(dev_export: Path, tmp_path: Path) -> None:
+def _pools_with(**render_changes: Any) -> list[dict[str, Any]]:
     pools = json.loads(json.dumps(DEV_STACK["config"][POOLS_KEY]))
-    render = next(p for p in pools if p["name"] == "render")
-    render["taskSlotsPerNode"] = render.get("taskSlotsPerNode", 1) + 1
-    out = _against_with_pools(tmp_path, dev_export, pools)
+    next(p for p in pools if p["name"] == "render").update(render_changes)
+    return pools
+
+
+def test_a_changed_pool_size_updates_in_place(dev_export: Path, tmp_path: Path) -> None:
+    render = next(p for p in DEV_STACK["config"][POOLS_KEY] if p["name"] == "render")
+    out = _against_with_pools(
+        tmp_path, dev_export, _pools_with(targetDedicatedNodes=render["targetDedicatedNodes"] + 1)
+    )
     assert "0 to create, 1 to update, 0 to replace, 0 to delete, 31 unchanged" in out
     assert "~  update  pools-render (Pool)" in out.splitlines()
-    assert "     taskSlotsPerNode: updates in place" in out.splitlines()
+    assert "     scaleSettings: updates in place" in out.splitlines()
     assert "Warnings: what this destroys that users depend on\n\nnone" in out
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"taskSlotsPerNode": 4}, "taskSlotsPerNode"),
+        ({"vmSize": "Standard_D8s_v5"}, "vmSize"),
+        (
+            {
+                "identities": [
+                    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/render-id"
+                ]
+            },
+            "identity",
+        ),
+    ],
+)
+def test_a_pool_property_batch_refuses_on_a_pool_with_nodes_replaces_it_with_the_reason_and_the_jobs_guidance(
+    dev_export: Path, tmp_path: Path, change: dict[str, Any], key: str
+) -> None:
+    """Batch updates a pool with nodes in place only for applicationPackages, certificates, metadata, scaleSettings and
+    startTask: a PATCH of anything else fails while nodes run, so the plan shows the drain-safe replace."""
+    out = _against_with_pools(tmp_path, dev_export, _pools_with(**change))
+    lines = out.splitlines()
+    assert "+- replace pools-render (Pool)" in lines and "+- replace pools-render-drain (PoolDrain)" in lines
+    assert f"     {key}: replaces: {POOL_REPLACE_REASON}" in lines
+    assert f"because of {key} ({POOL_REPLACE_REASON}). {JOBS_LINE}" in out
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
-"""Fixtures of the pool drain tests: the fake Batch data plane (wall-clock pools), the real dynamic-provider server
-with the provider the program pickles, and a consumer's Batch client submitting jobs."""
+"""Fixtures of the pool drain tests: the fake Batch (wall-clock pools; the drain calls its management plane, a
+consumer its data plane), the real dynamic-provider server with the provider the program pickles, and a consumer's
+Batch client submitting jobs."""
 
 from __future__ import annotations
 
@@ -15,7 +16,15 @@ from azure.batch.models import BatchJobCreateOptions, BatchPoolInfo, BatchTask, 
 
 from fakes.program_pickle import program_capture
 from fakes.provider_process import ProviderProcess, provider_processes
-from tests.smoke.fake_batch import FakeBatch, FakeBatchServer, FakeNode, FakePool, Scenario
+from tests.smoke.fake_batch import (
+    ACCOUNT_ENDPOINT,
+    ACCOUNT_ID,
+    FakeBatch,
+    FakeBatchServer,
+    FakeNode,
+    FakePool,
+    Scenario,
+)
 from tools.smoke.client import ClientSettings, make_client
 
 OLD_POOL = "pools-render-old1234"
@@ -53,6 +62,14 @@ class BatchWorld:
         """When (time.monotonic()) the fake's task ends."""
         return float(self.fake.jobs[job_id].tasks[task_id]["_ends"])
 
+    def arm_path(self, pool_id: str) -> str:
+        return f"{ACCOUNT_ID}/pools/{pool_id}"
+
+    def resizes(self, pool_id: str) -> list[dict[str, Any]]:
+        """The drain's resize requests of the pool: ARM PATCH bodies carrying scaleSettings."""
+        patches = self.fake.bodies_of("PATCH", self.arm_path(pool_id))
+        return [body["properties"] for body in patches if "scaleSettings" in body.get("properties", {})]
+
     def gone(self, pool_id: str) -> bool:
         with self.fake.lock:
             return self.fake.pool(pool_id) is None
@@ -78,7 +95,7 @@ def start_provider() -> Iterator[Callable[[BatchWorld], ProviderProcess]]:
     with provider_processes() as start:
         yield lambda world: start(
             {
-                "BCI_BATCH_ENDPOINT": world.server.url,
+                "BCI_ARM_ENDPOINT": world.server.url,
                 "BCI_CA_BUNDLE": str(world.server.ca_file),
                 "BCI_FAKE_CREDENTIAL": "1",
                 "BCI_POLL_SECONDS": "0.1",
@@ -88,13 +105,32 @@ def start_provider() -> Iterator[Callable[[BatchWorld], ProviderProcess]]:
 
 @pytest.fixture
 def drain_props() -> Callable[..., dict[str, Any]]:
-    """The program's drain inputs (and its pickled provider) for another pool name and timeout."""
+    """The program's drain inputs (and its pickled provider) for another pool of the fake's account and timeout."""
     program = program_capture()
 
     def make(pool_name: str, drain_timeout: str = "PT2H") -> dict[str, Any]:
         return {
             **program["drain_inputs"],
             "pool_name": pool_name,
+            "account_endpoint": ACCOUNT_ENDPOINT,
+            "drain_timeout": drain_timeout,
+            "pool_resource_id": f"{ACCOUNT_ID}/pools/{pool_name}",
+            "__provider": program["drain_provider"],
+        }
+
+    return make
+
+
+@pytest.fixture
+def main_drain_props() -> Callable[..., dict[str, Any]]:
+    """A drain record exactly as the program before `pool_resource_id` wrote it (main at 962c36f): three inputs and
+    the pickled provider, nothing else."""
+    program = program_capture()
+
+    def make(pool_name: str, drain_timeout: str = "PT2H") -> dict[str, Any]:
+        return {
+            "pool_name": pool_name,
+            "account_endpoint": ACCOUNT_ENDPOINT,
             "drain_timeout": drain_timeout,
             "__provider": program["drain_provider"],
         }

@@ -1,6 +1,7 @@
-"""The pool drain under what the Pulumi engine does, against the fake Batch data plane, through the real
-dynamic-provider server: a version bump (new pool's drain created, old one deleted at the end of the update), the
-drain timeout, Ctrl-C (SIGINT, 5 s, SIGKILL) and the rerun, refresh after the pool is gone."""
+"""The pool drain under what the Pulumi engine does, against the fake Batch (the drain on its management plane, the
+consumer on its data plane), through the real dynamic-provider server: a version bump (new pool's drain created, old
+one deleted at the end of the update), the drain timeout, Ctrl-C (SIGINT, 5 s, SIGKILL) and the rerun, refresh after
+the pool is gone."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _recorded(provider, props):
 
 
 def _resizes(world, pool_id):
-    return world.fake.bodies_of("POST", f"/pools/{pool_id}/resize")
+    return world.resizes(pool_id)
 
 
 def test_a_version_bump_lets_the_running_task_finish_then_deletes_the_old_pool_while_new_jobs_land_on_the_new_one(
@@ -44,13 +45,14 @@ def test_a_version_bump_lets_the_running_task_finish_then_deletes_the_old_pool_w
 
     assert new_id != old_id
     (resize,) = _resizes(world, OLD_POOL)
-    assert resize == {
+    fixed = resize["scaleSettings"]["fixedScale"]
+    assert fixed == {
         "targetDedicatedNodes": 0,
         "targetLowPriorityNodes": 0,
-        "resizeTimeout": resize["resizeTimeout"],
-        "nodeDeallocationOption": "taskcompletion",
+        "resizeTimeout": fixed["resizeTimeout"],
+        "nodeDeallocationOption": "TaskCompletion",
     }
-    assert 2 * 3600 - 30 <= duration_seconds(resize["resizeTimeout"]) <= 2 * 3600  # what is left of drainTimeout PT2H
+    assert 2 * 3600 - 30 <= duration_seconds(fixed["resizeTimeout"]) <= 2 * 3600  # what is left of drainTimeout PT2H
     finished = world.task("before-rollout")
     assert (finished.state, finished.execution_info.exit_code, finished.execution_info.requeue_count) == (
         "completed",
@@ -87,8 +89,8 @@ def test_an_autoscaled_pool_gets_autoscale_disabled_before_its_resize(batch, sta
 
     provider.delete(old_id, old_state)
 
-    posts = [path for path in world.fake.calls("POST", f"/pools/{OLD_POOL}/")]
-    assert posts == [f"/pools/{OLD_POOL}/disableautoscale", f"/pools/{OLD_POOL}/resize"]
+    posts = world.fake.calls("POST", f"{world.arm_path(OLD_POOL)}/")
+    assert posts == [f"{world.arm_path(OLD_POOL)}/disableAutoScale"] and len(_resizes(world, OLD_POOL)) == 1
     assert world.gone(OLD_POOL) and world.task("job").state == "completed" and world.fake.stopped_tasks == []
 
 
@@ -114,7 +116,7 @@ def test_sigint_during_the_drain_exits_within_the_grace_and_the_rerun_resumes_an
     start_provider(world).delete(old_id, old_state)
 
     assert len(_resizes(world, OLD_POOL)) == 1, "the rerun left the resize under way alone"
-    assert len(world.fake.bodies_of("PATCH", f"/pools/{OLD_POOL}")) == 1, "the drain start was recorded once"
+    assert ["metadata" in r for r in _resizes(world, OLD_POOL)] == [True], "the drain start was recorded once"
     assert world.task("running").state == "completed" and world.fake.stopped_tasks == []
     assert world.gone(OLD_POOL) and world.pool(OLD_POOL).deleted_at >= world.task_ends("running")
 
@@ -155,14 +157,14 @@ def test_refresh_drops_the_drain_resource_once_its_pool_is_gone(batch, start_pro
 
     assert gone_id == ""  # an empty id: the engine drops the resource from the state without calling delete
     assert kept_id == new_id and kept_props["pool_name"] == NEW_POOL and kept_inputs["pool_name"] == NEW_POOL
-    assert world.fake.calls("DELETE", f"/pools/{NEW_POOL}") == []
+    assert world.fake.calls("DELETE", world.arm_path(NEW_POOL)) == []
 
 
 def test_refresh_keeps_the_drain_resource_when_the_pool_cannot_be_read(batch, start_provider, drain_props):
     world = batch(live_pool(OLD_POOL, nodes=1))
     provider = start_provider(world)
     old_id, old_state = _recorded(provider, drain_props(OLD_POOL))
-    world.fake.scenario.forbid_pools = True  # the account endpoint closed to this machine, or no data-plane role
+    world.fake.scenario.arm_denied = {"Microsoft.Batch/batchAccounts/pools/read"}  # no role on the account
 
     kept_id, kept_props, _ = provider.read(old_id, old_state)
 

@@ -61,3 +61,29 @@ def test_a_configured_drain_timeout_reaches_the_drain() -> None:
 
     timeouts = sorted(d.inputs["drain_timeout"] for d in run.of_type(DRAIN_TYPE))
     assert timeouts == ["PT2H", "PT30M"]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def test_every_pool_input_batch_refuses_on_a_pool_with_nodes_replaces_the_pool(dev: ProgramRun) -> None:
+    """Batch updates a pool with nodes in place only for applicationPackages, certificates, metadata, scaleSettings
+    and startTask (batch-pool-update-properties): a change of any other input must take the replace path (new pool
+    first, old one drained), never a PATCH that fails while nodes run."""
+    import inspect
+
+    from pulumi_azure_native import batch
+
+    from components.pools import POOL_IN_PLACE, POOL_REPLACE_ON_CHANGES
+
+    skipped = {"__self__", "self", "resource_name", "opts", "__props__"}
+    inputs = {_camel(n) for n in inspect.signature(batch.Pool._internal_init).parameters if n not in skipped}
+    assert set(POOL_IN_PLACE) | set(POOL_REPLACE_ON_CHANGES) == inputs, "a batch.Pool input is in neither list"
+    assert set(POOL_IN_PLACE) & set(POOL_REPLACE_ON_CHANGES) == set()
+    for pool in dev.of_type(POOL):
+        marked = set(pool.options["replaceOnChanges"])
+        assert {"vmSize", "taskSlotsPerNode", "networkConfiguration", "identity", "deploymentConfiguration"} <= marked
+        assert marked.isdisjoint({"applicationPackages", "certificates", "metadata", "scaleSettings", "startTask"})
+        assert pool.options["deleteBeforeReplace"] is not True  # create-before-delete: the new pool first

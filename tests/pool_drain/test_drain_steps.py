@@ -33,11 +33,12 @@ class ScriptedPools:
     """Returns the scripted states one GET after the other (the last one sticks): the first is what the drain finds,
     each next one what a poll finds after the drain's previous step. Records every other call."""
 
-    def __init__(self, *states: PoolState | None) -> None:
+    def __init__(self, *states: PoolState | None, refuse_resizes: int = 0) -> None:
         self.states = list(states)
         self.calls: list[str] = []
         self.metadata: Mapping[str, str] = {}
         self.resize_timeouts: list[timedelta] = []
+        self.refuse_resizes = refuse_resizes  # the first n resizes are refused (a 409 lost race)
 
     def get(self, pool_id: str) -> PoolState | None:
         state = self.states.pop(0) if len(self.states) > 1 else self.states[0]
@@ -49,13 +50,16 @@ class ScriptedPools:
     def stop_resize(self, pool_id: str) -> None:
         self.calls.append("stop_resize")
 
-    def resize_to_zero(self, pool_id: str, resize_timeout: timedelta) -> None:
-        self.calls.append("resize_to_zero")
+    def resize_to_zero(self, pool_id: str, resize_timeout: timedelta, metadata: Mapping[str, str] | None) -> bool:
+        if self.refuse_resizes:
+            self.refuse_resizes -= 1
+            self.calls.append("resize_to_zero refused")
+            return False
+        self.calls.append("resize_to_zero" + (" + metadata" if metadata is not None else ""))
         self.resize_timeouts.append(resize_timeout)
-
-    def set_metadata(self, pool_id: str, metadata: Mapping[str, str]) -> None:
-        self.calls.append("set_metadata")
-        self.metadata = dict(metadata)
+        if metadata is not None:
+            self.metadata = dict(metadata)
+        return True
 
     def delete(self, pool_id: str) -> None:
         self.calls.append("delete")
@@ -74,7 +78,7 @@ def test_a_pool_still_growing_is_stopped_then_resized_to_zero():
 
     trail = _drain(pools)[0].run()
 
-    assert pools.calls == ["set_metadata", "stop_resize", "resize_to_zero", "delete"]
+    assert pools.calls == ["stop_resize", "resize_to_zero + metadata", "delete"]
     assert trail[-2:] == ["delete requested", "the pool is gone"]
 
 
@@ -85,7 +89,7 @@ def test_a_resize_that_timed_out_with_nodes_left_is_requested_again_with_what_is
 
     _drain(pools, "PT1H")[0].run()
 
-    assert pools.calls == ["set_metadata", "resize_to_zero", "resize_to_zero", "delete"]
+    assert pools.calls == ["resize_to_zero + metadata", "resize_to_zero", "delete"]
     assert pools.resize_timeouts == [timedelta(hours=1), timedelta(minutes=59, seconds=45)]
 
 
@@ -102,7 +106,7 @@ def test_zero_timeout_deletes_at_once_without_a_resize():
 
     trail = _drain(pools, "PT0S")[0].run()
 
-    assert pools.calls == ["set_metadata", "delete"]
+    assert pools.calls == ["delete"]
     assert "drainTimeout PT0S reached with 2 node(s) left" in trail
 
 
@@ -133,12 +137,24 @@ def test_a_recorded_start_keeps_its_deadline():
 
 
 def test_the_drain_start_keeps_the_pools_other_metadata():
-    tagged = replace(STEADY, metadata={"owner": "team-a"}, current_dedicated=0, target_dedicated=0)
-    pools = ScriptedPools(tagged, None)
+    tagged = replace(STEADY, metadata={"owner": "team-a"})
+    pools = ScriptedPools(tagged, replace(tagged, current_dedicated=0, target_dedicated=0), None)
 
     _drain(pools)[0].run()
 
     assert pools.metadata == {"owner": "team-a", DRAIN_STARTED_METADATA: "2026-12-01T12:00:00Z"}
+
+
+def test_a_refused_resize_records_no_start_and_the_deadline_starts_with_the_accepted_one():
+    """Issue 24 point 2: the drain's clock starts when Batch accepts the resize to zero, in the same request."""
+    shrinking = replace(STEADY, allocation_state="resizing", target_dedicated=0, current_dedicated=1)
+    empty = replace(STEADY, target_dedicated=0, current_dedicated=0)
+    pools = ScriptedPools(STEADY, STEADY, shrinking, empty, None, refuse_resizes=1)
+    _drain(pools, "PT1H")[0].run()
+
+    assert pools.calls == ["resize_to_zero refused", "resize_to_zero + metadata", "delete"]
+    assert pools.metadata == {DRAIN_STARTED_METADATA: "2026-12-01T12:00:15Z"}  # the second try, one poll later
+    assert pools.resize_timeouts == [timedelta(hours=1)]  # the whole drainTimeout, not what the refused try left
 
 
 def test_autoscale_is_disabled_before_the_resize():
@@ -147,7 +163,7 @@ def test_autoscale_is_disabled_before_the_resize():
 
     _drain(pools)[0].run()
 
-    assert pools.calls == ["set_metadata", "disable_auto_scale", "resize_to_zero", "delete"]
+    assert pools.calls == ["disable_auto_scale", "resize_to_zero + metadata", "delete"]
 
 
 def test_a_deletion_that_never_ends_fails_with_what_to_do():
@@ -160,38 +176,40 @@ def test_a_deletion_that_never_ends_fails_with_what_to_do():
     assert clock.moment - START >= DELETE_WAIT
 
 
-# --- the Batch adapter: a pool that changed between the drain's read and its call --------------------------------
+# --- the management-plane adapter: a pool that changed between the drain's read and its call ----------------------
 
 
 class _RacingClient:
-    """A BatchClient whose pool changed under the drain: every call fails as Batch answers (`status`, `code`)."""
+    """A BatchManagementClient whose pool changed under the drain: every pool call fails as ARM answers."""
 
-    def __init__(self, status: int, code: str) -> None:
-        self.status, self.code, self.calls = status, code, 0
+    def __init__(self, status: int, code: str, message: str = "") -> None:
+        self.status, self.code, self.message, self.calls = status, code, message or code, 0
+        self.pool = self
 
     def __getattr__(self, name: str) -> object:
         def call(*_args: object, **_kwargs: object) -> None:
             self.calls += 1
-            error = (ResourceNotFoundError if self.status == 404 else HttpResponseError)(message=self.code)
+            error = (ResourceNotFoundError if self.status == 404 else HttpResponseError)(message=self.message)
             error.status_code, error.reason = self.status, self.code
             raise error
 
         return call
 
 
-@pytest.mark.parametrize(("status", "code"), [(404, "PoolNotFound"), (409, "PoolBeingDeleted"), (409, "PoolResizing")])
+@pytest.mark.parametrize(
+    ("status", "code"), [(404, "PoolNotFound"), (409, "PoolBeingDeleted"), (409, "PoolBeingResized")]
+)
 def test_a_lost_race_is_left_to_the_next_poll(status: int, code: str) -> None:
     client = _RacingClient(status, code)
-    pools = AzureBatchPools(client)  # type: ignore[arg-type]
+    pools = AzureBatchPools(client, "rg", "acct")  # type: ignore[arg-type]
     pools.disable_auto_scale("old")
     pools.stop_resize("old")
-    pools.resize_to_zero("old", timedelta(minutes=5))
-    pools.set_metadata("old", {"k": "v"})
+    accepted = pools.resize_to_zero("old", timedelta(minutes=5), {"k": "v"})
     pools.delete("old")
-    assert client.calls == 5  # each call was made, and none stopped the drain
+    assert client.calls == 4 and accepted is False  # each call was made, none stopped the drain, nothing recorded
 
 
 def test_other_batch_errors_still_fail_the_drain() -> None:
-    pools = AzureBatchPools(_RacingClient(403, "AuthorizationFailure"))  # type: ignore[arg-type]
+    pools = AzureBatchPools(_RacingClient(500, "InternalServerError"), "rg", "acct")  # type: ignore[arg-type]
     with pytest.raises(HttpResponseError):
-        pools.resize_to_zero("old", timedelta(minutes=5))
+        pools.resize_to_zero("old", timedelta(minutes=5), None)

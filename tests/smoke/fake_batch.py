@@ -1,9 +1,35 @@
-"""A local HTTPS fake of the Batch data-plane operations `tools.smoke` calls, on 127.0.0.1 with trustme certificates.
+"""A local HTTPS fake of Batch, on 127.0.0.1 with trustme certificates: the data-plane operations `tools.smoke` calls
+(api-version 2025-06-01) and the management-plane (ARM, api-version 2024-07-01) pool operations the pool drain calls,
+both on one pool state, so a job submitted on the data plane during a drain behaves as in Batch.
 
-Covered: GET /supportedimages (paged), GET /pools/{id}, GET /pools/{id}/nodes, POST /jobs, GET/DELETE /jobs/{id},
-POST /jobs/{id}/tasks, GET /jobs/{id}/tasks/{task}, GET /jobs/{id}/tasks/{task}/files/{name}; and for the pool drain
-POST /pools/{id}/resize, /disableautoscale, /stopresize, PATCH /pools/{id} (metadata) and DELETE /pools/{id}.
-Response bodies follow the spec examples in tests/data/batch (see SOURCE.md there).
+Data plane: GET /supportedimages (paged), GET /pools/{id}, GET /pools/{id}/nodes, POST /jobs, GET/DELETE /jobs/{id},
+POST /jobs/{id}/tasks, GET /jobs/{id}/tasks/{task}, GET /jobs/{id}/tasks/{task}/files/{name}; POST
+/pools/{id}/resize, /disableautoscale, /stopresize, PATCH /pools/{id} and DELETE /pools/{id}.
+Management plane, under /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Batch/batchAccounts/{acct}:
+GET/PATCH/DELETE pools/{pool}, POST pools/{pool}/disableAutoScale and /stopResize, GET poolOperationResults/{op} (the
+LRO `Location` of a DELETE); and GET /subscriptions and GET /subscriptions/{sub}/providers/Microsoft.Batch/batchAccounts
+(how a drain record without the pool's ARM id finds its account). Response bodies follow the spec examples in
+tests/data/batch (see SOURCE.md there).
+
+Batch's rules the fake enforces (each traced):
+- a resize timeout under 5 minutes is refused with 400 (data plane `BatchPoolResizeOptions.resizeTimeout`: "The
+  minimum value is 5 minutes. If you specify a value less than 5 minutes, the Batch service returns an error; if you
+  are calling the REST API directly, the HTTP status code is 400"; the same for ARM `fixedScale.resizeTimeout`);
+- a resize of a pool that is resizing or stopping is a 409 `PoolBeingResized`; of an autoscaled pool a 409
+  `AutoScalingEnabled` (`begin_resize_pool` docstring, azure-batch 15.1.0);
+- a stop-resize moves the pool to allocation state `stopping`, then `steady` ("During the stop operation, the Pool
+  allocation state changes first to stopping and then to steady", `begin_stop_pool_resize`);
+- a resize up grows the pool: new nodes join after `FakePool.grow_seconds`;
+- an update in place (ARM PATCH, data-plane PATCH) of anything but applicationPackages, certificates, metadata,
+  scaleSettings and startTask (the data plane's names: applicationPackageReferences, certificateReferences, metadata,
+  startTask) is refused while the pool has nodes ("Update Batch pool properties",
+  learn.microsoft.com/azure/batch/batch-pool-update-properties: "all other updatable pool properties require the pool
+  to be of size zero nodes to be accepted as part of the request"). The docs give the rule, not the error: the 409
+  `PoolNotEmpty` is this fake's own name;
+- `Scenario.data_plane_closed`: every data-plane request gets 403 `AuthorizationFailure`, as an account with
+  `publicNetworkAccess: Disabled` or IP rules that don't list the caller answers; ARM still answers;
+- `Scenario.arm_denied`: ARM answers 403 `AuthorizationFailed` naming the action (Microsoft.Batch/batchAccounts/pools/
+  read, write, delete; disableAutoScale and stopResize are `.../pools/<name>/action`) for the actions listed.
 
 Two clocks. A smoke pool's simulated time advances per request, not per second: the n-th GET of a pool (or of its
 nodes) returns the n-th entry of the scenario's sequence, so a pool "boots" in a few polls. A pool with `task_seconds`
@@ -33,10 +59,26 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import trustme
 
+from components.common.iso_duration import duration_seconds
+from components.common.loopback import TEST_PRINCIPAL_OBJECT_ID as TEST_PRINCIPAL
 from fakes.tokens import accepts_test_token
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "batch"
 API_VERSION = "2025-06-01"
+ARM_API_VERSION = "2024-07-01"  # the management-plane spec the drain is written against
+SUBSCRIPTIONS_API_VERSION = "2022-12-01"  # GET /subscriptions (Microsoft.Resources subscriptions)
+SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
+RESOURCE_GROUP = "rg-batch"
+ACCOUNT = "acct"
+ACCOUNT_ENDPOINT = "acct.westeurope.batch.azure.com"
+ACCOUNT_ID = (
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.Batch/batchAccounts/{ACCOUNT}"
+)
+MIN_RESIZE_TIMEOUT_SECONDS = 300
+# What Batch updates in place on a pool with nodes (batch-pool-update-properties, API 2024-07-01 and later): ARM
+# property names, and the data plane's for the same things.
+IN_PLACE_WITH_NODES = {"applicationPackages", "certificates", "metadata", "scaleSettings", "startTask"}
+DATA_IN_PLACE_WITH_NODES = {"applicationPackageReferences", "certificateReferences", "metadata", "startTask"}
 PAGE_SIZE = 2
 ALLOCATED_AT = datetime(2026, 11, 26, 7, 0, 0, tzinfo=UTC)
 MARKER_DIR = "/opt/batch-image/"
@@ -119,6 +161,10 @@ class FakePool:
     target: tuple[int, int] | None = None  # (dedicated, low-priority) targets once resized; None: one per node
     removed: set[str] = field(default_factory=set)  # nodes that left the pool
     deleted_at: float | None = None  # time.monotonic() of the DELETE
+    stopping_until: float | None = None  # a stop-resize leaves the pool `stopping` until then
+    stop_seconds: float = 0.3
+    grow_seconds: float = 0.3  # a resize up adds its nodes this long after it was accepted
+    grown_at: float | None = None
     busy: dict[str, tuple[str, str, float]] = field(default_factory=dict)  # node -> (job, task, ends at)
 
     @property
@@ -131,6 +177,15 @@ class FakePool:
     def running_on(self, node: FakeNode, now: float) -> bool:
         return node.id in self.busy and self.busy[node.id][2] > now
 
+    def allocation_state(self) -> str:
+        if self.stopping_until is not None and time.monotonic() < self.stopping_until:
+            return "stopping"
+        return "resizing" if self.resize is not None else "steady"
+
+    @property
+    def arm_id(self) -> str:
+        return f"{ACCOUNT_ID}/pools/{self.pool_id}"
+
 
 @dataclass
 class Scenario:
@@ -138,6 +193,8 @@ class Scenario:
     supported_images: list[dict[str, Any]] = field(default_factory=default_supported_images)
     forbid_jobs: bool = False  # the caller may read pools but not create jobs (no Job Submitter role)
     forbid_pools: bool = False  # the caller may not read pools (an IP rule or no data-plane role): 403 on GET
+    data_plane_closed: bool = False  # publicNetworkAccess Disabled / IP rules without the caller: 403 on every call
+    arm_denied: set[str] = field(default_factory=set)  # ARM actions the caller's role lacks: 403 AuthorizationFailed
 
 
 @dataclass
@@ -182,12 +239,22 @@ class FakeBatch:
 
     # -- the wall-clock model -----------------------------------------------------------------------------------
     def settle(self, pool: FakePool) -> None:
-        """Nodes leave a pool resized down: at once, or under taskcompletion once their task has ended."""
+        """Nodes leave a pool resized down: at once, or under taskcompletion once their task has ended. A pool
+        resized up gets its new nodes `grow_seconds` after the resize."""
+        if pool.stopping_until is not None and time.monotonic() >= pool.stopping_until:
+            pool.stopping_until = None
         if pool.resize is None:
             return
         now = time.monotonic()
-        wait_for_tasks = pool.resize.get("nodeDeallocationOption") in ("taskcompletion", "retaineddata")
         target = sum(pool.target or (0, 0))
+        if len(pool.live_nodes()) < target:
+            if pool.grown_at is not None and now >= pool.grown_at:
+                for _ in range(target - len(pool.live_nodes())):
+                    pool.nodes.append(FakeNode(f"{pool.pool_id}-node{len(pool.nodes)}", ["idle"]))
+                pool.resize = pool.grown_at = None
+            return
+        option = str(pool.resize.get("nodeDeallocationOption", "")).lower()
+        wait_for_tasks = option in ("taskcompletion", "retaineddata")
         for node in pool.live_nodes():
             if len(pool.live_nodes()) <= target:
                 break
@@ -215,6 +282,49 @@ class FakeBatch:
         if node is not None:
             pool.busy[node.id] = (job.id, task["id"], now + pool.task_seconds)
             task.update(_node=node.id, _started=now, _ends=now + pool.task_seconds)
+
+    # -- pool operations shared by the data plane and ARM: (status, code, message) of a refusal, or None ----------
+    def resize(self, pool: FakePool, body: dict[str, Any]) -> tuple[int, str, str] | None:
+        """A resize (data-plane body or ARM fixedScale, same names) of a pool that is not being deleted."""
+        self.settle(pool)
+        timeout = body.get("resizeTimeout", "PT15M")
+        try:
+            too_short = duration_seconds(timeout) < MIN_RESIZE_TIMEOUT_SECONDS
+        except ValueError:
+            too_short = True
+        if too_short:
+            return 400, "InvalidPropertyValue", f"resizeTimeout {timeout!r}: the minimum value is 5 minutes"
+        if pool.enable_auto_scale:
+            return 409, "AutoScalingEnabled", "The specified pool has automatic scaling enabled."
+        if pool.allocation_state() != "steady":
+            return 409, "PoolBeingResized", "The specified pool is already being resized."
+        pool.resize = dict(body)
+        pool.target = (int(body.get("targetDedicatedNodes", 0)), int(body.get("targetLowPriorityNodes", 0)))
+        pool.grown_at = time.monotonic() + pool.grow_seconds
+        self.settle(pool)
+        return None
+
+    def stop_resize(self, pool: FakePool) -> None:
+        self.settle(pool)
+        if pool.resize is not None:
+            pool.resize = pool.grown_at = None
+            pool.target = (len(pool.live_nodes()), 0)
+            pool.stopping_until = time.monotonic() + pool.stop_seconds
+
+    def delete_pool(self, pool: FakePool) -> None:
+        now = time.monotonic()
+        for node in pool.live_nodes():  # running tasks are terminated and requeued
+            if pool.running_on(node, now):
+                self.stop_task(pool, node)
+        pool.state, pool.deleted_at = "deleting", now
+
+    def refused_with_nodes(self, pool: FakePool, keys: set[str], allowed: set[str]) -> tuple[int, str, str] | None:
+        """An update in place of a property Batch changes only on an empty pool, while the pool has nodes."""
+        self.settle(pool)
+        blocked = sorted(keys - allowed)
+        if blocked and (pool.live_nodes() or pool.allocation_state() != "steady"):
+            return 409, "PoolNotEmpty", f"{', '.join(blocked)} can only be updated when the pool has no nodes"
+        return None
 
     # -- resource bodies ----------------------------------------------------------------------------------------
     def pool_body(self, pool: FakePool) -> dict[str, Any]:
@@ -263,7 +373,7 @@ class FakeBatch:
             id=pool.pool_id,
             url=f"{self.base_url}/pools/{pool.pool_id}",
             state=pool.state,
-            allocationState="resizing" if pool.resize is not None else "steady",
+            allocationState=pool.allocation_state(),
             enableAutoScale=pool.enable_auto_scale,
             targetDedicatedNodes=dedicated,
             targetLowPriorityNodes=low_priority,
@@ -274,6 +384,46 @@ class FakeBatch:
         body["virtualMachineConfiguration"]["nodeAgentSKUId"] = pool.node_agent_sku_id
         if pool.enable_auto_scale:
             body["autoScaleFormula"] = "$TargetDedicatedNodes = 2;"
+        return body
+
+    def arm_pool_body(self, pool: FakePool) -> dict[str, Any]:
+        """The management-plane pool (tests/data/batch/Batch_Pool_Get.json's shape) in the pool's current state."""
+        self.settle(pool)
+        body = copy.deepcopy(_example("Batch_Pool_Get.json")["responses"]["200"]["body"])
+        props = body["properties"]
+        for key in ("networkConfiguration", "resizeOperationStatus", "userAccounts", "startTask", "autoScaleRun"):
+            props.pop(key, None)
+        dedicated, low_priority = pool.target if pool.target is not None else (len(pool.nodes), 0)
+        if pool.enable_auto_scale:
+            props["scaleSettings"] = {
+                "autoScale": {"formula": "$TargetDedicatedNodes = 2;", "evaluationInterval": "PT5M"}
+            }
+        else:
+            props["scaleSettings"] = {
+                "fixedScale": {
+                    "targetDedicatedNodes": dedicated,
+                    "targetLowPriorityNodes": low_priority,
+                    "resizeTimeout": (pool.resize or {}).get("resizeTimeout", "PT15M"),
+                }
+            }
+        if pool.resize is not None:
+            props["resizeOperationStatus"] = {
+                "targetDedicatedNodes": dedicated,
+                "targetLowPriorityNodes": low_priority,
+                "resizeTimeout": pool.resize.get("resizeTimeout", "PT15M"),
+                "nodeDeallocationOption": pool.resize.get("nodeDeallocationOption", "Requeue"),
+                "startTime": _iso(ALLOCATED_AT),
+            }
+        allocation = pool.allocation_state()
+        props.update(
+            provisioningState="Deleting" if pool.state == "deleting" else "Succeeded",
+            allocationState=allocation.capitalize(),
+            currentDedicatedNodes=len(pool.live_nodes()),
+            currentLowPriorityNodes=0,
+            metadata=pool.metadata,
+        )
+        props["deploymentConfiguration"]["virtualMachineConfiguration"]["nodeAgentSkuId"] = pool.node_agent_sku_id
+        body.update(id=pool.arm_id, name=pool.pool_id)
         return body
 
     def nodes_body(self, pool: FakePool) -> dict[str, Any]:
@@ -373,13 +523,19 @@ class _Handler(BaseHTTPRequestHandler):
             fake.requests.append((method, path))
             if method in ("POST", "PATCH") and self._payload:
                 fake.bodies.append((method, path, json.loads(self._payload)))
+        segments = [s for s in path.split("/") if s]
+        if segments[:1] == ["subscriptions"]:
+            self._arm(method, segments, parse_qs(parts.query))
+            return
+        if fake.scenario.data_plane_closed:
+            self._error(403, "AuthorizationFailure", "This request is not authorized to perform this operation.")
+            return
         if not _authorized(self.headers.get("Authorization", "")):
             self._error(401, "AuthenticationFailed", "Server failed to authenticate the request.")
             return
         if parse_qs(parts.query).get("api-version") != [API_VERSION]:
             self._error(400, "InvalidQueryParameterValue", f"api-version must be {API_VERSION}")
             return
-        segments = [s for s in path.split("/") if s]
         with fake.lock:
             handler = getattr(self, f"_{method.lower()}", None)
             if handler is None or not handler(segments, parse_qs(parts.query)):
@@ -508,33 +664,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _pool_action(self, pool_id: str, action: str) -> bool:
         fake = self.fake
-        pool = fake.pool(pool_id)
+        pool = self._pool_to_change(pool_id)
         if pool is None:
-            self._error(404, "PoolNotFound", "The specified pool does not exist.")
-            return True
-        fake.settle(pool)
-        if pool.state == "deleting":
-            self._error(409, "PoolBeingDeleted", "The specified pool has been marked for deletion.")
             return True
         if action == "disableautoscale":
             pool.enable_auto_scale = False
             self._send(_status("BatchData_Pool_DisableAutoScale.json"))
-            return True
-        if action == "stopresize":
-            pool.resize = None
-            pool.target = (len(pool.live_nodes()), 0)
+        elif action == "stopresize":
+            fake.stop_resize(pool)
             self._send(202)
-            return True
-        if pool.enable_auto_scale:
-            self._error(409, "AutoScalingEnabled", "The specified pool has automatic scaling enabled.")
-        elif pool.resize is not None:
-            self._error(409, "PoolResizing", "The specified pool is already resizing.")
         else:
-            body = self._body()
-            pool.resize = body
-            pool.target = (int(body.get("targetDedicatedNodes", 0)), int(body.get("targetLowPriorityNodes", 0)))
-            fake.settle(pool)
-            self._send(_status("BatchData_Pool_Resize.json"))
+            refused = fake.resize(pool, self._body())
+            if refused:
+                self._error(*refused)
+            else:
+                self._send(_status("BatchData_Pool_Resize.json"))
         return True
 
     def _pool_to_change(self, pool_id: str) -> FakePool | None:
@@ -554,6 +698,10 @@ class _Handler(BaseHTTPRequestHandler):
         pool = self._pool_to_change(seg[1])
         if pool is not None:
             body = self._body()
+            refused = self.fake.refused_with_nodes(pool, set(body), DATA_IN_PLACE_WITH_NODES)
+            if refused:
+                self._error(*refused)
+                return True
             if "metadata" in body:  # Batch: "If this element is present, it replaces any existing metadata"
                 pool.metadata = body["metadata"]
             self._send(_status("BatchData_Pool_Update.json"))
@@ -563,11 +711,7 @@ class _Handler(BaseHTTPRequestHandler):
         if len(seg) == 2 and seg[0] == "pools":
             pool = self._pool_to_change(seg[1])
             if pool is not None:
-                now = time.monotonic()
-                for node in pool.live_nodes():  # running tasks are terminated and requeued
-                    if pool.running_on(node, now):
-                        self.fake.stop_task(pool, node)
-                pool.state, pool.deleted_at = "deleting", now
+                self.fake.delete_pool(pool)
                 self._send(_status("BatchData_Pool_Delete.json"))
             return True
         if len(seg) == 2 and seg[0] == "jobs":
@@ -579,6 +723,134 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(202)
             return True
         return False
+
+    # -- the management plane (ARM) ---------------------------------------------------------------------------
+    def _arm_error(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        self._send(status, {"error": {"code": code, "message": message}}, "application/json", headers)
+
+    def _arm(self, method: str, seg: list[str], query: dict[str, list[str]]) -> None:
+        fake = self.fake
+        if not accepts_test_token(self.headers.get("Authorization", ""), fake.base_url):
+            self._arm_error(401, "InvalidAuthenticationToken", "The access token is invalid.")
+            return
+        version = SUBSCRIPTIONS_API_VERSION if seg == ["subscriptions"] else ARM_API_VERSION
+        if query.get("api-version") != [version]:
+            self._arm_error(400, "InvalidApiVersionParameter", f"api-version must be {version}")
+            return
+        with fake.lock:
+            if not self._arm_route(method, seg):
+                self._arm_error(404, "NotFound", f"no fake for {method} /{'/'.join(seg)}")
+
+    def _denied(self, action: str, scope: str) -> bool:
+        if action not in self.fake.scenario.arm_denied:
+            return False
+        self._arm_error(
+            403,
+            "AuthorizationFailed",
+            f"The client '{TEST_PRINCIPAL}' with object id '{TEST_PRINCIPAL}' does not have authorization to perform "
+            f"action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please "
+            "refresh your credentials.",
+        )
+        return True
+
+    def _arm_route(self, method: str, seg: list[str]) -> bool:
+        fake = self.fake
+        path = "/" + "/".join(seg)
+        if method == "GET" and seg == ["subscriptions"]:
+            self._send(
+                200,
+                {
+                    "value": [
+                        {
+                            "id": f"/subscriptions/{SUBSCRIPTION}",
+                            "subscriptionId": SUBSCRIPTION,
+                            "displayName": "batch",
+                            "state": "Enabled",
+                        }
+                    ]
+                },
+                "application/json",
+            )
+            return True
+        if method == "GET" and path == f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Batch/batchAccounts":
+            account = {
+                "id": ACCOUNT_ID,
+                "name": ACCOUNT,
+                "type": "Microsoft.Batch/batchAccounts",
+                "location": "westeurope",
+                "properties": {"accountEndpoint": ACCOUNT_ENDPOINT},
+            }
+            self._send(200, {"value": [account]}, "application/json")
+            return True
+        if not path.lower().startswith(ACCOUNT_ID.lower() + "/"):
+            return False
+        rest = path[len(ACCOUNT_ID) + 1 :].split("/")
+        if method == "GET" and len(rest) == 2 and rest[0] == "poolOperationResults":
+            pool = fake.pool(rest[1].split("-", 1)[1].rsplit("-", 1)[0])
+            self._send(202 if pool is not None else 200, headers={"Retry-After": "1"} if pool is not None else None)
+            return True
+        if rest[0] != "pools" or len(rest) not in (2, 3):
+            return False
+        pool_id, action = rest[1], (rest[2] if len(rest) == 3 else "")
+        scope = f"{ACCOUNT_ID}/pools/{pool_id}"
+        verb = {"GET": "read", "PATCH": "write", "DELETE": "delete"}.get(method, "")
+        permission = (
+            f"Microsoft.Batch/batchAccounts/pools/{action}/action"
+            if action
+            else f"Microsoft.Batch/batchAccounts/pools/{verb}"
+        )
+        if self._denied(permission, scope):
+            return True
+        pool = fake.pool(pool_id)
+        if method == "DELETE" and not action:
+            if pool is None:
+                self._send(204)
+            elif pool.state == "deleting":
+                self._arm_error(409, "PoolBeingDeleted", "The specified pool has been marked for deletion.")
+            else:
+                fake.delete_pool(pool)
+                example = _example("BatchMgmt_Pool_Delete.json")["responses"]["202"]["headers"]
+                operation = f"{ACCOUNT_ID}/poolOperationResults/delete-{pool_id}-8D4EDFF164A11C9"
+                location = f"{fake.base_url}{operation}?api-version={ARM_API_VERSION}"
+                self._send(202, headers={"Retry-After": example["Retry-After"], "Location": location})
+            return True
+        if pool is None:
+            self._arm_error(404, "PoolNotFound", "The specified pool does not exist.")
+            return True
+        if method == "GET" and not action:
+            self._send(200, fake.arm_pool_body(pool), "application/json", {"ETag": 'W/"0x8D4EDFEBFADF4AB"'})
+            return True
+        if pool.state == "deleting":
+            self._arm_error(409, "PoolBeingDeleted", "The specified pool has been marked for deletion.")
+            return True
+        if method == "POST" and action == "disableAutoScale":
+            pool.enable_auto_scale = False
+        elif method == "POST" and action == "stopResize":
+            fake.stop_resize(pool)
+        elif method == "PATCH" and not action:
+            refused = self._arm_update(pool, self._body().get("properties") or {})
+            if refused:
+                self._arm_error(*refused)
+                return True
+        else:
+            return False
+        self._send(200, fake.arm_pool_body(pool), "application/json")
+        return True
+
+    def _arm_update(self, pool: FakePool, props: dict[str, Any]) -> tuple[int, str, str] | None:
+        """Pool - Update (PATCH): only the properties given change, all or none."""
+        fake = self.fake
+        refused = fake.refused_with_nodes(pool, set(props), IN_PLACE_WITH_NODES)
+        if refused:
+            return refused
+        fixed = (props.get("scaleSettings") or {}).get("fixedScale")
+        if fixed is not None:
+            refused = fake.resize(pool, fixed)
+            if refused:
+                return refused
+        if "metadata" in props:  # a PATCH replaces the list it names
+            pool.metadata = props["metadata"]
+        return None
 
 
 def _live_task_state(task: dict[str, Any]) -> dict[str, Any]:

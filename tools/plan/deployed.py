@@ -59,6 +59,7 @@ from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
 from components.capture.spec import REPLACE_KEYS as CAPTURE_REPLACE_KEYS
 from components.pool_drain.resource import DRAIN_TYPE
 from components.pool_drain.spec import REPLACE_KEYS as DRAIN_REPLACE_KEYS
+from components.pools import POOL_REPLACE_ON_CHANGES, POOL_REPLACE_REASON
 from tools.plan import catalog
 from tools.plan.offline import ProgramRun, RegisteredResource
 
@@ -79,9 +80,18 @@ _SECRET = "[secret]"
 Action = Literal["create", "update", "replace", "delete", "same"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete", "same")
 
+POOL_TYPE = "azure-native:batch:Pool"
+# What a user with long-lived jobs or job schedules does when a pool is replaced (README "Rolling a pool to a new
+# image"): Batch keeps a job on the pool it names, and changes a job's pool only while the job is disabled.
+JOBS_GUIDANCE = (
+    "jobs and job schedules stay bound to the old pool id: disable each job (disableTasks: wait), patch its "
+    "poolInfo.poolId to the new pool (stack output pools.<name>.poolName), then enable it; for a job schedule patch "
+    "jobSpecification.poolInfo, and move its current job the same way"
+)
+
 # Replacements and deletions that destroy something users depend on: named in the plan's warnings.
 DEPENDED_ON = {
-    "azure-native:batch:Pool": (
+    POOL_TYPE: (
         "Batch pool",
         "jobs and tasks run on its nodes: its drain lets running tasks finish (up to drainTimeout), then deletes it",
     ),
@@ -167,7 +177,10 @@ class Change:
         verb = "replaced" if self.action == "replace" else "deleted"
         because = [f"{p.key} ({p.reason})" for p in self.properties if p.replaces]
         reason = f"; because of {', '.join(because)}" if because else ""
-        return f"{self.name} ({what}) is {verb}: {consequence}{reason}"
+        jobs = (
+            f". {JOBS_GUIDANCE[0].upper()}{JOBS_GUIDANCE[1:]}" if self.typ == POOL_TYPE and verb == "replaced" else ""
+        )
+        return f"{self.name} ({what}) is {verb}: {consequence}{reason}{jobs}"
 
 
 @dataclass(frozen=True)
@@ -423,6 +436,10 @@ def replace_keys(record: RegisteredResource) -> dict[str, str]:
         keys["location"] = "an Azure resource cannot move region"
     for key in record.options.get("replaceOnChanges") or ():
         keys[key] = "marked replaceOnChanges in the program"
+    if record.typ == POOL_TYPE:  # the program marks these; say why (the ARM id keep their own reason)
+        for key in POOL_REPLACE_ON_CHANGES:
+            if keys.get(key) in (None, "marked replaceOnChanges in the program"):
+                keys[key] = POOL_REPLACE_REASON
     return keys
 
 
