@@ -60,7 +60,7 @@ def _wait(seconds: float, stopped: Callable[[], bool], interrupted: Interruption
 def _gave_up(response: Any, seconds: float) -> str:
     """`stopped retrying POST /subscriptions/.../revokeAccess (HTTP 429, Retry-After 60 s)`: no query string (a SAS)."""
     if response is None:
-        return f"stopped retrying a request that failed to connect (next try in {seconds:g} s)"
+        return f"stopped retrying a request that got no answer (next try in {seconds:g} s)"
     request, answer = response.http_request, response.http_response
     return (
         f"stopped retrying {request.method} {urlsplit(request.url).path} "
