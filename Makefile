@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: setup test test-stages lint typecheck unit plan smoke bench-capture bench-plan bench-policies bench-test policy-venv system-deps constraints clean
+.PHONY: setup test test-stages lint typecheck unit plan smoke bench-capture bench-plan bench-policies bench-test policy-venv system-deps constraints audit clean
 
 ## setup: create .venv and install the pinned dependencies (and test tools)
 setup: $(VENV)/.installed
@@ -120,10 +120,32 @@ policies/venv/.installed: policies/requirements.txt
 	policies/venv/bin/pip install --quiet --disable-pip-version-check -r policies/requirements.txt
 	touch $@
 
-## constraints: re-pin every package of the virtualenv
+## constraints: re-pin every package of the virtualenv (setuptools included: pulumi-policy requires it; pip is not)
 constraints: setup
 	( echo '# Every package in the development virtualenv, pinned (pip freeze). Regenerate with `make constraints`.'; \
-	  $(PY) -m pip freeze --exclude-editable ) > constraints.txt
+	  $(PY) -m pip freeze --all --exclude-editable | grep -v '^pip==' ) > constraints.txt
+
+## audit: known vulnerabilities in the pinned packages of both virtualenvs, the program's (constraints.txt, every
+## package of .venv) and the policy pack's (policies/requirements.txt), looked up by pip-audit (AUDIT_SERVICE: pypi,
+## PyPI's advisory data, the default; or osv). Needs internet. Not part of `make test`: advisories change without any
+## change here. Exit 1 when a package has a known vulnerability, or could not be looked up (--strict).
+AUDIT_VENV := .build/audit-venv
+AUDIT_SERVICE ?= pypi
+AUDIT_FLAGS ?=  # more pip-audit options, e.g. --osv-url <your OSV mirror>/v1/query, --ignore-vuln <id>
+AUDIT_SETS := constraints.txt policies/requirements.txt
+audit: $(AUDIT_VENV)/.installed
+	@rc=0; for set in $(AUDIT_SETS); do \
+	  echo "==> pip-audit $$set ($(AUDIT_SERVICE))"; \
+	  $(AUDIT_VENV)/bin/pip-audit --requirement $$set --no-deps --disable-pip --strict \
+	    --vulnerability-service $(AUDIT_SERVICE) --progress-spinner off $(AUDIT_FLAGS) || rc=1; \
+	done; exit $$rc
+
+# pip-audit lives in its own virtualenv (pinned in requirements-audit.txt), so `make setup` and `make test` never
+# install it or its dependencies.
+$(AUDIT_VENV)/.installed: requirements-audit.txt
+	test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-audit.txt
+	touch $@
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

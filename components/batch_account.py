@@ -155,6 +155,7 @@ def _batch_vault(name: str, args: BatchAccountArgs, child: pulumi.ResourceOption
                 )
             ],
             network_acls=_vault_network_acls(args.vault_access),
+            public_network_access=_vault_public_network_access(args.vault_access),
         ),
         opts=child,
     )
@@ -207,3 +208,15 @@ def _vault_network_acls(access: tuple[str, list[str]] | None) -> keyvault.Networ
         bypass=keyvault.NetworkRuleBypassOptions.AZURE_SERVICES,
         ip_rules=[keyvault.IPRuleArgs(value=rule) for rule in ip_rules],
     )
+
+
+def _vault_public_network_access(access: tuple[str, list[str]] | None) -> str | None:
+    """ "Disabled" when the ACLs let no address in (Deny, no IP rule): the same access (Batch still gets in as a trusted
+    service, private endpoints too), now also without a public endpoint (CKV_AZURE_189). Azure's default (enabled)
+    otherwise, since with publicNetworkAccess disabled the vault ignores its IP rules (Key Vault API
+    `publicNetworkAccess`: "all traffic except private endpoint traffic and that that originates from trusted services
+    will be blocked. This will override the set firewall rules")."""
+    if access is None:
+        return None
+    default_action, ip_rules = access
+    return "Disabled" if default_action == "Deny" and not ip_rules else None

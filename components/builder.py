@@ -104,7 +104,7 @@ class BuilderVm(pulumi.ComponentResource):
             diagnostics_profile=compute.DiagnosticsProfileArgs(
                 boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
             ),
-            security_profile=_security_profile(args.security_type),
+            security_profile=_security_profile(args.security_type, args.builder.encryption_at_host),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 # A new image version (or base image) is a new build: a generalized VM can't be started again.
@@ -240,19 +240,25 @@ def _private_subnet(name: str, args: BuilderVmArgs, child: pulumi.ResourceOption
     )
 
 
-def _security_profile(security_type: str) -> compute.SecurityProfileArgs | None:
-    """Trusted Launch with secure boot and vTPM on; for Standard, no security profile at all.
+def _security_profile(security_type: str, encryption_at_host: bool) -> compute.SecurityProfileArgs | None:
+    """Trusted Launch with secure boot and vTPM on, and encryption at host when asked; otherwise no security profile.
 
     Standard is left unset on purpose: the VM API the provider uses (2024-11-01) has no "Standard" value (its
     SecurityTypes are TrustedLaunch and ConfidentialVM; Standard comes with 2025-11-01, which reports it when the
     property is unset), and on that API a VM without securityType is a Standard VM. It is also what builders deployed
-    before image.securityType existed were created with, so their stacks see no change.
+    before image.securityType existed were created with, so their stacks see no change. Encryption at host
+    (image.builder.encryptionAtHost) needs the subscription's EncryptionAtHost feature registered; like the security
+    type, changing it rebuilds the builder VM (a generalized VM cannot be updated).
     """
-    if security_type != "TrustedLaunch":
+    trusted_launch = security_type == "TrustedLaunch"
+    if not (trusted_launch or encryption_at_host):
         return None
     return compute.SecurityProfileArgs(
-        security_type=compute.SecurityTypes.TRUSTED_LAUNCH,
-        uefi_settings=compute.UefiSettingsArgs(secure_boot_enabled=True, v_tpm_enabled=True),
+        security_type=compute.SecurityTypes.TRUSTED_LAUNCH if trusted_launch else None,
+        uefi_settings=(
+            compute.UefiSettingsArgs(secure_boot_enabled=True, v_tpm_enabled=True) if trusted_launch else None
+        ),
+        encryption_at_host=True if encryption_at_host else None,
     )
 
 

@@ -198,6 +198,10 @@ class Builder(_Model):
     setup_script: NonEmpty = Field("image/setup.sh", alias="setupScript")
     guest_timeout_minutes: StrictInt = Field(60, alias="guestTimeoutMinutes", ge=5, le=720)
     ssh_public_key: str | None = Field(None, alias="sshPublicKey")
+    # securityProfile.encryptionAtHost on the builder VM (its temp disk and disk caches encrypted on the host). Off by
+    # default: Azure refuses the VM unless the subscription registered the EncryptionAtHost feature of
+    # Microsoft.Compute; the builder-vm-encryption-at-host advisory shows while it is off.
+    encryption_at_host: StrictBool = Field(False, alias="encryptionAtHost")
 
     _vm_size = field_validator("vm_size")(_check_vm_size)
 

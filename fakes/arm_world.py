@@ -217,6 +217,28 @@ class ArmWorld:
             self.faults.append(fault)
         return fault
 
+    def throttle(self, op: str, retry_after_seconds: int, times: int = 1000) -> Fault:
+        """Answer `op` with 429 and a whole-second Retry-After, as ARM throttles a subscription or a resource provider.
+
+        What Azure sends: "Understand how Azure Resource Manager throttles requests"
+        (https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling): "When you
+        reach the limit, you receive the HTTP status code 429 Too many requests", with "a Retry-After value, which
+        specifies the number of seconds your application should wait (or sleep) before sending the next request";
+        the Compute resource provider's own limits answer the same way, with error code OperationNotAllowed
+        ("Troubleshooting API throttling errors",
+        https://learn.microsoft.com/troubleshoot/azure/virtual-machines/windows/troubleshooting-throttling-errors).
+        A retry sent before Retry-After has passed is throttled again, so `times` defaults to "for the whole test".
+        """
+        return self.fault(
+            op,
+            status=429,
+            retry_after=str(retry_after_seconds),
+            times=times,
+            code="OperationNotAllowed",
+            message="The server rejected the request because too many requests have been received for this "
+            "subscription.",
+        )
+
     def os_vhd_blob(self, vm: FakeVm) -> str:
         return f"{vm.name}-osdisk.vhd"
 

@@ -8,7 +8,9 @@ from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.core.polling.arm_polling import ARMPolling
 
 from components.capture.environment import Endpoints
+from components.capture.interrupt import Interrupted
 from components.common.loopback import LoopbackTestCredential
+from components.common.retry import StopAwareBlobRetry, StopAwareRetryPolicy
 
 
 def credential(endpoints: Endpoints) -> TokenCredential:
@@ -24,9 +26,25 @@ def compute_client(endpoints: Endpoints, cred: TokenCredential, subscription_id:
         base_url=endpoints.arm_endpoint,
         credential_scopes=[endpoints.arm_scope],
         connection_verify=endpoints.verify,
-        retry_backoff_factor=endpoints.retry_backoff_seconds,
+        retry_policy=arm_retry(endpoints),
         polling_interval=endpoints.poll_seconds,
     )
+
+
+# Every client the capture builds retries with these policies: the SDKs' own, except that a retry's wait (ARM's
+# Retry-After on a 429 can be minutes) ends with `Interrupted` as soon as the engine stops the provider.
+
+
+def arm_retry(endpoints: Endpoints) -> StopAwareRetryPolicy:
+    return StopAwareRetryPolicy(interrupted=_interrupted, retry_backoff_factor=endpoints.retry_backoff_seconds)
+
+
+def blob_retry() -> StopAwareBlobRetry:
+    return StopAwareBlobRetry(interrupted=_interrupted)
+
+
+def _interrupted(gave_up: str) -> Interrupted:
+    return Interrupted(f"{gave_up} because the Pulumi engine is stopping the provider (Ctrl-C or a cancelled update)")
 
 
 class RetryAfterARMPolling(ARMPolling):

@@ -83,7 +83,14 @@ class DiskAccess:
             left = _discard(ctx, self._blob)
             self._revoke_after(failure, left)
             raise
-        ctx.compute.revoke_access(self._disk_id)
+        try:
+            ctx.compute.revoke_access(self._disk_id)
+        except Interrupted as err:  # e.g. ARM throttled the revoke and the engine stopped the provider meanwhile
+            raise Interrupted(
+                f"{err}; the VHD is complete, but a read SAS on {self._disk_id} may stay valid until the next "
+                "`pulumi up` (which finds the VHD exported and revokes it) or `pulumi destroy`, or until it expires: "
+                "revoke it now with `az disk revoke-access`"
+            ) from None
 
     def _revoke_after(self, failure: BaseException, blob_left: str | None) -> None:
         """Revoke after a failed or interrupted copy; raise an error saying what is left, if anything."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from azure.core.exceptions import AzureError
 from azure.storage.blob import BlobClient
 
+from components.capture.clients import blob_retry
 from components.capture.errors import redact
 
 TAIL_BYTES = 64 * 1024
@@ -15,7 +16,7 @@ TAIL_LINES = 40
 
 def read_tail(sas_uri: str, verify: str | bool) -> str:
     """The end of the blob at `sas_uri` (a short-lived SAS from retrieveBootDiagnosticsData), whole lines only."""
-    blob = BlobClient.from_blob_url(sas_uri, connection_verify=verify)
+    blob = BlobClient.from_blob_url(sas_uri, connection_verify=verify, retry_policy=blob_retry())
     size = blob.get_blob_properties().size
     offset = max(0, size - TAIL_BYTES)
     data = blob.download_blob(offset=offset, length=size - offset).readall() if size else b""

@@ -10,6 +10,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobClient, BlobProperties, BlobServiceClient
 
 from components.capture.arm_ids import same_id
+from components.capture.clients import blob_retry
 from components.capture.environment import Endpoints
 
 # Metadata stamped on every VHD this resource creates (at the start of a copy, right after a capture): the proof of
@@ -71,14 +72,19 @@ class AzureVhdStore:
         self._endpoints = endpoints
         self._credential = credential
         self._service = BlobServiceClient(
-            endpoints.blob_endpoint(blob_endpoint), credential=credential, connection_verify=endpoints.verify
+            endpoints.blob_endpoint(blob_endpoint),
+            credential=credential,
+            connection_verify=endpoints.verify,
+            retry_policy=blob_retry(),
         )
 
     def _blob(self, container: str, name: str) -> BlobClient:
         return self._service.get_blob_client(container, name)
 
     def _blob_at(self, url: str) -> BlobClient:
-        return BlobClient.from_blob_url(url, credential=self._credential, connection_verify=self._endpoints.verify)
+        return BlobClient.from_blob_url(
+            url, credential=self._credential, connection_verify=self._endpoints.verify, retry_policy=blob_retry()
+        )
 
     def url(self, container: str, name: str) -> str:
         return self._blob(container, name).url

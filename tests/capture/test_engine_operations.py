@@ -292,3 +292,54 @@ def test_1_a_killed_copy_whose_sas_expired_meanwhile_is_discarded_and_exported_a
     assert len(fakes.proxy.aborts) == 1 and len(fakes.proxy.copy_requests) == 2  # the stale copy, then a new one
     assert (disk.grants, disk.access_active) == (2, False)
     assert _names(fakes, container) == [export_name(props, vm)] and outs["vhd_uri"]
+
+
+# --- 9 (issue 24). Ctrl-C while ARM throttles the clean-up ------------------------------------------------------
+
+
+def test_9_sigint_while_arm_throttles_the_revoke_still_exits_within_the_grace_and_says_what_is_left(
+    world, fakes, start_provider, inputs, container
+):
+    vm = world.add_vm()
+    fakes.proxy.copy_seconds = 120
+    world.throttle("revoke_access", retry_after_seconds=60)  # longer than the engine's grace
+    provider = start_provider()
+    props, _ = provider.check(inputs(vm))
+    pending = provider.create_async(props)
+    _copy_started(fakes)
+
+    started = time.monotonic()
+    assert provider.interrupt(grace=5.0) == "exited"  # the SDK's 60 s retry sleep did not hold the process
+
+    assert time.monotonic() - started < 5.0
+    with pytest.raises(grpc.RpcError):
+        pending.result()
+    assert [e.status for e in world.requests("revoke_access")] == [429]  # asked once, never retried early
+    assert world.disk_of(vm).access_active and _names(fakes, container) == []
+    stderr = provider.stderr()
+    assert "interrupted in capture step 'export_managed_disk'" in stderr and "partial VHD deleted" in stderr
+    assert "revoking access to the OS disk failed" in stderr and "429" in stderr
+    assert f"a read SAS on {vm.disk_id} stays valid until the next `pulumi up` or `pulumi destroy`" in stderr
+    assert "az disk revoke-access" in stderr and "sig=" not in stderr
+
+
+def test_9_sigint_while_arm_throttles_the_revoke_after_a_finished_copy_says_the_sas_may_be_left(
+    world, fakes, start_provider, inputs, container
+):
+    vm = world.add_vm()
+    world.throttle("revoke_access", retry_after_seconds=60)
+    provider = start_provider()
+    props, _ = provider.check(inputs(vm))
+    pending = provider.create_async(props)
+    wait_for(lambda: world.requests("revoke_access"))  # the copy is done; the revoke was throttled
+
+    started = time.monotonic()
+    assert provider.interrupt(grace=5.0) == "exited"
+
+    assert time.monotonic() - started < 5.0
+    with pytest.raises(grpc.RpcError):
+        pending.result()
+    assert _names(fakes, container) == [export_name(props, vm)] and world.disk_of(vm).access_active
+    stderr = provider.stderr()
+    assert "interrupted in capture step 'export_managed_disk'" in stderr and "HTTP 429" in stderr
+    assert f"the VHD is complete, but a read SAS on {vm.disk_id} may stay valid until the next `pulumi up`" in stderr

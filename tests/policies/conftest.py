@@ -31,7 +31,8 @@ def dev(dev_run: ProgramRun) -> Stack:
 def baseline(dev: Stack) -> Stack:
     """The dev stack with its deliberate advisories fixed, so that it passes every policy and each test changes one
     thing: shared-key storage open to every network, the public Batch endpoint, unencrypted pool disks (see the
-    program's README), a Key Vault open to every network and pool nodes with public IP addresses (no subnet)."""
+    program's README), a Key Vault open to every network, pool nodes with public IP addresses (no subnet) and a builder
+    VM without encryption at host (it needs a subscription feature registered)."""
     pools = [
         changed(
             changed(p, f"{VMC}.diskEncryptionConfiguration", {"targets": ["TemporaryDisk"]}),
@@ -44,4 +45,11 @@ def baseline(dev: Stack) -> Stack:
     account = changed(dev["image-storage-account"], "allowSharedKeyAccess", False)
     account = changed(account, "networkRuleSet", {"defaultAction": "Deny", "bypass": "AzureServices", "ipRules": []})
     vault = changed(dev["batch-vault"], "properties.networkAcls", {"defaultAction": "Deny", "bypass": "AzureServices"})
-    return stack_with(dev, account, vault, changed(dev["batch-account"], "publicNetworkAccess", "Disabled"), *pools)
+    vault = changed(vault, "properties.publicNetworkAccess", "Disabled")
+    builders = [
+        changed(vm, "securityProfile", {"encryptionAtHost": True})
+        for vm in dev.values()
+        if vm.typ == "azure-native:compute:VirtualMachine"
+    ]
+    account_endpoint = changed(dev["batch-account"], "publicNetworkAccess", "Disabled")
+    return stack_with(dev, account, vault, account_endpoint, *builders, *pools)

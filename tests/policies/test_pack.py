@@ -60,6 +60,8 @@ EXTRA["image-security-type-consistent"] = "mandatory"
 EXTRA.update({"batch-pool-no-public-ip": "advisory", "gallery-batch-image-reader": "advisory"})
 # Added with Windows builds (issue 12): a generated password and no RDP/WinRM way into a Windows builder.
 EXTRA["builder-vm-windows-access"] = "mandatory"
+# Added with issue 24 (what Checkov 3.3.30 still found on the rendered template): encryption at host on the builder.
+EXTRA["builder-vm-encryption-at-host"] = "advisory"
 STACK_POLICIES = {
     "builder-vm-no-extensions",
     "keyvault-batch-access-policy",

@@ -16,7 +16,7 @@ VMC = "deploymentConfiguration.virtualMachineConfiguration"
 # Advisories the dev stack carries on purpose (see the program's README): public Batch endpoint, shared-key storage
 # (gallery VHD import and auto-storage keys), no disk encryption (rejected for Linux gallery-image pools); and, until
 # the program restricts them, a storage account (the capture step copies the VHD from the deployer's machine) and a
-# Key Vault open to every network.
+# Key Vault open to every network; a builder VM without encryption at host (it needs a subscription feature).
 DEV_ADVISORIES = {
     "batch-account-public-network-access",
     "storage-account-shared-key-disabled",
@@ -24,6 +24,7 @@ DEV_ADVISORIES = {
     "storage-account-network-rules",
     "keyvault-network-acls",
     "batch-pool-no-public-ip",
+    "builder-vm-encryption-at-host",
 }
 
 

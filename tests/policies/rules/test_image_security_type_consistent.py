@@ -27,7 +27,8 @@ TL_FEATURE = [{"name": "SecurityType", "value": "TrustedLaunch"}]
 @pytest.fixture(scope="module")
 def trusted(baseline: Stack) -> Stack:
     """The baseline as image.securityType TrustedLaunch makes it: builder, definition and both pools."""
-    vm = changed(baseline["builder-vm"], "securityProfile", {"securityType": "TrustedLaunch", "uefiSettings": UEFI_ON})
+    tl = {"securityType": "TrustedLaunch", "uefiSettings": UEFI_ON, "encryptionAtHost": True}
+    vm = changed(baseline["builder-vm"], "securityProfile", tl)
     definition = changed(baseline["gallery-definition"], "features", TL_FEATURE)
     pools = [
         changed(baseline[p], f"{VMC}.securityProfile", {"securityType": "trustedLaunch", "uefiSettings": UEFI_ON})
@@ -38,7 +39,7 @@ def trusted(baseline: Stack) -> Stack:
 
 def test_the_standard_dev_stack_passes(baseline: Stack) -> None:
     assert "features" not in baseline["gallery-definition"].inputs
-    assert "securityProfile" not in baseline["builder-vm"].inputs
+    assert "securityType" not in baseline["builder-vm"].inputs["securityProfile"]  # only encryptionAtHost
     assert run(baseline).for_policy(NAME) == []
 
 
@@ -70,7 +71,8 @@ def test_a_pool_without_security_profile_on_a_trusted_launch_definition_is_manda
 
 
 def test_a_trusted_launch_builder_with_a_standard_definition_is_mandatory_violation(baseline: Stack) -> None:
-    vm = changed(baseline["builder-vm"], "securityProfile", {"securityType": "TrustedLaunch", "uefiSettings": UEFI_ON})
+    tl = {"securityType": "TrustedLaunch", "uefiSettings": UEFI_ON, "encryptionAtHost": True}
+    vm = changed(baseline["builder-vm"], "securityProfile", tl)
     result = single(run(stack_with(baseline, vm)), NAME)
     assert result.level == "mandatory" and result.urn == vm.urn
     assert_message_shape(
