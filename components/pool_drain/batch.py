@@ -34,8 +34,9 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.batch import BatchManagementClient
 
 from components.common.loopback import LoopbackTestCredential
+from components.common.retry import StopAwareRetryPolicy
 from components.pool_drain.environment import ArmEndpoint, from_environment
-from components.pool_drain.errors import DrainError
+from components.pool_drain.errors import DrainError, DrainInterrupted
 
 ARM_API_VERSION = "2024-07-01"
 SUBSCRIPTIONS_API_VERSION = "2022-12-01"
@@ -195,11 +196,16 @@ def _credential(endpoint: ArmEndpoint) -> Any:
     return DefaultAzureCredential(connection_verify=endpoint.verify)
 
 
+def _interrupted(gave_up: str) -> DrainInterrupted:
+    return DrainInterrupted(
+        f"{gave_up} because the Pulumi engine is stopping the provider; the pool keeps what Batch already accepted, "
+        "and the next pulumi up (or destroy) resumes the drain"
+    )
+
+
 @contextmanager
 def management_client(subscription: str) -> Iterator[tuple[BatchManagementClient, ArmEndpoint]]:
     """A management-plane client for the subscription, built from the environment and closed afterwards."""
-    # TODO(retry): the lead wires components/common/retry.py (a retry policy whose sleep watches the stop mark) here;
-    # until then azure-core's default retry policy applies.
     endpoint = from_environment()
     credential = _credential(endpoint)
     client = BatchManagementClient(
@@ -210,6 +216,9 @@ def management_client(subscription: str) -> Iterator[tuple[BatchManagementClient
         connection_verify=endpoint.verify,
         api_version=ARM_API_VERSION,
         polling_interval=endpoint.poll_seconds,
+        # azure-core's retry decisions, with a wait that ends when the engine stops the provider (a throttled call's
+        # Retry-After can be minutes, longer than the engine's 5-second grace after SIGINT)
+        retry_policy=StopAwareRetryPolicy(interrupted=_interrupted),
     )
     try:
         yield client, endpoint

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
@@ -175,3 +176,27 @@ def _resize(dedicated: int, timeout_minutes: int = 15):
     from azure.batch.models import BatchPoolResizeOptions
 
     return BatchPoolResizeOptions(target_dedicated_nodes=dedicated, resize_timeout=timedelta(minutes=timeout_minutes))
+
+
+def test_sigint_while_arm_throttles_the_resize_exits_within_the_grace_and_says_what_it_gave_up(
+    batch, start_provider, drain_props
+):
+    """azure-core's default retry would sleep out the 60 s Retry-After in one call, past the engine's 5 s grace."""
+    world = batch(live_pool(OLD_POOL, nodes=1, task_seconds=30.0))
+    world.fake.scenario.arm_throttled = {"Microsoft.Batch/batchAccounts/pools/write"}
+    provider = start_provider(world)
+    old_id, old_state = _recorded(provider, drain_props(OLD_POOL))
+    pending = provider.delete_async(old_id, old_state)
+    path = world.arm_path(OLD_POOL)
+    deadline = time.monotonic() + 30
+    while not world.fake.calls("PATCH", path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert world.fake.calls("PATCH", path), "the drain never asked for the resize"
+
+    signalled = time.monotonic()
+    assert provider.interrupt(grace=5.0) == "exited"
+    assert time.monotonic() - signalled < 5.0
+    with pytest.raises(grpc.RpcError):
+        pending.result()
+    assert "stopped retrying" in provider.stderr() and "HTTP 429" in provider.stderr()
+    assert world.pool(OLD_POOL).metadata == [], "no drain start recorded: the resize was never accepted"

@@ -29,7 +29,10 @@ Batch's rules the fake enforces (each traced):
 - `Scenario.data_plane_closed`: every data-plane request gets 403 `AuthorizationFailure`, as an account with
   `publicNetworkAccess: Disabled` or IP rules that don't list the caller answers; ARM still answers;
 - `Scenario.arm_denied`: ARM answers 403 `AuthorizationFailed` naming the action (Microsoft.Batch/batchAccounts/pools/
-  read, write, delete; disableAutoScale and stopResize are `.../pools/<name>/action`) for the actions listed.
+  read, write, delete; disableAutoScale and stopResize are `.../pools/<name>/action`) for the actions listed;
+- `Scenario.arm_throttled`: ARM answers 429 `TooManyRequests` with `Retry-After: 60` for the actions listed
+  ("Understand how Azure Resource Manager throttles requests", learn.microsoft.com/azure/azure-resource-manager/
+  management/request-limits-and-throttling: a throttled request gets 429 and a Retry-After in seconds).
 
 Two clocks. A smoke pool's simulated time advances per request, not per second: the n-th GET of a pool (or of its
 nodes) returns the n-th entry of the scenario's sequence, so a pool "boots" in a few polls. A pool with `task_seconds`
@@ -195,6 +198,7 @@ class Scenario:
     forbid_pools: bool = False  # the caller may not read pools (an IP rule or no data-plane role): 403 on GET
     data_plane_closed: bool = False  # publicNetworkAccess Disabled / IP rules without the caller: 403 on every call
     arm_denied: set[str] = field(default_factory=set)  # ARM actions the caller's role lacks: 403 AuthorizationFailed
+    arm_throttled: set[str] = field(default_factory=set)  # ARM actions answered 429 with a minute's Retry-After
 
 
 @dataclass
@@ -742,6 +746,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self._arm_error(404, "NotFound", f"no fake for {method} /{'/'.join(seg)}")
 
     def _denied(self, action: str, scope: str) -> bool:
+        if action in self.fake.scenario.arm_throttled:
+            self._arm_error(
+                429,
+                "TooManyRequests",
+                "The request is being throttled as the limit has been reached for operation type.",
+                {"Retry-After": "60"},
+            )
+            return True
         if action not in self.fake.scenario.arm_denied:
             return False
         self._arm_error(
