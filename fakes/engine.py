@@ -45,14 +45,12 @@ class FakeEngine(engine_pb2_grpc.EngineServicer):
         self.address = f"127.0.0.1:{self.port}"
         self._server.start()
 
-    def Log(self, request: engine_pb2.LogRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:  # noqa: N802
+    def Log(self, request: engine_pb2.LogRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:
         if request.severity not in SEVERITIES:
             context.abort(grpc.StatusCode.UNKNOWN, f"Unrecognized logging severity: {request.severity}")
         if self.delay:
             time.sleep(self.delay)
-        line = LogLine(
-            SEVERITIES[request.severity], request.message, request.urn, request.ephemeral, time.monotonic()
-        )
+        line = LogLine(SEVERITIES[request.severity], request.message, request.urn, request.ephemeral, time.monotonic())
         with self._lock:
             self.lines.append(line)
         return empty_pb2.Empty()

@@ -208,9 +208,8 @@ class Progress:
 
     def _line(self, now: float) -> str:
         self._last_sent = now
-        parts = [self._detail] if self._detail else []
-        parts.append(_span(now - self._phase_started))
-        return f"{self._phase}: {', '.join(parts)}"
+        elapsed = f"{self._phase} ({_span(now - self._phase_started)})"
+        return f"{elapsed}: {self._detail}" if self._detail else elapsed
 
     def _emit(self, severity: int, line: str, ephemeral: bool) -> None:
         if self._engine.send(severity, line, self.urn, ephemeral):
@@ -276,6 +275,13 @@ def silent(operation: str = "") -> Progress:
     return Progress("", operation, engine=_Nowhere(None), heartbeat=HEARTBEAT_SECONDS)
 
 
+def _size(size: float, decimals: int = 0) -> str:
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2)):
+        if size >= scale:
+            return f"{size / scale:.{decimals}f} {unit}"
+    return f"{size / 1024:.{decimals}f} KiB"
+
+
 class CopyRate:
     """'41 % of 30 GiB, 2.1 GiB/min, about 9 min left' from a blob's x-ms-copy-progress ('<bytes copied>/<total>'),
     the rate measured from the first reading (a resumed copy's earlier bytes are not counted as this run's)."""
@@ -285,17 +291,16 @@ class CopyRate:
 
     def line(self, progress: str | None, now: float) -> str:
         try:
-            done, total = (int(part) for part in (progress or "").split("/", 1))
+            done, total = (int(part) for part in str(progress or "").split("/", 1))
         except ValueError:
             return "copying"
         if total <= 0:
             return "copying"
-        gib = 1024**3
-        line = f"{100 * done // total} % of {total / gib:.0f} GiB"
+        line = f"{100 * done // total} % of {_size(total)}"
         if self._first is None:
             self._first = (done, now)
         copied, minutes = done - self._first[0], (now - self._first[1]) / 60
         if copied > 0 and minutes > 0:
             rate = copied / minutes
-            line += f", {rate / gib:.1f} GiB/min, about {_span((total - done) / rate * 60)} left"
+            line += f", {_size(rate, 1)}/min, about {_span((total - done) / rate * 60)} left"
         return line

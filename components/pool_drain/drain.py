@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from components.common.progress import Progress, silent
 from components.common.stopping import engine_cancelled, sleep_unless_stopped, utc_iso
 from components.pool_drain.batch import PoolCalls, PoolState
 from components.pool_drain.spec import DRAIN_STARTED_METADATA, DrainSpec
@@ -76,6 +77,7 @@ class Drain:
     clock: Clock
     poll_seconds: float
     trail: list[str] = field(default_factory=list)
+    progress: Progress = field(default_factory=silent)  # what `pulumi up` shows beside the drain resource
 
     @property
     def pool_id(self) -> str:
@@ -89,6 +91,7 @@ class Drain:
             return self.trail
         if pool.state != "deleting":
             deadline = self._deadline(pool)
+            self.progress.phase("drain", f"pool {self.pool_id}, deadline {utc_iso(deadline)[11:16]} UTC")
             pool = self._drain_until(deadline, pool)
             if pool is None:
                 self.trail.append("the pool was deleted meanwhile")
@@ -96,6 +99,7 @@ class Drain:
             if pool.state != "deleting":
                 self.pools.delete(self.pool_id)
                 self.trail.append("delete requested")
+        self.progress.phase("delete", f"waiting for Batch to delete pool {self.pool_id}")
         self._wait_until_gone()
         self.trail.append("the pool is gone")
         return self.trail
@@ -127,6 +131,9 @@ class Drain:
                 self.trail.append(f"drainTimeout {self.spec.drain_timeout} reached with {pool.nodes} node(s) left")
                 return pool
             self._step(pool, remaining)
+            self.progress.status(
+                f"{pool.nodes} node(s) left ({pool.allocation_state}), deadline {utc_iso(deadline)[11:16]} UTC"
+            )
             self.clock.sleep(min(self.poll_seconds, remaining.total_seconds()))
             pool = self.pools.get(self.pool_id)
         return pool

@@ -29,13 +29,14 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from components.common.progress import URN_KEY, reporting
 from components.pool_drain.spec import INPUT_KEYS, REPLACE_KEYS, DrainSpec, drain_resource_id, input_failures
 
 log = logging.getLogger("components.pool_drain")
 
 
 def _inputs(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: props[k] for k in INPUT_KEYS if k in props}
+    return {k: props[k] for k in (*INPUT_KEYS, URN_KEY) if k in props}
 
 
 def _spec(props: dict[str, Any]) -> DrainSpec:
@@ -60,7 +61,7 @@ class PoolDrainProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = _spec(props)
-        return CreateResult(drain_resource_id(props), {k: getattr(spec, k) for k in INPUT_KEYS})
+        return CreateResult(drain_resource_id(props), {**_inputs(props), **{k: getattr(spec, k) for k in INPUT_KEYS}})
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(_inputs(_news))
@@ -87,8 +88,11 @@ class PoolDrainProvider(ResourceProvider):
         from components.pool_drain.drain import Drain, DrainInterrupted, SystemClock
 
         spec = _spec(_props)
-        with open_pools(spec.account_endpoint) as (pools, endpoint):
-            drain = Drain(spec, pools, SystemClock(spec.pool_name), endpoint.poll_seconds)
+        with (
+            reporting(_props, "drain", (DrainInterrupted,)) as progress,
+            open_pools(spec.account_endpoint) as (pools, endpoint),
+        ):
+            drain = Drain(spec, pools, SystemClock(spec.pool_name), endpoint.poll_seconds, progress=progress)
             try:
                 done = drain.run()
             except DrainInterrupted as err:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import time
 from collections.abc import Iterator
 
@@ -59,9 +60,9 @@ def test_phases_and_status_reach_the_resources_row_and_the_final_line_stays(engi
     progress.close()
 
     assert [(s.message, s.urn, s.severity) for s in engine.status()] == [
-        ("guest: waiting for the guest to power off, 0 s", URN, "info"),
-        ("guest: setup running, deadline 14:05 UTC, 6 s", URN, "info"),
-        ("export: copying, 0 s", URN, "info"),
+        ("guest (0 s): waiting for the guest to power off", URN, "info"),
+        ("guest (6 s): setup running, deadline 14:05 UTC", URN, "info"),
+        ("export (0 s): copying", URN, "info"),
     ]
     assert [(f.message, f.urn) for f in engine.finals()] == [
         ("capture finished in 11 min (guest 2 min, export 9 min)", URN)
@@ -75,8 +76,11 @@ def test_a_long_call_without_status_still_shows_the_phase_every_heartbeat(engine
     progress.close()
 
     beats = engine.status(URN)
-    assert len(beats) >= 3 and all(b.message.startswith("delete: waiting for Batch") for b in beats)
-    gaps = [b.at - a.at for a, b in zip(beats, beats[1:], strict=False)]
+    assert len(beats) >= 3 and all(
+        b.message.startswith("delete (") and b.message.endswith("): waiting for Batch to delete the pool")
+        for b in beats
+    )
+    gaps = [b.at - a.at for a, b in itertools.pairwise(beats)]
     assert max(gaps) < 0.3 + 0.2
 
 
@@ -89,7 +93,7 @@ def test_without_an_engine_the_same_lines_go_to_stderr():
     progress.final("failed (the guest reported a failure)", failed=True)
 
     assert err.getvalue().splitlines() == [
-        f"[{URN}] guest: waiting, 0 s",
+        f"[{URN}] guest (0 s): waiting",
         f"[{URN}] capture failed (the guest reported a failure) in 60 s (guest 60 s)",
     ]
 
@@ -101,7 +105,7 @@ def test_a_record_without_a_urn_reports_to_stderr_not_to_the_engine(engine):
     progress.final("finished")
 
     assert engine.lines == []
-    assert "[progress] delete: removing the VHD" in err.getvalue() and "delete finished" in err.getvalue()
+    assert "[progress] delete (0 s): removing the VHD" in err.getvalue() and "delete finished" in err.getvalue()
 
 
 def test_a_dead_engine_costs_one_short_deadline_then_stderr(engine):
