@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Awaitable
+from typing import cast
 
 import pulumi
 
@@ -65,5 +67,6 @@ def own_urn(name: str, type_: str, opts: pulumi.ResourceOptions | None) -> pulum
     if parent is None:
         return pulumi.create_urn(name, type_)
     # The parent's URN without the parent as a dependency: the SDK refuses a child that depends on its own parent.
-    detached: pulumi.Output[str] = pulumi.Output(set(), parent.urn.future(), parent.urn.is_known())
+    urn = cast(Awaitable[str], parent.urn.future())
+    detached: pulumi.Output[str] = pulumi.Output(set(), urn, parent.urn.is_known())
     return pulumi.create_urn(name, type_, parent=detached)

@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from components.common.stopping import engine_cancelled
 
@@ -41,8 +41,8 @@ HEARTBEAT_SECONDS = 30.0
 RPC_DEADLINE_SECONDS = 1.0
 RETRY_AFTER_SECONDS = 60.0
 
-# engine.proto LogSeverity
-DEBUG, INFO, WARNING, ERROR = 0, 1, 2, 3
+# engine.proto LogSeverity (the engine refuses any other value; DEBUG and ERROR are not used here)
+INFO, WARNING = 1, 2
 
 
 def engine_address(argv: Sequence[str] | None = None) -> str | None:
@@ -89,7 +89,7 @@ class Engine:
             with self._lock:
                 stub = self._stub or self._connect()
             stub.Log(
-                engine_pb2.LogRequest(severity=severity, message=message, urn=urn, ephemeral=ephemeral),
+                engine_pb2.LogRequest(severity=cast(Any, severity), message=message, urn=urn, ephemeral=ephemeral),
                 timeout=RPC_DEADLINE_SECONDS,
             )
         except Exception:  # a dead or slow engine, a bad address: the line goes to stderr instead
