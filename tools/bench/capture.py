@@ -75,10 +75,11 @@ class Result:
     min_margin: float | None
     progress_lines: int = 0
     line_cost: float = 0.0  # seconds per Log RPC, measured after the runs
+    connect_cost: float = 0.0  # the provider process's first Log RPC (builds the channel); charged to each scenario
 
     @property
     def reporting(self) -> float:
-        return self.progress_lines * self.line_cost
+        return self.connect_cost + self.progress_lines * self.line_cost
 
     @property
     def overhead(self) -> float:
@@ -172,14 +173,17 @@ def _min_margin(world: ArmWorld) -> float | None:
     return min(margins) if margins else None
 
 
-def line_cost(engine: FakeEngine, lines: int = 200) -> float:
-    """Seconds one progress line costs the provider: a Log RPC to the engine, measured over `lines` calls."""
+def line_cost(engine: FakeEngine, lines: int = 200) -> tuple[float, float]:
+    """What progress lines cost a provider process: its first Log RPC (which connects) and then each one, measured
+    over `lines` calls, in seconds."""
     sender = Engine(engine.address)
-    sender.send(1, "warm-up", "urn:pulumi:bench::p::t::n", True)
+    started = time.monotonic()
+    sender.send(1, "connect", "urn:pulumi:bench::p::t::n", True)
+    connect = time.monotonic() - started
     started = time.monotonic()
     for n in range(lines):
         sender.send(1, f"export (1 min): {n} % of 30 GiB", "urn:pulumi:bench::p::t::n", True)
-    return (time.monotonic() - started) / lines
+    return connect, (time.monotonic() - started) / lines
 
 
 def report(results: list[Result], print_: Callable[[str], None] = print) -> bool:
@@ -202,8 +206,9 @@ def report(results: list[Result], print_: Callable[[str], None] = print) -> bool
             print_(f"  Retry-After                never polled sooner (smallest margin {margin})")
         reporting = r.reporting / r.wall
         print_(
-            f"  progress to the engine     {r.progress_lines:8d} lines x {r.line_cost * 1000:.2f} ms = "
-            f"{r.reporting * 1000:.1f} ms = {reporting:.3%} of the wall time (goal <= {REPORTING_GOAL:.0%})"
+            f"  progress to the engine     {r.progress_lines:8d} lines x {r.line_cost * 1000:.2f} ms + connecting "
+            f"{r.connect_cost * 1000:.0f} ms = {r.reporting * 1000:.1f} ms = {reporting:.3%} of the wall time "
+            f"(goal <= {REPORTING_GOAL:.0%})"
         )
         ok = ok and share < GOAL and not r.early and reporting <= REPORTING_GOAL
     print_("\nresult: " + ("PASS" if ok else "FAIL"))
@@ -227,9 +232,9 @@ def main(argv: list[str] | None = None) -> int:
                 container = f"bench{number}"
                 fakes.azurite.admin().create_container(container)
                 results.append(run_scenario(fakes, provider, scenario, args.unit, args.retry_after, container, engine))
-            cost = line_cost(engine)
+            connect, cost = line_cost(engine)
             for result in results:
-                result.line_cost = cost
+                result.connect_cost, result.line_cost = connect, cost
         finally:
             provider.close()
             engine.stop()
