@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Awaitable
+from typing import cast
 
 import pulumi
 
@@ -55,3 +57,16 @@ def stack_names(subscription_id: pulumi.Input[str]) -> pulumi.Output[dict[str, s
         }
 
     return pulumi.Output.from_input(subscription_id).apply(build)
+
+
+def own_urn(name: str, type_: str, opts: pulumi.ResourceOptions | None) -> pulumi.Output[str]:
+    """The URN the engine gives the resource registered with this name, type and parent, known before it is
+    registered: a dynamic resource carries it as an input (components/common/progress.py URN_KEY, ignored by its
+    diff) so that its provider can show progress on the resource's own row in `pulumi up`."""
+    parent = opts.parent if opts is not None else None
+    if parent is None:
+        return pulumi.create_urn(name, type_)
+    # The parent's URN without the parent as a dependency: the SDK refuses a child that depends on its own parent.
+    urn = cast(Awaitable[str], parent.urn.future())
+    detached: pulumi.Output[str] = pulumi.Output(set(), urn, parent.urn.is_known())
+    return pulumi.create_urn(name, type_, parent=detached)

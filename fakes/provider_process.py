@@ -46,12 +46,16 @@ class ProviderError(Exception):
 
 
 class ProviderProcess:
-    """One `python -u -m pulumi.dynamic` process, run from the program directory with the given environment."""
+    """One `python -u -m pulumi.dynamic` process, run from the program directory with the given environment.
 
-    def __init__(self, env: dict[str, str]) -> None:
+    `args` are the plugin's arguments: `pulumi up` passes the engine's address last (fakes/engine.py), after its
+    optional --logtostderr, -v=N and --tracing flags; without them the provider runs as if started by hand.
+    """
+
+    def __init__(self, env: dict[str, str], args: list[str] | None = None) -> None:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - the child writes to it until close()
         self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic"],
+            [sys.executable, "-u", "-m", "pulumi.dynamic", *(args or [])],
             cwd=REPO,
             env={**os.environ, "PULUMI_PROJECT": PROJECT, **env},
             stdout=subprocess.PIPE,
@@ -139,12 +143,13 @@ class ProviderProcess:
 
 
 @contextmanager
-def provider_processes() -> Iterator[Callable[[dict[str, str]], ProviderProcess]]:
-    """Start configured provider processes with the given environment; all are closed when the block ends."""
+def provider_processes() -> Iterator[Callable[..., ProviderProcess]]:
+    """Start configured provider processes with the given environment (and plugin arguments); all are closed when
+    the block ends."""
     started: list[ProviderProcess] = []
 
-    def start(env: dict[str, str]) -> ProviderProcess:
-        process = ProviderProcess(env)
+    def start(env: dict[str, str], args: list[str] | None = None) -> ProviderProcess:
+        process = ProviderProcess(env, args)
         process.configure({})
         started.append(process)
         return process

@@ -14,6 +14,7 @@ from components.capture.interrupt import Interrupted
 from components.capture.spec import export_blob_name
 from components.capture.steps import StepContext, Ticks
 from components.capture.vhd_store import BlobState, matches, ownership
+from components.common.progress import CopyRate
 
 # A server-side copy reads its source for as long as it runs, so the SAS must outlive the copy: one that expires
 # first leaves a failed, partial blob (hashicorp/packer-plugin-azure#549, where a fixed 600 s grant was too short).
@@ -125,6 +126,7 @@ def _wait_for_copy(ctx: StepContext, name: str, seconds: float) -> None:
     store, spec = ctx.store(), ctx.spec
     deadline = ctx.clock.monotonic() + seconds
     ticks = Ticks(ctx.clock, ctx.poll_seconds)
+    rate = CopyRate()
     while True:
         state = store.state(spec.vhd_container, name)
         if state is None:
@@ -133,6 +135,7 @@ def _wait_for_copy(ctx: StepContext, name: str, seconds: float) -> None:
             return
         if state.copy_status in ("failed", "aborted"):
             raise CaptureError(f"the server-side copy of the OS disk {state.copy_status}: {state.copy_description}")
+        ctx.progress.status(rate.line(state.copy_progress, ctx.clock.monotonic()))
         if ctx.clock.monotonic() >= deadline:
             raise CaptureError(
                 f"the copy of the OS disk did not finish within {seconds / 60:g} minutes, the life of its read SAS "

@@ -36,6 +36,7 @@ from components.capture import diffing
 from components.capture.errors import CaptureError
 from components.capture.interrupt import Interrupted
 from components.capture.spec import INPUT_KEYS, CaptureSpec, content_failures, input_failures
+from components.common.progress import URN_KEY, Progress, reporting
 
 # The Azure SDKs (behind cloud, steps, refresh and teardown) are imported inside the methods that call Azure: the
 # program process only pickles these classes (by reference) and never runs those methods, and importing
@@ -53,7 +54,7 @@ def resource_id(spec: CaptureSpec) -> str:
 
 
 def _inputs(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: props[k] for k in INPUT_KEYS if k in props}
+    return {k: props[k] for k in (*INPUT_KEYS, URN_KEY) if k in props}
 
 
 def _normalized(news: dict[str, Any]) -> dict[str, Any]:
@@ -77,13 +78,13 @@ def _blob_endpoint(props: dict[str, Any]) -> str:
     return str(props.get("blob_endpoint") or "")
 
 
-def _in_cloud(props: dict[str, Any], step: str, action: Callable[[Cloud], T]) -> T:
+def _in_cloud(props: dict[str, Any], step: str, action: Callable[[Cloud], T], progress: Progress | None = None) -> T:
     """Run one named step with the clients for the recorded VM's subscription and the stack's VHD store."""
     from components.capture.cloud import open_cloud
     from components.capture.steps import run_step
 
     with open_cloud(str(props.get("vm_id") or ""), _blob_endpoint(props)) as cloud:
-        return run_step(step, lambda: action(cloud))
+        return run_step(step, lambda: action(cloud), progress)
 
 
 class _CaptureInputs(ResourceProvider):
@@ -109,7 +110,10 @@ class CaptureProvider(_CaptureInputs):
         from components.capture.steps import StepContext, run_create
 
         spec = _spec(props)
-        with open_cloud(spec.vm_id, _blob_endpoint(props)) as cloud:
+        with (
+            reporting(props, "capture", (Interrupted,)) as progress,
+            open_cloud(spec.vm_id, _blob_endpoint(props)) as cloud,
+        ):
             ctx = StepContext(
                 spec=spec,
                 compute=cloud.compute,
@@ -117,6 +121,7 @@ class CaptureProvider(_CaptureInputs):
                 poll_seconds=cloud.endpoints.poll_seconds,
                 operation_timeout_seconds=cloud.endpoints.operation_timeout_seconds,
                 clock=cloud.clock,
+                progress=progress,
             )
             try:
                 outcome = run_create(ctx)
@@ -141,7 +146,8 @@ class CaptureProvider(_CaptureInputs):
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         from components.capture import teardown
 
-        done = _in_cloud(_props, "delete", lambda cloud: teardown.delete_capture(cloud, _props))
+        with reporting(_props, "delete", (Interrupted,)) as progress:
+            done = _in_cloud(_props, "delete", lambda cloud: teardown.delete_capture(cloud, _props), progress)
         log.info("delete of %s: %s", _id, "; ".join(done))
 
 
@@ -162,5 +168,8 @@ class CleanupProvider(_CaptureInputs):
         from components.capture import teardown
 
         spec = _spec(_props)
-        done = _in_cloud(_props, "clean_up_after_builder", lambda cloud: teardown.clean_up_after_builder(cloud, spec))
+        with reporting(_props, "clean-up", (Interrupted,)) as progress:
+            done = _in_cloud(
+                _props, "clean_up_after_builder", lambda c: teardown.clean_up_after_builder(c, spec), progress
+            )
         log.info("clean-up after %s: %s", spec.vm_id, "; ".join(done) or "nothing left")

@@ -16,6 +16,8 @@ import pulumi.dynamic
 from components.capture.provider import CaptureProvider, CleanupProvider
 from components.capture.spec import INPUT_KEYS, OUTPUT_KEYS
 from components.capture.vhd_retention import VhdRetentionProvider
+from components.common.progress import URN_KEY
+from components.naming import own_urn
 
 
 @dataclass
@@ -48,7 +50,7 @@ class CaptureCleanup(pulumi.dynamic.Resource, module="capture", name="CaptureCle
     """Removes what an unfinished capture of its builder VM left (disk SAS, partial VHDs) just before the VM goes."""
 
     def __init__(self, name: str, args: GeneralizedImageArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(CleanupProvider(), name, args.props(), opts)
+        super().__init__(CleanupProvider(), name, {**args.props(), URN_KEY: own_urn(name, CLEANUP_TYPE, opts)}, opts)
 
 
 class GeneralizedImage(pulumi.dynamic.Resource, module="capture", name="GeneralizedImage"):
@@ -62,7 +64,8 @@ class GeneralizedImage(pulumi.dynamic.Resource, module="capture", name="Generali
 
     def __init__(self, name: str, args: GeneralizedImageArgs, opts: pulumi.ResourceOptions | None = None):
         # Outputs are seeded None so Pulumi exposes them as Output attributes.
-        super().__init__(CaptureProvider(), name, {**args.props(), **dict.fromkeys(OUTPUT_KEYS)}, opts)
+        own = {URN_KEY: own_urn(name, CAPTURE_TYPE, opts)}  # progress in `pulumi up` (ignored by diff)
+        super().__init__(CaptureProvider(), name, {**args.props(), **own, **dict.fromkeys(OUTPUT_KEYS)}, opts)
 
 
 class VhdRetention(pulumi.dynamic.Resource, module="capture", name="VhdRetention"):
@@ -77,6 +80,7 @@ class VhdRetention(pulumi.dynamic.Resource, module="capture", name="VhdRetention
         opts: pulumi.ResourceOptions | None = None,
     ):
         props = {"blob_endpoint": blob_endpoint, "vhd_container": vhd_container, "keep": keep}
+        props[URN_KEY] = own_urn(name, RETENTION_TYPE, opts)
         super().__init__(VhdRetentionProvider(), name, props, opts)
 
 

@@ -31,6 +31,7 @@ from components.capture.spec import (
 )
 from components.capture.vhd_store import BlobState, VhdStore, matches, ownership
 from components.common.console import WINDOWS_SETUP_LOG, WINDOWS_SYSPREP_LOG, failure_in, proof_line, shows_proof
+from components.common.progress import Progress, silent
 
 T = TypeVar("T")
 
@@ -48,6 +49,7 @@ class StepContext:
     clock: Clock = field(default_factory=SystemClock)
     trail: list[str] = field(default_factory=list)
     vm: VmFacts | None = None  # what inspect_vm found
+    progress: Progress = field(default_factory=silent)  # what `pulumi up` shows beside the resource
 
     def note(self, line: str) -> None:
         self.trail.append(line)
@@ -80,8 +82,25 @@ def utc_now(ctx: StepContext) -> str:
     return utc_iso(ctx.clock.now())
 
 
-def run_step(name: str, action: Callable[[], T]) -> T:
+# What `pulumi up` shows beside the resource while each step runs (components/common/progress.py).
+PHASES = {
+    "inspect_vm": ("inspect", "reading the builder VM"),
+    "clean_leftovers": ("clean-up", "removing what interrupted runs left"),
+    "wait_for_guest_power_off": ("guest", "waiting for the setup to finish and the guest to power off"),
+    "prove_deprovisioned": ("proof", "reading the guest's deprovisioning proof"),
+    "generalize": ("generalize", "Azure marks the VM generalized"),
+    "deallocate": ("deallocate", "Azure releases the VM's compute"),
+    "capture_unmanaged": ("capture", "Azure copies the OS disk into a VHD"),
+    "export_managed_disk": ("export", "copying the OS disk into a VHD"),
+    "delete": ("delete", "revoking the disk's access and deleting the capture's VHD unless it is retained"),
+    "clean_up_after_builder": ("clean-up", "revoking the disk's access and removing partial VHDs"),
+}
+
+
+def run_step(name: str, action: Callable[[], T], progress: Progress | None = None) -> T:
     """Run one step; any failure becomes a CaptureError naming the step, with SAS tokens redacted."""
+    if progress is not None:
+        progress.phase(*PHASES.get(name, (name, "")))
     try:
         return action()
     except Interrupted as err:
@@ -104,19 +123,19 @@ def rebuild_hint(spec: CaptureSpec) -> str:
 def run_create(ctx: StepContext) -> CaptureOutcome:
     from components.capture.export import export_managed_disk  # export.py builds on this module's StepContext
 
-    vm = run_step("inspect_vm", lambda: inspect_vm(ctx))
+    vm = run_step("inspect_vm", lambda: inspect_vm(ctx), ctx.progress)
     if ctx.vhds is not None:
-        run_step("clean_leftovers", lambda: clean_earlier_runs(ctx))
-    state = run_step("wait_for_guest_power_off", lambda: wait_for_guest_power_off(ctx))
-    run_step("prove_deprovisioned", lambda: prove_deprovisioned(ctx, state))
-    generalized_time = run_step("generalize", lambda: generalize(ctx, state))
-    run_step("deallocate", lambda: deallocate(ctx, state))
+        run_step("clean_leftovers", lambda: clean_earlier_runs(ctx), ctx.progress)
+    state = run_step("wait_for_guest_power_off", lambda: wait_for_guest_power_off(ctx), ctx.progress)
+    run_step("prove_deprovisioned", lambda: prove_deprovisioned(ctx, state), ctx.progress)
+    generalized_time = run_step("generalize", lambda: generalize(ctx, state), ctx.progress)
+    run_step("deallocate", lambda: deallocate(ctx, state), ctx.progress)
     vhd_uri = ""
     if ctx.spec.unmanaged:
-        vhd_uri = run_step("capture_unmanaged", lambda: capture_unmanaged(ctx))
+        vhd_uri = run_step("capture_unmanaged", lambda: capture_unmanaged(ctx), ctx.progress)
     elif ctx.spec.export_vhd:
         disk_id = vm.managed_os_disk_id or ""
-        vhd_uri = run_step("export_managed_disk", lambda: export_managed_disk(ctx, disk_id))
+        vhd_uri = run_step("export_managed_disk", lambda: export_managed_disk(ctx, disk_id), ctx.progress)
     os_disk_id = vm.managed_os_disk_id or (vm.os_vhd_uri or "").split("?", 1)[0]
     return CaptureOutcome(vm.instance_id, os_disk_id, vhd_uri, generalized_time)
 
@@ -164,6 +183,7 @@ def wait_for_guest_power_off(ctx: StepContext) -> InstanceState:
                 "raise guestTimeoutMinutes if the setup only needs longer). Last lines of its serial log:\n"
                 + tail_for_error(ctx.compute.serial_log)
             )
+        ctx.progress.status(f"setup running (power state {state.power}), deadline {utc_iso(deadline)[11:16]} UTC")
         polls += 1
         if polls % SERIAL_LOG_EVERY_POLLS == 0:
             _stop_on_guest_failure(ctx)

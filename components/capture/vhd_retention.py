@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
 
 from components.capture.spec import CAPTURE_CONTAINER
+from components.common.progress import URN_KEY, reporting
 
 if TYPE_CHECKING:  # azure-storage-blob loads in the provider process only, when a method runs (see provider.py)
     from components.capture.vhd_store import VhdStore
@@ -45,7 +46,7 @@ def prune(store: VhdStore, container: str, keep: list[str]) -> list[str]:
 
 
 def _inputs(props: dict[str, Any]) -> dict[str, Any]:
-    return {key: props.get(key) for key in INPUT_KEYS}
+    return {**{key: props.get(key) for key in INPUT_KEYS}, **({URN_KEY: props[URN_KEY]} if URN_KEY in props else {})}
 
 
 def _prune(props: dict[str, Any]) -> list[str]:
@@ -53,15 +54,17 @@ def _prune(props: dict[str, Any]) -> list[str]:
     from components.capture.environment import from_environment
     from components.capture.vhd_store import AzureVhdStore
 
-    endpoints = from_environment()
-    cred = credential(endpoints)
-    try:
-        store = AzureVhdStore(endpoints, cred, str(props["blob_endpoint"]))
-        deleted = prune(store, str(props["vhd_container"]), list(props.get("keep") or []))
-    finally:
-        close = getattr(cred, "close", None)
-        if close:
-            close()
+    with reporting(props, "VHD retention") as progress:
+        progress.phase("prune", f"deleting the VHDs no kept version names in {props['vhd_container']}")
+        endpoints = from_environment()
+        cred = credential(endpoints)
+        try:
+            store = AzureVhdStore(endpoints, cred, str(props["blob_endpoint"]))
+            deleted = prune(store, str(props["vhd_container"]), list(props.get("keep") or []))
+        finally:
+            close = getattr(cred, "close", None)
+            if close:
+                close()
     log.info("VHD retention: %s", "; ".join(f"deleted {name}" for name in deleted) or "nothing to delete")
     return deleted
 

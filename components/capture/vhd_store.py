@@ -29,6 +29,7 @@ class BlobState:
     copy_id: str | None = None
     copy_description: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    copy_progress: str | None = None  # x-ms-copy-progress: "<bytes copied>/<total bytes>"
 
     def owned_by(self, vm_id: str) -> bool:
         return same_id(self.metadata.get(SOURCE_VM_KEY, ""), vm_id)
@@ -138,6 +139,7 @@ def _blob_state(url: str, props: BlobProperties) -> BlobState:
         copy_status=copy.status if copy and copy.status else None,
         copy_id=copy.id if copy else None,
         copy_description=copy.status_description if copy else None,
+        copy_progress=copy.progress if copy else None,
         metadata=dict(props.metadata or {}),
     )
 

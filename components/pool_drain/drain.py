@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from components.common.progress import Progress, silent
 from components.common.stopping import engine_cancelled, sleep_unless_stopped, utc_iso
 from components.pool_drain.batch import PoolCalls, PoolState
 from components.pool_drain.errors import DrainError, DrainInterrupted
@@ -59,6 +60,12 @@ class SystemClock:
         )
 
 
+def _deadline_text(started: datetime | None, timeout: timedelta) -> str:
+    if started is None:
+        return "deadline not started (it starts when Batch accepts the resize to zero)"
+    return f"deadline {utc_iso(started + timeout)[11:16]} UTC"
+
+
 def _parse_iso(text: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -74,6 +81,7 @@ class Drain:
     clock: Clock
     poll_seconds: float
     trail: list[str] = field(default_factory=list)
+    progress: Progress = field(default_factory=silent)  # what `pulumi up` shows beside the drain resource
 
     @property
     def pool_id(self) -> str:
@@ -86,6 +94,7 @@ class Drain:
             self.trail.append("the pool was already gone")
             return self.trail
         if pool.state != "deleting":
+            self.progress.phase("drain", f"pool {self.pool_id}, drainTimeout {self.spec.drain_timeout}")
             pool = self._drain(pool)
             if pool is None:
                 self.trail.append("the pool was deleted meanwhile")
@@ -93,6 +102,7 @@ class Drain:
             if pool.state != "deleting":
                 self.pools.delete(self.pool_id)
                 self.trail.append("delete requested")
+        self.progress.phase("delete", f"waiting for Batch to delete pool {self.pool_id}")
         self._wait_until_gone()
         self.trail.append("the pool is gone")
         return self.trail
@@ -120,6 +130,9 @@ class Drain:
                 self.trail.append(f"drainTimeout {self.spec.drain_timeout} reached with {pool.nodes} node(s) left")
                 return pool
             started = self._step(pool, remaining, started)
+            self.progress.status(
+                f"{pool.nodes} node(s) left ({pool.allocation_state}), {_deadline_text(started, timeout)}"
+            )
             self.clock.sleep(min(self.poll_seconds, remaining.total_seconds()))
             pool = self.pools.get(self.pool_id)
         return pool

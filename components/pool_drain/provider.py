@@ -32,6 +32,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from components.common.progress import URN_KEY, reporting
 from components.pool_drain.spec import (
     INPUT_KEYS,
     REPLACE_KEYS,
@@ -45,7 +46,7 @@ log = logging.getLogger("components.pool_drain")
 
 
 def _inputs(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: props[k] for k in INPUT_KEYS if k in props}
+    return {k: props[k] for k in (*INPUT_KEYS, URN_KEY) if k in props}
 
 
 def _spec(props: dict[str, Any]) -> DrainSpec:
@@ -96,7 +97,7 @@ class PoolDrainProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = _spec(props)
-        return CreateResult(drain_resource_id(props), {k: getattr(spec, k) for k in INPUT_KEYS})
+        return CreateResult(drain_resource_id(props), {**_inputs(props), **{k: getattr(spec, k) for k in INPUT_KEYS}})
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(_inputs(_news))
@@ -126,13 +127,14 @@ class PoolDrainProvider(ResourceProvider):
         from components.pool_drain.errors import DrainInterrupted
 
         spec = _spec(_props)
-        ref = _reference(spec)
-        with management_client(ref.subscription) as (client, endpoint):
-            pools = AzureBatchPools(client, ref.resource_group, ref.account)
-            drain = Drain(spec, pools, SystemClock(spec.pool_name), endpoint.poll_seconds)
-            try:
-                done = drain.run()
-            except DrainInterrupted as err:
-                log.warning("%s (so far: %s)", err, "; ".join(drain.trail))  # the engine's log gets our stderr
-                raise
+        with reporting(_props, "drain", (DrainInterrupted,)) as progress:
+            ref = _reference(spec)
+            with management_client(ref.subscription) as (client, endpoint):
+                pools = AzureBatchPools(client, ref.resource_group, ref.account)
+                drain = Drain(spec, pools, SystemClock(spec.pool_name), endpoint.poll_seconds, progress=progress)
+                try:
+                    done = drain.run()
+                except DrainInterrupted as err:
+                    log.warning("%s (so far: %s)", err, "; ".join(drain.trail))  # the engine's log gets our stderr
+                    raise
         log.warning("pool %r drained and deleted: %s", spec.pool_name, "; ".join(done))

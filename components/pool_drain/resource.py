@@ -8,6 +8,8 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
+from components.common.progress import URN_KEY
+from components.naming import own_urn
 from components.pool_drain.provider import PoolDrainProvider
 from components.pool_drain.spec import INPUT_KEYS
 
@@ -35,7 +37,8 @@ class PoolDrain(pulumi.dynamic.Resource, module="pools", name="PoolDrain"):
     pool_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: PoolDrainArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(PoolDrainProvider(), name, args.props(), opts)
+        own = {URN_KEY: own_urn(name, DRAIN_TYPE, opts)}  # progress in `pulumi up` (ignored by diff)
+        super().__init__(PoolDrainProvider(), name, {**args.props(), **own}, opts)
 
 
 # The type token the engine and the offline plan see.

@@ -1,6 +1,6 @@
 """The dynamic providers (the capture's and the pool drain's: pickled into the state, run in the dynamic-provider
-process) import Azure SDKs, `pulumi.dynamic`, `components.common`, their own package and the standard library only:
-no Pulumi resource SDK, no other component."""
+process) import Azure SDKs, `pulumi.dynamic`, the engine's gRPC stubs (progress), `components.common`, their own package
+and the standard library only: no Pulumi resource SDK, no other component."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ def _allowed(module: str, package: str) -> bool:
         or root == "azure"
         or module == "pulumi.dynamic"
         or module == "pulumi.runtime.rpc"  # the wire sentinels; pulumi.dynamic's own server loads it anyway
+        or module.startswith("pulumi.runtime.proto")  # the engine's Log RPC (common/progress.py); loaded there too
+        or root == "grpc"
         or (module.startswith(f"components.{package}") and module != f"components.{package}.resource")
         or module.startswith("components.common")
     )

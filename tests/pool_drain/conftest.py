@@ -91,15 +91,18 @@ def batch(tmp_path: Path) -> Iterator[Callable[..., BatchWorld]]:
 
 
 @pytest.fixture
-def start_provider() -> Iterator[Callable[[BatchWorld], ProviderProcess]]:
+def start_provider() -> Iterator[Callable[..., ProviderProcess]]:
+    """A provider process for the world's fake Batch; `args`: the plugin's arguments (the engine's address)."""
     with provider_processes() as start:
-        yield lambda world: start(
+        yield lambda world, args=None: start(
             {
                 "BCI_ARM_ENDPOINT": world.server.url,
                 "BCI_CA_BUNDLE": str(world.server.ca_file),
                 "BCI_FAKE_CREDENTIAL": "1",
                 "BCI_POLL_SECONDS": "0.1",
-            }
+                "BCI_PROGRESS_SECONDS": "0.6",  # status lines at most every 0.1 s (components/common/progress.py)
+            },
+            args,
         )
 
 

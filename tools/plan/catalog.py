@@ -28,6 +28,9 @@ class ResourceType:
     key_properties: tuple[str, ...] = ()  # what the plan prints: dotted paths into the wire-name inputs
     # What the builder leaves billing once the image is published, until image.builder.enabled: false retires it.
     idle_cost: str = ""
+    # What `pulumi up` shows on the resource's row while its provider works (components/common/progress.py):
+    # (phase, what the status line says and how long the phase typically takes).
+    progress: tuple[tuple[str, str], ...] = ()
 
 
 _SHORT_WRITE = "synchronous or short ARM write"
@@ -129,17 +132,32 @@ _TYPES = (
         "and power-off + deallocate (~2) + generalize (<1) + VHD export when asked (~10 for a 30 GiB disk, "
         "server-side copy)",
         key_properties=("os_disk_mode", "export_vhd", "image_version"),
+        progress=(
+            ("inspect, clean-up", "reading the builder VM, removing what interrupted runs left: seconds"),
+            (
+                "guest",
+                "the setup script, then deprovision and power-off; the power state and the deadline: most of the "
+                "capture (~20 min for the default Linux setup, longer for Windows and sysprep; guestTimeoutMinutes "
+                "ends it)",
+            ),
+            ("proof, generalize", "the guest's deprovisioning proof, then Azure marks the VM generalized: < 1 min"),
+            ("deallocate", "Azure releases the VM's compute: ~2 min"),
+            ("export", "exportVhd: % of the disk copied, GiB/min and the time left: ~10 min for a 30 GiB disk"),
+            ("capture", "classic unmanaged disk: Azure copies the OS disk into a VHD: ~5 min"),
+        ),
     ),
     ResourceType(
         RETENTION_TYPE,
         0.1,
         "one blob listing per container and a delete per VHD no kept version names (capture/vhd_retention.py)",
         key_properties=("keep",),
+        progress=(("prune", "deleting the VHDs no kept version names: seconds"),),
     ),
     ResourceType(
         CLEANUP_TYPE,
         0.05,
         "a state record only: no cloud call on create (its delete cleans what an interrupted capture left)",
+        progress=(("clean-up", "when the builder VM goes: revoking its disk's SAS, removing partial VHDs: seconds"),),
     ),
     ResourceType(
         "pulumi:providers:azure",
@@ -205,6 +223,14 @@ _TYPES = (
         0.05,
         "a state record only: no cloud call on create (its delete drains the replaced pool, up to drainTimeout)",
         key_properties=("drain_timeout",),
+        progress=(
+            (
+                "drain",
+                "when its pool is replaced: the nodes left and the deadline; as long as the longest running task, "
+                "at most drainTimeout",
+            ),
+            ("delete", "Batch deletes the emptied pool: ~1-5 min"),
+        ),
     ),
 )
 
@@ -217,6 +243,11 @@ DEFAULT_MINUTES = 0.05
 def typical_minutes(token: str) -> float:
     entry = CATALOG.get(token)
     return entry.minutes if entry else DEFAULT_MINUTES
+
+
+def progress(token: str) -> tuple[tuple[str, str], ...]:
+    entry = CATALOG.get(token)
+    return entry.progress if entry else ()
 
 
 def key_properties(token: str) -> tuple[str, ...]:

@@ -206,6 +206,7 @@ def render(
     lines += ["", f"{head}Critical path of `pulumi up`: about {plan['criticalPath']['estimatedMinutes']:g} minutes", ""]
     for number, step in enumerate(plan["criticalPath"]["steps"], 1):
         lines.append(f"{number:>3}. {step['name']} ({step['type'].rsplit(':', 1)[-1]}): ~{step['minutes']:g} min")
+    lines += _progress_lines(resources, head)
     lines += ["", f"{head}What keeps billing after `up`, besides the image and the pools", ""]
     lines += [f"- {item['name']}: {item['cost']}" for item in plan["billingAfterUp"]] or ["nothing: no builder"]
     if plan["billingAfterUp"]:
@@ -227,6 +228,24 @@ def render(
     )
     lines += ["", f"{'**' if markdown else ''}{verdict}{'**' if markdown else ''}"]
     return "\n".join(lines)
+
+
+def _progress_lines(resources: Sequence[Mapping[str, Any]], head: str) -> list[str]:
+    """What `pulumi up` shows on the rows of the resources whose provider takes time, phase by phase."""
+    shown = [r for r in resources if catalog.progress(r["type"])]
+    if not shown:
+        return []
+    lines = [
+        "",
+        f"{head}What `pulumi up` shows while it waits",
+        "",
+        "Beside each of these resources: its phase and what it waits for, at each phase change and at least every "
+        "30 s; then one line with the outcome and each phase's time (without an engine, on the provider's stderr).",
+    ]
+    for resource in shown:
+        lines.append(f"- {resource['name']} ({resource['type'].rsplit(':', 1)[-1]}):")
+        lines += [f"    {phase}: {what}" for phase, what in catalog.progress(resource["type"])]
+    return lines
 
 
 def _resource_table(resources: Sequence[Mapping[str, Any]], markdown: bool) -> list[str]:

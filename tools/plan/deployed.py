@@ -57,6 +57,7 @@ from pulumi.runtime import rpc
 
 from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
 from components.capture.spec import REPLACE_KEYS as CAPTURE_REPLACE_KEYS
+from components.common.progress import URN_KEY
 from components.pool_drain.resource import DRAIN_TYPE
 from components.pool_drain.spec import REPLACE_KEYS as DRAIN_REPLACE_KEYS
 from components.pools import POOL_REPLACE_ON_CHANGES, POOL_REPLACE_REASON
@@ -516,8 +517,10 @@ def _urn_name(urn: str) -> str:
 
 
 def _comparable(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Inputs as compared: internal `__*` keys left out, secrets and resource references reduced to what is known."""
-    return {k: _normalized(v) for k, v in inputs.items() if not str(k).startswith("__")}
+    """Inputs as compared: internal `__*` keys and the URN the dynamic resources carry for progress reports (their
+    diffs ignore it: components/common/progress.py) left out, secrets and resource references reduced to what is
+    known."""
+    return {k: _normalized(v) for k, v in inputs.items() if not str(k).startswith("__") and k != URN_KEY}
 
 
 def _normalized(value: Any) -> Any:
