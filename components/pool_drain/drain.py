@@ -62,7 +62,7 @@ class SystemClock:
 
 def _deadline_text(started: datetime | None, timeout: timedelta) -> str:
     if started is None:
-        return "deadline not started (it starts when Batch accepts the resize to zero)"
+        return "deadline when Batch accepts the resize to zero"
     return f"deadline {utc_iso(started + timeout)[11:16]} UTC"
 
 
@@ -94,7 +94,9 @@ class Drain:
             self.trail.append("the pool was already gone")
             return self.trail
         if pool.state != "deleting":
-            self.progress.phase("drain", f"pool {self.pool_id}, drainTimeout {self.spec.drain_timeout}")
+            started = _parse_iso(pool.metadata.get(DRAIN_STARTED_METADATA, ""))
+            timeout = timedelta(seconds=self.spec.timeout_seconds)
+            self.progress.phase("drain", f"pool {self.pool_id}, {_deadline_text(started, timeout)}")
             pool = self._drain(pool)
             if pool is None:
                 self.trail.append("the pool was deleted meanwhile")

@@ -42,7 +42,8 @@ def test_a_drain_shows_the_nodes_left_and_its_deadline_on_its_row_then_how_it_en
 
     status = engine.status()
     assert {line.urn for line in engine.lines} == {urn}
-    assert re.fullmatch(rf"drain \(0 s\): pool {OLD_POOL}, deadline \d\d:\d\d UTC", status[0].message)
+    # the deadline starts when Batch accepts the resize to zero (issue 24.2), so the first line can't name it yet
+    assert status[0].message == f"drain (0 s): pool {OLD_POOL}, deadline when Batch accepts the resize to zero"
     assert any(
         re.fullmatch(r"drain \(\d+ s\): [12] node\(s\) left \(\w+\), deadline \d\d:\d\d UTC", s.message) for s in status
     )
