@@ -164,9 +164,10 @@ class CaptureSpec:
         "ARM id of the image storage account", "replace", _needed_for_vhd(_storage_account_id)
     )
     blob_endpoint: str = _input(
-        "that account's primary blob endpoint, e.g. https://acct.blob.core.windows.net/",
+        "that account's primary blob endpoint, e.g. https://acct.blob.core.windows.net/: where the VHD goes, and "
+        "where the guest's build-proof markers are read (components/common/proof.py), so it is always required",
         "replace",
-        _needed_for_vhd(_blob_endpoint),
+        _blob_endpoint,
     )
     vhd_container: str = _input(
         "container for exported VHDs; for the unmanaged capture, its destinationContainerName",

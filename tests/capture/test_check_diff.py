@@ -55,12 +55,19 @@ def test_check_accepts_the_program_inputs_and_unknowns_during_preview(shared_pro
     assert checked["guest_timeout_minutes"] == good["guest_timeout_minutes"]
 
 
-def test_check_needs_no_blob_destination_without_a_vhd(shared_provider, good):
+def test_check_needs_no_vhd_destination_without_a_vhd(shared_provider, good):
+    _, failures = shared_provider.check({**good, "export_vhd": False, "vhd_container": "", "storage_account_id": ""})
+
+    assert failures == []
+
+
+def test_check_needs_the_blob_endpoint_even_without_a_vhd_since_the_proof_is_read_there(shared_provider, good):
     _, failures = shared_provider.check(
         {**good, "export_vhd": False, "vhd_container": "", "blob_endpoint": "", "storage_account_id": ""}
     )
 
-    assert failures == []
+    assert [prop for prop, _ in failures] == ["blob_endpoint"]
+    assert "blob endpoint" in failures[0][1]
 
 
 OUTS = {"vhd_uri": "https://a/b/c.vhd", "generalized_time": "2026-01-01T00:00:00Z", "os_disk_id": "/d"}
