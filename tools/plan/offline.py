@@ -260,6 +260,9 @@ def _extra_outputs(typ: str, name: str, outputs: Mapping[str, Any], location: st
         return {"properties": properties}
     if typ == "azure-native:batch:BatchAccount":
         return {"accountEndpoint": f"{name}.{outputs.get('location', location)}.batch.azure.com"}
+    if typ == "azure-native:managedidentity:UserAssignedIdentity":  # Azure computes both ids and the tenant
+        return {"clientId": _guid_like(f"client {name}"), "principalId": _guid_like(f"principal {name}"),
+                "tenantId": TENANT_ID}  # fmt: skip
     return {}
 
 
