@@ -273,6 +273,8 @@ def _identity_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(identity, Mapping) or not isinstance(identity.get("userAssignedIdentities"), list):
         return {}
     ids = identity["userAssignedIdentities"]
+    if not all(isinstance(i, str) for i in ids):  # an identity not created yet (preview): its ids are unknown
+        return {"identity": {**identity, "userAssignedIdentities": rpc.UNKNOWN}}
     returned = {i: {"principalId": _guid_like(f"principal {i}"), "clientId": _guid_like(f"client {i}")} for i in ids}
     return {"identity": {**identity, "userAssignedIdentities": returned}}
 
