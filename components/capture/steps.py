@@ -36,7 +36,6 @@ from components.common.proof import FAILED, GENERALIZED, PHASES, PROOF_CONTAINER
 T = TypeVar("T")
 
 
-
 @dataclass
 class StepContext:
     spec: CaptureSpec

@@ -50,9 +50,8 @@ _HEADER = re.compile(rf"^{re.escape(PREFIX)} (?P<phase>[a-z-]+) vm (?P<vm>\S+)$"
 
 def imds_token_url(client_id: str) -> str:
     """The IMDS request for a storage token of the builder's user-assigned identity."""
-    return (
-        f"{IMDS_TOKEN_ENDPOINT}?api-version=2018-02-01&resource={quote(STORAGE_RESOURCE, safe='')}&client_id={client_id}"
-    )
+    resource = quote(STORAGE_RESOURCE, safe="")
+    return f"{IMDS_TOKEN_ENDPOINT}?api-version=2018-02-01&resource={resource}&client_id={client_id}"
 
 
 def proof_container_url(blob_endpoint: str) -> str:

@@ -26,7 +26,10 @@ def test_a_windows_build_whose_com1_cannot_be_opened_completes_through_the_captu
 
     _, outs = shared_provider.create(checked)
 
-    assert vm.serial_log == "" and world.markers(vm) == [f"{vm.instance_id}/generalized", f"{vm.instance_id}/setup-done"]
+    assert vm.serial_log == "" and world.markers(vm) == [
+        f"{vm.instance_id}/generalized",
+        f"{vm.instance_id}/setup-done",
+    ]
     assert vm.power == "deallocated" and vm.generalized_time and outs["vm_instance_id"] == vm.instance_id
     assert _vhds(fakes, container) == [export_name(checked, vm)]
 

@@ -194,7 +194,6 @@ def test_an_open_storage_account_needs_no_subnet_rule_nor_service_endpoint() -> 
     assert "serviceEndpoints" not in run.one("azure-native:network:Subnet").inputs
 
 
-
 def test_a_closed_storage_account_is_refused_while_the_classic_builder_disk_lives_in_it() -> None:
     with pytest.raises(SettingsError) as failure:
         run_program({**CLOSED_STORAGE, "image": {"exportVhd": False, "builder": {"osDisk": "unmanaged"}}})
