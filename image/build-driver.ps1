@@ -45,7 +45,7 @@ function Write-Console([string]$Line) {
     Write-Serial $Line
 }
 
-function Get-VmId {
+function Get-VmId() {
     # The VM's vmId, the proof's per-VM nonce: the same id the capture step reads from the VM's ARM resource.
     foreach ($attempt in 1..5) {
         try {

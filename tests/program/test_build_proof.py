@@ -36,7 +36,10 @@ def _proof_writer(run: ProgramRun) -> RegisteredResource:
 
 
 def _custom_data(run: ProgramRun) -> str:
-    return base64.b64decode(run.one(VM).inputs["osProfile"]["customData"]).decode()
+    profile = run.one(VM).inputs["osProfile"]
+    if "customData" not in profile:  # Windows: the whole osProfile is one secret (it holds the admin password)
+        profile = profile["value"]
+    return base64.b64decode(profile["customData"]).decode()
 
 
 def test_the_identity_may_write_only_to_the_proof_container(dev: ProgramRun) -> None:
