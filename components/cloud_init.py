@@ -88,7 +88,8 @@ vm_id=$(curl -sf -H Metadata:true --noproxy '*' --max-time 10 --retry 5 '{IMDS_V
 [ -f "$root{SETUP_OK_MARKER}" ] || fail "{SETUP_FAILED}" {SETUP_LOG}
 echo "{PREFIX} {SETUP_DONE} vm $vm_id" > "$body"
 # The proof's path is checked before anything is deprovisioned: a guest that cannot write it stays as it is.
-put_marker {SETUP_DONE} || {{ say "{DEPROVISION_FAILED}: no build-proof marker could be written to $proof_url"; exit 1; }}
+put_marker {SETUP_DONE} || {{ say "{DEPROVISION_FAILED}: no build-proof marker could be written to $proof_url"
+  exit 1; }}
 say "{PREFIX} setup done; deprovisioning"
 rm -rf "$root{WORK_DIR}" "$root{SETUP_LOG}"
 cloud-init clean --logs --seed

@@ -166,7 +166,7 @@ class FakeGuest:
             },
         )
         context = ssl.create_default_context(cafile=str(self._azurite.pki.ca_pem))
-        with urllib.request.urlopen(request, context=context, timeout=10) as answer:  # noqa: S310 - loopback https
+        with urllib.request.urlopen(request, context=context, timeout=10) as answer:
             if answer.status != 201:  # Put Blob answers 201 Created
                 raise RuntimeError(f"Put Blob of {url} answered {answer.status}")
 

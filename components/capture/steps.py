@@ -30,7 +30,7 @@ from components.capture.spec import (
     export_blob_name,
 )
 from components.capture.vhd_store import BlobState, VhdStore, matches, ownership
-from components.common.console import WINDOWS_SETUP_LOG, WINDOWS_SYSPREP_LOG, proof_line
+from components.common.console import FAILURE_LINES, WINDOWS_SETUP_LOG, WINDOWS_SYSPREP_LOG, proof_line
 from components.common.proof import FAILED, GENERALIZED, PHASES, PROOF_CONTAINER, Markers, marker_name
 
 T = TypeVar("T")
@@ -211,8 +211,10 @@ def _stop_on_guest_failure(ctx: StepContext, markers: Markers) -> None:
         )
     failure = markers.failure()
     if failure is not None:
+        lines = [line.strip() for line in failure.splitlines()]
+        first = next((line for line in lines if line.startswith(FAILURE_LINES)), lines[0] if lines else "")
         raise CaptureError(
-            f"the builder guest reported a failure (marker {marker_name(markers.vm_instance_id, FAILED)} in "
+            f"the builder guest reported a failure, {first!r} (marker {marker_name(markers.vm_instance_id, FAILED)} in "
             f"container {PROOF_CONTAINER!r}) and will not power off; the VM was left running for inspection"
             f"{_where_to_look(ctx.spec)}. Fix what it names (the setup script, or the guest's build step that "
             f"failed), then {rebuild_hint(ctx.spec)}. What the guest wrote:\n{failure}"

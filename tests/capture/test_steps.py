@@ -279,6 +279,7 @@ def test_a_failed_marker_ends_the_wait_at_the_next_poll_with_what_the_guest_wrot
 
     assert clock.sleeps == []  # the first poll sees it, not the 60 min deadline
     message = str(failure.value)
+    assert "reported a failure, 'batch-image: deprovision FAILED; last lines of" in message
     assert f"marker {INSTANCE}/failed in container 'build-proof'" in message
     assert "batch-image: deprovision FAILED" in message and "waagent: error" in message
     assert f"`pulumi up --replace '{URN}'`" in message

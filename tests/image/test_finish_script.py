@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from components.cloud_init import _FINISH_SCRIPT, DEPROVISION_LOG, SETUP_LOG, SETUP_OK_MARKER, WORK_DIR
-from components.common.console import failure_in, shows_proof
-from components.common.proof import FAILED, Markers, fill_proof_target
+from components.common.console import FAILURE_LINES, proof_line
+from components.common.proof import Markers, fill_proof_target
 from tests.image.tools import require_tool
 
 VM_ID = "0F47B100-583C-48E3-A4C0-AEFC2C9BBCC1"  # IMDS may answer in upper case; the proof is lower case
@@ -44,6 +44,15 @@ elif "-X" in args and args[args.index("-X") + 1] == "PUT":
 else:
     sys.exit(2)
 """
+
+
+def shows_proof(serial_log: str, os_type: str, vm_instance_id: str) -> bool:
+    """The serial console (a diagnostic) carries the proof line too."""
+    return any(line.strip().lower() == proof_line(os_type, vm_instance_id) for line in serial_log.splitlines())
+
+
+def failure_in(serial_log: str) -> str | None:
+    return next((line.strip() for line in serial_log.splitlines() if line.strip().startswith(FAILURE_LINES)), None)
 
 
 class Guest:

@@ -4,6 +4,7 @@ the custom data that tells the guest where to write, and their removal with the 
 from __future__ import annotations
 
 import base64
+
 import pytest
 
 from components.common.proof import CLIENT_ID_TOKEN, PROOF_CONTAINER, PROOF_URL_TOKEN
