@@ -6,6 +6,8 @@ Batch account → pools, each wired to the next through outputs. Each concern li
 published (components/image_versions.py) and the base image version `latest` stands for (components/base_image.py).
 """
 
+from collections.abc import Callable
+
 import pulumi
 import pulumi_azuread as azuread
 from pulumi_azure_native import authorization, resources
@@ -43,7 +45,10 @@ async def main() -> None:
     # The builder's subnet, let through the storage network rules for the guest's build-proof markers: the account is
     # registered before the builder (which needs its endpoint), so the subnet id is resolved once the builder exists.
     restricted_storage = settings.has_builder and settings.storage.network_access is not None
-    builder_subnet_id, resolve_builder_subnet = pulumi.deferred_output() if restricted_storage else (None, None)
+    builder_subnet_id: pulumi.Output[str] | None = None
+    resolve_builder_subnet: Callable[[pulumi.Output[str]], None] | None = None
+    if restricted_storage:
+        builder_subnet_id, resolve_builder_subnet = pulumi.deferred_output()
     storage = ImageStorage(
         "image-storage",
         ImageStorageArgs(

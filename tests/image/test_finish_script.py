@@ -139,7 +139,8 @@ def test_a_failed_waagent_leaves_the_vm_running_with_its_output_on_the_console(t
     assert not shows_proof(guest.console(), "Linux", VM_ID)
     judged = guest.judged()
     assert not judged.proven() and judged.foreign() is None
-    assert "deprovision FAILED" in (judged.failure() or "") and "waagent service will be stopped" in judged.failure()
+    failure = judged.failure() or ""
+    assert "deprovision FAILED" in failure and "waagent service will be stopped" in failure
 
 
 @pytest.mark.parametrize(
