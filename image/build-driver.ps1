@@ -62,12 +62,11 @@ function Write-Marker([string]$Phase, [string]$Body) {
     $deadline = (Get-Date).AddMinutes($MarkerWriteMinutes)
     while ($true) {
         try {
-            $token = (Invoke-RestMethod -Headers @{ Metadata = 'true' } -UseBasicParsing -TimeoutSec 10 `
-                    -Uri $ImdsTokenUrl).access_token
+            $imds = Invoke-RestMethod -Headers @{ Metadata = 'true' } -UseBasicParsing -TimeoutSec 10 -Uri $ImdsTokenUrl
             $headers = @{
                 'x-ms-blob-type' = 'BlockBlob'
                 'x-ms-version'   = $BlobApiVersion
-                'Authorization'  = "Bearer $token"
+                'Authorization'  = "Bearer $($imds.access_token)"
             }
             Invoke-RestMethod -Method Put -Headers $headers -ContentType 'text/plain; charset=utf-8' -UseBasicParsing `
                 -TimeoutSec 30 -Uri "$ProofUrl$($script:VmId)/$Phase" -Body ([Text.Encoding]::UTF8.GetBytes($Body)) |

@@ -200,7 +200,11 @@ def test_the_markers_are_what_the_capture_step_reads():
     assert values["ProofUrl"] == PROOF_URL_TOKEN and values["ImdsTokenUrl"] == imds_token_url(CLIENT_ID_TOKEN)
     assert values["BlobApiVersion"] == BLOB_API_VERSION
     write = _function(driver, "Write-Marker")
-    for header in ["'x-ms-blob-type' = 'BlockBlob'", "'x-ms-version'   = $BlobApiVersion", '"Bearer $token"']:
+    for header in [
+        "'x-ms-blob-type' = 'BlockBlob'",
+        "'x-ms-version'   = $BlobApiVersion",
+        '"Bearer $($imds.access_token)"',
+    ]:
         assert header in write, header  # Put Blob with a bearer token (learn.microsoft.com put-blob)
     assert '-Uri "$ProofUrl$($script:VmId)/$Phase"' in write and "-Method Put" in write
     assert "Tls12" in driver  # Azure Storage takes TLS 1.2 at least
