@@ -95,6 +95,18 @@ class FakeVm:
     generalized_time: str | None = None
     instance_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # properties.vmId
     created: datetime = field(default_factory=lambda: datetime.now(UTC))  # properties.timeCreated
+    # The guest's proof, written when it powers itself off (its OS type; None: it powers off without proof).
+    proof: tuple[FakeGuest, str] | None = None
+
+    def power_off_by_guest(self) -> None:
+        """The guest's last acts: its generalized marker, then the power-off (the marker is there before the VM
+        reports stopped, as the real guest writes it before `systemctl poweroff` / `Stop-Computer`)."""
+        if self.proof is not None:
+            guest, os_type = self.proof
+            guest.write(SETUP_DONE, f"{marker_header(SETUP_DONE, guest.names)}\n")
+            guest.write(GENERALIZED, generalized_body(os_type, guest.names))
+            self.proof = None
+        self.power = "stopped"
 
     @property
     def id(self) -> str:
@@ -239,7 +251,7 @@ class ArmWorld:
         )
         vm.created = datetime.now(UTC) - timedelta(minutes=age_minutes)
         guest = FakeGuest(self.azurite, vm.instance_id, marker_vm_id or vm.instance_id)
-        proves = deprovisioned and failure is None and power_off_after is not None
+        proves = deprovisioned and failure is None
         if serial_log is None:
             proof = f"{proof_line(os_type, vm.instance_id)}\n" if proves else ""
             serial_log = f"cloud-init: setup finished\nwaagent: deprovisioned\n{proof}reboot: Power down\n"
@@ -249,8 +261,10 @@ class ArmWorld:
         if failure is not None:
             guest.write(FAILED, f"{marker_header(FAILED, guest.names)}\n{failure}\n")
         elif proves:
-            guest.write(SETUP_DONE, f"{marker_header(SETUP_DONE, guest.names)}\n")
-            guest.write(GENERALIZED, generalized_body(os_type, guest.names))
+            vm.proof = (guest, os_type)
+            if power != "running":  # it powered itself off before the test began
+                vm.power_off_by_guest()
+                vm.power = power
         admin = self.azurite.admin()
         content = (name.encode() * (disk_bytes // len(name) + 1))[:disk_bytes]
         if managed:
@@ -338,7 +352,7 @@ class ArmWorld:
         with self.lock:
             for vm in self.vms.values():
                 if vm.power == "running" and vm.power_off_at is not None and now >= vm.power_off_at:
-                    vm.power = "stopped"
+                    vm.power_off_by_guest()
             for disk in self.disks.values():
                 if disk.access_active and disk.access_expires is not None and now >= disk.access_expires:
                     disk.access_active, disk.access_expires = False, None

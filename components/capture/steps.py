@@ -163,7 +163,7 @@ def wait_for_guest_power_off(ctx: StepContext) -> InstanceState:
                 f"{rebuild_hint(spec)} (or raise guestTimeoutMinutes if the setup only needs longer). Last lines of "
                 "its serial log (a diagnostic; it may be empty):\n" + tail_for_error(ctx.compute.serial_log)
             )
-        _stop_on_guest_failure(ctx, read_markers(ctx))
+        _stop_on_guest_failure(ctx, read_markers(ctx, (FAILED,)))
         ticks.sleep(at_most=remaining)
         state = ctx.compute.instance_state()
     ctx.note(f"guest powered off (power state {state.power})")
@@ -188,14 +188,15 @@ def _marker_place(ctx: StepContext) -> str:
     return f"container {PROOF_CONTAINER!r} under {ctx.builder().instance_id.lower()}/"
 
 
-def read_markers(ctx: StepContext) -> Markers:
-    """The guest's build-proof markers under this VM instance's vmId: one List Blobs call, then each marker found."""
+def read_markers(ctx: StepContext, phases: tuple[str, ...] = PHASES) -> Markers:
+    """The guest's build-proof markers under this VM instance's vmId: one List Blobs call, then the body of each
+    marker found among `phases` (while waiting, only a failed marker's: one request per poll until the guest fails)."""
     store, vm = ctx.store(), ctx.builder()
     prefix = f"{vm.instance_id.lower()}/"
     bodies = {}
     for name, _ in store.listing(PROOF_CONTAINER, prefix):
         phase = name[len(prefix) :]
-        text = store.read_text(PROOF_CONTAINER, name) if phase in PHASES else None
+        text = store.read_text(PROOF_CONTAINER, name) if phase in phases else None
         if text is not None:
             bodies[phase] = text
     return Markers(bodies, vm.instance_id, ctx.spec.os_type)
@@ -225,7 +226,7 @@ def prove_deprovisioned(ctx: StepContext, state: InstanceState) -> None:
     """Only a guest that wrote its generalized marker for this vmId is generalized and captured: any other power-off
     is refused, and so is a VM somebody already generalized without that proof."""
     vm, spec = ctx.builder(), ctx.spec
-    markers = read_markers(ctx)
+    markers = read_markers(ctx, (GENERALIZED, FAILED))  # the setup-done marker decides nothing here
     _stop_on_guest_failure(ctx, markers)
     if markers.proven():
         ctx.note("the guest proved it deprovisioned")

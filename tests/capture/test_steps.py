@@ -303,7 +303,7 @@ def test_the_guest_wait_reads_the_markers_with_one_listing_per_poll():
         _ctx(compute, clock, store, markers={SETUP_DONE: f"{marker_header(SETUP_DONE, INSTANCE)}"})
     )
 
-    assert store.calls == ["list build-proof", "read setup-done"] * 2
+    assert store.calls == ["list build-proof"] * 2  # one request per poll; a marker's body only once it failed
 
 
 # --- the proof of deprovisioning ------------------------------------------------------------------------------------
