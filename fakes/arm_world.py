@@ -95,18 +95,6 @@ class FakeVm:
     generalized_time: str | None = None
     instance_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # properties.vmId
     created: datetime = field(default_factory=lambda: datetime.now(UTC))  # properties.timeCreated
-    # The guest's proof, written when it powers itself off (its OS type; None: it powers off without proof).
-    proof: tuple[FakeGuest, str] | None = None
-
-    def power_off_by_guest(self) -> None:
-        """The guest's last acts: its generalized marker, then the power-off (the marker is there before the VM
-        reports stopped, as the real guest writes it before `systemctl poweroff` / `Stop-Computer`)."""
-        if self.proof is not None:
-            guest, os_type = self.proof
-            guest.write(SETUP_DONE, f"{marker_header(SETUP_DONE, guest.names)}\n")
-            guest.write(GENERALIZED, generalized_body(os_type, guest.names))
-            self.proof = None
-        self.power = "stopped"
 
     @property
     def id(self) -> str:
@@ -260,11 +248,9 @@ class ArmWorld:
         vm.serial_log = serial_log if com1 else ""
         if failure is not None:
             guest.write(FAILED, f"{marker_header(FAILED, guest.names)}\n{failure}\n")
-        elif proves:
-            vm.proof = (guest, os_type)
-            if power != "running":  # it powered itself off before the test began
-                vm.power_off_by_guest()
-                vm.power = power
+        elif proves:  # the guest's last acts before its power-off (which `power_off_after` times)
+            guest.write(SETUP_DONE, f"{marker_header(SETUP_DONE, guest.names)}\n")
+            guest.write(GENERALIZED, generalized_body(os_type, guest.names))
         admin = self.azurite.admin()
         content = (name.encode() * (disk_bytes // len(name) + 1))[:disk_bytes]
         if managed:
@@ -352,7 +338,7 @@ class ArmWorld:
         with self.lock:
             for vm in self.vms.values():
                 if vm.power == "running" and vm.power_off_at is not None and now >= vm.power_off_at:
-                    vm.power_off_by_guest()
+                    vm.power = "stopped"
             for disk in self.disks.values():
                 if disk.access_active and disk.access_expires is not None and now >= disk.access_expires:
                     disk.access_active, disk.access_expires = False, None
