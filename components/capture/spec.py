@@ -271,12 +271,19 @@ def content_failures(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[C
     changed = sorted(k for k in {*old, *new} if not is_unknown(new.get(k)) and old.get(k) != new.get(k))
     if not changed:
         return []
+    guest_setup = (
+        " userData is the guest setup this program wraps around the setup script (deprovisioning, the build proof): "
+        "a program upgrade that changed it needs a new image.version too, or retire the builder "
+        "(image.builder.enabled: false) to keep the published version as it is."
+        if "userData" in changed
+        else ""
+    )
     return [
         CheckFailure(
             "image_content",
             f"what goes into the image changed ({', '.join(changed)}) but image.version is still {version}: a "
             "published gallery image version must not get new bits under its old name. Set "
-            f"batch-custom-image:image.version to {next_version(str(version))} (or revert the change)",
+            f"batch-custom-image:image.version to {next_version(str(version))} (or revert the change).{guest_setup}",
         )
     ]
 

@@ -119,6 +119,18 @@ def test_check_refuses_new_image_content_under_the_version_already_built(shared_
     assert prop == "image_content" and "(setupScript, vmSize)" in reason
     assert f"image.version is still {good['image_version']}" in reason
     assert "Set batch-custom-image:image.version to 1.0.1 (or revert the change)" in reason
+    assert "userData" not in reason
+
+
+def test_a_program_upgrade_that_changes_the_guest_setup_is_told_to_bump_or_retire(shared_provider, good):
+    olds = {**good, "image_content": {**good["image_content"], "userData": "0" * 64}}  # the guest setup before
+
+    _, failures = shared_provider.check(good, olds)
+
+    [(prop, reason)] = failures
+    assert prop == "image_content" and "(userData)" in reason and "to 1.0.1" in reason
+    assert "a program upgrade that changed it needs a new image.version too" in reason
+    assert "image.builder.enabled: false" in reason
 
 
 def test_check_refuses_a_new_marketplace_version_under_the_version_already_built(shared_provider, good):
