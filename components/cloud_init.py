@@ -55,6 +55,7 @@ console="$root/dev/console"
 proof_url='{PROOF_URL_TOKEN}'
 client_id='{CLIENT_ID_TOKEN}'
 vm_id=''
+pin=''
 body="$(mktemp)"
 say() {{ echo "$1" >> "$console"; }}
 # put_marker PHASE: Put Blob of $body to <proof container>/<vmId>/PHASE with a token of the builder's identity. The
@@ -67,7 +68,8 @@ put_marker() {{
       | sed -n 's/.*"access_token" *: *"\\([^"]*\\)".*/\\1/p')
     if [ -n "$token" ] && curl -sf --max-time 30 -X PUT -H 'x-ms-blob-type: BlockBlob' \\
       -H 'x-ms-version: {BLOB_API_VERSION}' -H 'Content-Type: text/plain; charset=utf-8' \\
-      -H "Authorization: Bearer $token" --data-binary "@$body" "$proof_url$vm_id/$1" >/dev/null; then
+      -H "Authorization: Bearer $token" ${{pin:+--resolve}} ${{pin:+"$pin"}} --data-binary "@$body" \\
+      "$proof_url$vm_id/$1" >/dev/null; then
       return 0
     fi
     tries=$((tries + 1))
@@ -91,6 +93,10 @@ echo "{PREFIX} {SETUP_DONE} vm $vm_id" > "$body"
 put_marker {SETUP_DONE} || {{ say "{DEPROVISION_FAILED}: no build-proof marker could be written to $proof_url"
   exit 1; }}
 say "{PREFIX} setup done; deprovisioning"
+# waagent -deprovision+user deletes /etc/resolv.conf: the storage host's address is looked up now, for the last marker.
+host=$(echo "$proof_url" | sed 's#^https://\\([^/]*\\)/.*#\\1#')
+address=$(getent ahostsv4 "$host" | awk 'NR == 1 {{ print $1 }}')
+[ -z "$address" ] || pin="$host:443:$address"
 rm -rf "$root{WORK_DIR}" "$root{SETUP_LOG}"
 cloud-init clean --logs --seed
 waagent -force -deprovision+user > "$root{DEPROVISION_LOG}" 2>&1 || fail "{DEPROVISION_FAILED}" {DEPROVISION_LOG}

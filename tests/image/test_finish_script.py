@@ -77,6 +77,8 @@ class Guest:
         self._stub("systemctl", "exit 0")
         self._stub("sync", "exit 0")
         self._stub("sleep", "exit 0")
+        # the storage host's address, as DNS answers before waagent deletes /etc/resolv.conf
+        self._stub("getent", 'echo "203.0.113.9     STREAM $3"')
         self.script = root / "finish.sh"
         self.script.write_text(fill_proof_target(_FINISH_SCRIPT, PROOF_URL, CLIENT_ID))
 
@@ -181,3 +183,14 @@ def test_the_finish_script_passes_shellcheck(tmp_path: Path) -> None:
     )
 
     assert result.returncode == 0, result.stdout
+
+
+def test_the_last_marker_goes_to_the_address_looked_up_before_deprovisioning(tmp_path: Path) -> None:
+    guest = Guest(tmp_path)
+
+    assert guest.run().returncode == 0
+    ran = guest.ran()
+    lookup = ran.index("getent ahostsv4 imgacct.blob.core.windows.net")
+    assert lookup < ran.index("waagent -force -deprovision+user")  # waagent deletes /etc/resolv.conf
+    (last_put,) = [call for call in ran if "-X PUT" in call and call.endswith("/generalized")]
+    assert "--resolve imgacct.blob.core.windows.net:443:203.0.113.9" in last_put
