@@ -3,7 +3,9 @@
 No inbound rule, no public IP on the NIC, no VM extension. Outbound traffic (package mirrors, the VM agent) goes
 through a NAT gateway: new virtual networks no longer get default outbound access. Setup runs from custom data: on
 Linux through cloud-init (components/cloud_init.py), on Windows through unattend content at the first logon
-(components/windows_setup.py). The guest generalizes itself and powers off, and the capture step takes over.
+(components/windows_setup.py). The guest generalizes itself, proves it with a marker in the image storage account
+(written with the builder's user-assigned identity, whose only right is on the `build-proof` container;
+components/common/proof.py) and powers off, and the capture step takes over.
 This module only branches on the OS; each OS's guest-side rendering lives in its own module.
 """
 

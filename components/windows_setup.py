@@ -10,27 +10,27 @@ RDP or WinRM. The sequence on the guest:
    driver turns AutoLogon off itself) and one FirstLogonCommands command that copies the custom data to a .ps1 file
    and runs it with PowerShell. One command on purpose: Windows now starts FirstLogonCommands side by side rather
    than one after the other, so a second command could not rely on the first.
-3. The driver first stops Server Manager (its window would cover the driver's in the boot diagnostics screenshot),
-   turns AutoLogon off (AutoLogonCount 0, AutoAdminLogon 0) and removes the AutoLogon password from the registry,
-   then writes its start line to the serial console COM1. If COM1 cannot be opened or written (Azure's Special
-   Administration Console can hold it), it stops there, before the setup script and sysprep: the proof could not
-   reach the serial log, and a guest that generalized itself without it would be refused by the capture step.
+3. The driver (image/build-driver.ps1, rendered by `render_driver`) first stops Server Manager (its window would cover
+   the driver's in the boot diagnostics screenshot), turns AutoLogon off (AutoLogonCount 0, AutoAdminLogon 0),
+   removes the AutoLogon password from the registry and reads the VM's vmId from the instance metadata service.
 4. It writes the setup script to disk (UTF-8 with a BOM, which Windows PowerShell 5.1 needs to read non-ASCII text)
    and runs it with `BATCH_IMAGE_VERSION` set (the script writes the version marker `C:\\batch-image\\VERSION`). It
-   then reads the VM's vmId from the instance metadata service and waits for the guest agent, writes the line before
-   sysprep to COM1 (a failed write stops it), removes the unattend files (C:\\Windows\\Panther, which Azure documents
-   to delete before sysprep) and its own files, and runs `sysprep /generalize /oobe /quiet /quit /mode:vm`, as
-   Packer does.
+   then writes the `setup-done` build-proof marker (components/common/proof.py: Put Blob with a token of the
+   builder's identity from IMDS; a driver that cannot write it stops before sysprep), waits for the guest agent,
+   removes the unattend files (C:\\Windows\\Panther, which Azure documents to delete before sysprep) and its own
+   files, and runs `sysprep /generalize /oobe /quiet /quit /mode:vm`, as Packer does.
 5. Only when sysprep exited 0 and Windows reports the image generalized (ImageState
    IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE, the proof; GeneralizationState 7 is checked too but is also the value
-   before any sysprep) does the driver print the proof line (components/common/console.py) to COM1 and power the VM
-   off. With `/shutdown` instead of `/quit` nothing could run after sysprep, so a guest that powered off could not
-   say whether sysprep succeeded; here the proof line is written after the check.
-6. On any failure the driver prints its phase's failure line (and the log's last lines, if the phase has a log) to
-   COM1 and to its console window, then sleeps forever rather than exit, so the window stays on screen for the boot
-   diagnostics screenshot and the VM stays running (not generalized when the failure came before sysprep). The
-   capture step sees the failure line in the serial log and stops with that tail; when COM1 was unusable it sees
-   nothing and runs into its guest timeout (image.builder.guestTimeoutMinutes).
+   before any sysprep) does the driver write the `generalized` marker with the proof line
+   (components/common/console.py) and power the VM off. With `/shutdown` instead of `/quit` nothing could run after
+   sysprep, so a guest that powered off could not say whether sysprep succeeded; here the marker is written after
+   the check.
+6. On any failure the driver writes its phase's failure line (and the log's last lines, if the phase has a log) as
+   the `failed` marker and to its console window, then sleeps forever rather than exit, so the window stays on screen
+   for the boot diagnostics screenshot and the VM stays running (not generalized when the failure came before
+   sysprep). The capture step reads the marker and stops with that tail.
+7. COM1 is written too, as a diagnostic, when it can be opened: Azure's Windows Server images give it to the Special
+   Administration Console (EMS/SAC), so nothing depends on it.
 """
 
 from __future__ import annotations
