@@ -1,7 +1,7 @@
 """The fake ARM's world: VMs, managed disks, long-running operations, faults and the request log.
 
-Behaves like Azure where the capture step depends on it: the guest powers itself off (or never does) and prints its
-deprovisioning proof to the serial console (or does not), deallocate / capture / grant / revoke are long-running
+Behaves like Azure where the capture step depends on it: the guest powers itself off (or never does) and writes its
+build-proof markers (or does not), deallocate / capture / grant / revoke are long-running
 (202 + Azure-AsyncOperation + Location + Retry-After), generalize needs a powered-off VM, capture needs a generalized
 unmanaged VM, grant-access needs the disk's VM off, a VM refuses a second operation while one runs (409), a disk's
 SAS expires after the granted duration, and a disk with an active SAS cannot be deleted (409). Capture and
