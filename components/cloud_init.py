@@ -59,7 +59,8 @@ pin=''
 body="$(mktemp)"
 say() {{ echo "$1" >> "$console"; }}
 # put_marker PHASE: Put Blob of $body to <proof container>/<vmId>/PHASE with a token of the builder's identity. The
-# identity's role can take minutes to reach the storage service after the VM starts: retried for 10 minutes.
+# identity's role can take minutes to reach the storage service after the VM starts: 40 tries 15 s apart (10 minutes
+# when each try fails fast).
 put_marker() {{
   tries=0
   while :; do
