@@ -9,6 +9,7 @@ import pytest
 
 from components.common.proof import CLIENT_ID_TOKEN, PROOF_CONTAINER, PROOF_URL_TOKEN
 from components.storage import STORAGE_BLOB_DATA_CONTRIBUTOR
+from policies.batch_image_policies._secrets_scan import findings
 from tools.plan.offline import ProgramRun, RegisteredResource, run_program
 
 IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
@@ -73,6 +74,7 @@ def test_the_custom_data_tells_the_guest_its_container_and_identity(stack: str) 
     assert f"{blob}{PROOF_CONTAINER}/" in custom_data
     assert run.one(IDENTITY).outputs["clientId"] in custom_data
     assert PROOF_URL_TOKEN not in custom_data and CLIENT_ID_TOKEN not in custom_data
+    assert findings(custom_data) == []  # builder-vm-no-secrets-in-custom-data: the token is fetched, never written
 
 
 def test_retiring_the_builder_removes_the_identity_its_role_and_the_proof_container(dev: ProgramRun) -> None:
