@@ -4,13 +4,14 @@ the custom data that tells the guest where to write, and their removal with the 
 from __future__ import annotations
 
 import base64
+import importlib
 
 import pytest
 
 from components.common.proof import CLIENT_ID_TOKEN, PROOF_CONTAINER, PROOF_URL_TOKEN
 from components.storage import STORAGE_BLOB_DATA_CONTRIBUTOR
-from policies.batch_image_policies._secrets_scan import findings
 from tools.plan.offline import ProgramRun, RegisteredResource, run_program
+from tools.plan.policy_runner import load_pack
 
 IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 ROLE = "azure-native:authorization:RoleAssignment"
@@ -74,6 +75,8 @@ def test_the_custom_data_tells_the_guest_its_container_and_identity(stack: str) 
     assert f"{blob}{PROOF_CONTAINER}/" in custom_data
     assert run.one(IDENTITY).outputs["clientId"] in custom_data
     assert PROOF_URL_TOKEN not in custom_data and CLIENT_ID_TOKEN not in custom_data
+    load_pack()  # the policy pack on sys.path, as the offline plan loads it
+    findings = importlib.import_module("batch_image_policies._secrets_scan").findings
     assert findings(custom_data) == []  # builder-vm-no-secrets-in-custom-data: the token is fetched, never written
 
 
