@@ -6,6 +6,8 @@ Batch account → pools, each wired to the next through outputs. Each concern li
 published (components/image_versions.py) and the base image version `latest` stands for (components/base_image.py).
 """
 
+from collections.abc import Callable
+
 import pulumi
 import pulumi_azuread as azuread
 from pulumi_azure_native import authorization, resources
@@ -40,6 +42,13 @@ async def main() -> None:
 
     group = resources.ResourceGroup("rg", location=settings.location)
 
+    # The builder's subnet, let through the storage network rules for the guest's build-proof markers: the account is
+    # registered before the builder (which needs its endpoint), so the subnet id is resolved once the builder exists.
+    restricted_storage = settings.has_builder and settings.storage.network_access is not None
+    builder_subnet_id: pulumi.Output[str] | None = None
+    resolve_builder_subnet: Callable[[pulumi.Output[str]], None] | None = None
+    if restricted_storage:
+        builder_subnet_id, resolve_builder_subnet = pulumi.deferred_output()
     storage = ImageStorage(
         "image-storage",
         ImageStorageArgs(
@@ -51,6 +60,7 @@ async def main() -> None:
             deployer_principal_type=settings.deployer.principal_type or "User",
             allow_shared_key_access=settings.storage.allow_shared_key_access,
             network_access=ip_filter(settings.storage.network_access),
+            builder_subnet_ids=[builder_subnet_id] if builder_subnet_id is not None else [],
         ),
     )
 
@@ -72,8 +82,14 @@ async def main() -> None:
                 builder_container=storage.builder_container,
                 security_type=image.security_type,
                 os_type=image.os_type,
+                storage_account_id=storage.account_id,
+                storage_account_name=storage.account_name,
+                subscription_id=client.subscription_id,
+                storage_service_endpoint=restricted_storage,
             ),
         )
+        if resolve_builder_subnet is not None:
+            resolve_builder_subnet(builder.subnet_id)
         captured = capture_builder(
             "capture",
             GeneralizedImageArgs(

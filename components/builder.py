@@ -3,7 +3,9 @@
 No inbound rule, no public IP on the NIC, no VM extension. Outbound traffic (package mirrors, the VM agent) goes
 through a NAT gateway: new virtual networks no longer get default outbound access. Setup runs from custom data: on
 Linux through cloud-init (components/cloud_init.py), on Windows through unattend content at the first logon
-(components/windows_setup.py). The guest generalizes itself and powers off, and the capture step takes over.
+(components/windows_setup.py). The guest generalizes itself, proves it with a marker in the image storage account
+(written with the builder's user-assigned identity, whose only right is on the `build-proof` container;
+components/common/proof.py) and powers off, and the capture step takes over.
 This module only branches on the OS; each OS's guest-side rendering lives in its own module.
 """
 
@@ -14,11 +16,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_random as random
 import pulumi_tls as tls
-from pulumi_azure_native import compute, network
+from pulumi_azure_native import authorization, compute, managedidentity, network, storage
 
 from components import windows_setup
 from components.cloud_init import encode_custom_data, render_user_data
+from components.common.proof import PROOF_CONTAINER, fill_proof_target, proof_container_url
 from components.settings import Builder
+from components.storage import blob_contributor
 
 ADMIN_USER = "builder"
 WINDOWS_COMPUTER_NAME_MAX = 15  # NetBIOS: Windows computer names have at most 15 characters
@@ -28,7 +32,10 @@ PASSWORD_SPECIALS = "!#%*+-=?@^_~"
 
 
 def render_guest_setup(os_type: str, setup_script: str, image_version: str) -> str:
-    """The builder's custom data (plain text): the #cloud-config document on Linux, the build driver on Windows."""
+    """The builder's custom data (plain text): the #cloud-config document on Linux, the build driver on Windows.
+
+    It holds the proof tokens (components/common/proof.py) where the stack's proof container URL and identity client
+    id go: this text is what the image content hashes, and BuilderVm fills the tokens in (`fill_proof_target`)."""
     if os_type == "Windows":
         return windows_setup.render_driver(setup_script, image_version)
     return render_user_data(setup_script, image_version)
@@ -45,6 +52,13 @@ class BuilderVmArgs:
     builder_container: pulumi.Input[str]
     security_type: str = "Standard"  # image.securityType: Standard | TrustedLaunch
     os_type: str = "Linux"  # image.osType: Linux | Windows
+    # The build proof (components/common/proof.py): the image storage account the guest writes its markers to.
+    storage_account_id: pulumi.Input[str] = ""
+    storage_account_name: pulumi.Input[str] = ""
+    subscription_id: pulumi.Input[str] = ""
+    # storage.networkAccess is set: the builder subnet gets the Microsoft.Storage service endpoint, so that the
+    # account's virtual-network rule for it (ImageStorageArgs.builder_subnet_ids) lets the guest's markers through.
+    storage_service_endpoint: bool = False
 
 
 class BuilderVm(pulumi.ComponentResource):
@@ -52,12 +66,18 @@ class BuilderVm(pulumi.ComponentResource):
     vm_name: pulumi.Output[str]
     vm_urn: pulumi.Output[str]  # named in the capture's errors: `pulumi up --replace <urn>` rebuilds the VM
     os_disk_vhd_uri: pulumi.Output[str] | None
+    subnet_id: pulumi.Output[str]  # the image storage account's virtual-network rule names it
+    proof_identity: managedidentity.UserAssignedIdentity
+    proof_writer: authorization.RoleAssignment  # the identity's only right: write blobs in the proof container
 
     def __init__(self, name: str, args: BuilderVmArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("batch-custom-image:builder:BuilderVm", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         subnet = _private_subnet(name, args, child)
+        self.subnet_id = subnet.id
+        self.proof_identity, self.proof_writer = _proof_writer(name, args, child)
+        client_id = self.proof_identity.client_id
         nic = network.NetworkInterface(
             f"{name}-nic",
             resource_group_name=args.resource_group_name,
@@ -92,7 +112,11 @@ class BuilderVm(pulumi.ComponentResource):
                 ),
                 os_disk=_os_disk(name, self.os_disk_vhd_uri),
             ),
-            os_profile=_os_profile(name, args, child),
+            os_profile=_os_profile(name, args, client_id, child),
+            # The guest's only credential: the identity that may write its markers to the proof container.
+            identity=compute.VirtualMachineIdentityArgs(
+                type=compute.ResourceIdentityType.USER_ASSIGNED, user_assigned_identities=[self.proof_identity.id]
+            ),
             network_profile=compute.NetworkProfileArgs(
                 network_interfaces=[
                     compute.NetworkInterfaceReferenceArgs(
@@ -107,6 +131,8 @@ class BuilderVm(pulumi.ComponentResource):
             security_profile=_security_profile(args.security_type, args.builder.encryption_at_host),
             opts=pulumi.ResourceOptions(
                 parent=self,
+                # The guest writes its markers as it runs: its identity's role is there before it starts.
+                depends_on=[self.proof_writer],
                 # A new image version (or base image) is a new build: a generalized VM can't be started again.
                 # The old VM goes first so the NIC is free for the new one.
                 replace_on_changes=["osProfile", "storageProfile", "securityProfile"],
@@ -122,7 +148,40 @@ class BuilderVm(pulumi.ComponentResource):
         self.register_outputs({"vm_id": self.vm_id, "vm_name": self.vm_name, "vm_urn": self.vm_urn})
 
 
-def _os_profile(name: str, args: BuilderVmArgs, child: pulumi.ResourceOptions) -> compute.OSProfileArgs:
+def _proof_writer(
+    name: str, args: BuilderVmArgs, child: pulumi.ResourceOptions
+) -> tuple[managedidentity.UserAssignedIdentity, authorization.RoleAssignment]:
+    """The build proof's container, the builder's user-assigned identity, and the identity's one right: Storage Blob
+    Data Contributor on that container only (the scope is the container, not the account). All are the builder's
+    children, so retiring the builder (image.builder.enabled: false) removes them with it."""
+    container = storage.BlobContainer(
+        f"{name}-{PROOF_CONTAINER}",
+        container_name=PROOF_CONTAINER,
+        account_name=args.storage_account_name,
+        resource_group_name=args.resource_group_name,
+        public_access=storage.PublicAccess.NONE,
+        opts=child,
+    )
+    identity = managedidentity.UserAssignedIdentity(
+        f"{name}-identity", resource_group_name=args.resource_group_name, location=args.location, opts=child
+    )
+    scope = pulumi.Output.concat(args.storage_account_id, "/blobServices/default/containers/", container.name)
+    writer = blob_contributor(
+        f"{name}-proof-writer", scope, identity.principal_id, "ServicePrincipal", args.subscription_id, child
+    )
+    return identity, writer
+
+
+def _custom_data(user_data: str, blob_endpoint: pulumi.Input[str], client_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The rendered guest setup with the stack's proof container URL and identity client id, base64-encoded."""
+    return pulumi.Output.all(blob_endpoint, client_id).apply(
+        lambda values: encode_custom_data(fill_proof_target(user_data, proof_container_url(values[0]), values[1]))
+    )
+
+
+def _os_profile(
+    name: str, args: BuilderVmArgs, client_id: pulumi.Input[str], child: pulumi.ResourceOptions
+) -> compute.OSProfileArgs:
     # No extension operations on the builder (CKV_AZURE_50): setup runs from custom data, and an extension would be
     # captured into the image (builder-vm-no-extension-operations).
     windows = args.os_type == "Windows"
@@ -132,7 +191,7 @@ def _os_profile(name: str, args: BuilderVmArgs, child: pulumi.ResourceOptions) -
         computer_name=computer_name[:WINDOWS_COMPUTER_NAME_MAX].rstrip("-") if windows else computer_name[:63],
         admin_username=ADMIN_USER,
         admin_password=password,
-        custom_data=encode_custom_data(args.user_data),
+        custom_data=_custom_data(args.user_data, args.blob_endpoint, client_id),
         allow_extension_operations=False,
         linux_configuration=None if windows else _linux_configuration(name, args, child),
         windows_configuration=windows_configuration,
@@ -236,6 +295,12 @@ def _private_subnet(name: str, args: BuilderVmArgs, child: pulumi.ResourceOption
         network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
         nat_gateway=network.SubResourceArgs(id=nat.id),
         default_outbound_access=False,
+        # With storage network rules, the guest reaches the image storage account (its markers) through this service
+        # endpoint and the account's virtual-network rule for this subnet; public traffic from the NAT's address
+        # would not match an IP rule from the account's own region.
+        service_endpoints=[network.ServiceEndpointPropertiesFormatArgs(service="Microsoft.Storage")]
+        if args.storage_service_endpoint
+        else None,
         opts=child,
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 from pulumi_azure_native import authorization, storage
@@ -28,6 +28,8 @@ class ImageStorageArgs:
     allow_shared_key_access: bool = True
     # networkRuleSet: (defaultAction, ipRules), or None for an account every network reaches.
     network_access: tuple[str, list[str]] | None = None
+    # Subnets let through the network rules (the builder's, for its build-proof markers; components/builder.py).
+    builder_subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
 
 
 class ImageStorage(pulumi.ComponentResource):
@@ -56,7 +58,7 @@ class ImageStorage(pulumi.ComponentResource):
             # On by default: the gallery's import of an exported VHD, the classic unmanaged builder disk and Batch
             # auto-storage in StorageKeys mode use it. The settings refuse false while one of the first two is used.
             allow_shared_key_access=args.allow_shared_key_access,
-            network_rule_set=_network_rules(args.network_access),
+            network_rule_set=_network_rules(args.network_access, args.builder_subnet_ids),
             opts=child,
         )
         containers = {
@@ -118,8 +120,10 @@ def blob_contributor(
     )
 
 
-def _network_rules(access: tuple[str, list[str]] | None) -> storage.NetworkRuleSetArgs | None:
-    """Deny by default, trusted Azure services (and the listed addresses) let through."""
+def _network_rules(
+    access: tuple[str, list[str]] | None, subnet_ids: list[pulumi.Input[str]]
+) -> storage.NetworkRuleSetArgs | None:
+    """Deny by default, trusted Azure services (and the listed addresses and subnets) let through."""
     if access is None:
         return None
     default_action, ip_rules = access
@@ -127,4 +131,9 @@ def _network_rules(access: tuple[str, list[str]] | None) -> storage.NetworkRuleS
         default_action=storage.DefaultAction(default_action),
         bypass=storage.Bypass.AZURE_SERVICES,
         ip_rules=[storage.IPRuleArgs(i_p_address_or_range=rule, action=storage.Action.ALLOW) for rule in ip_rules],
+        virtual_network_rules=[
+            storage.VirtualNetworkRuleArgs(virtual_network_resource_id=subnet, action=storage.Action.ALLOW)
+            for subnet in subnet_ids
+        ]
+        or None,
     )

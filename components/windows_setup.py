@@ -10,33 +10,35 @@ RDP or WinRM. The sequence on the guest:
    driver turns AutoLogon off itself) and one FirstLogonCommands command that copies the custom data to a .ps1 file
    and runs it with PowerShell. One command on purpose: Windows now starts FirstLogonCommands side by side rather
    than one after the other, so a second command could not rely on the first.
-3. The driver first stops Server Manager (its window would cover the driver's in the boot diagnostics screenshot),
-   turns AutoLogon off (AutoLogonCount 0, AutoAdminLogon 0) and removes the AutoLogon password from the registry,
-   then writes its start line to the serial console COM1. If COM1 cannot be opened or written (Azure's Special
-   Administration Console can hold it), it stops there, before the setup script and sysprep: the proof could not
-   reach the serial log, and a guest that generalized itself without it would be refused by the capture step.
+3. The driver (image/build-driver.ps1, rendered by `render_driver`) first stops Server Manager (its window would cover
+   the driver's in the boot diagnostics screenshot), turns AutoLogon off (AutoLogonCount 0, AutoAdminLogon 0),
+   removes the AutoLogon password from the registry and reads the VM's vmId from the instance metadata service.
 4. It writes the setup script to disk (UTF-8 with a BOM, which Windows PowerShell 5.1 needs to read non-ASCII text)
    and runs it with `BATCH_IMAGE_VERSION` set (the script writes the version marker `C:\\batch-image\\VERSION`). It
-   then reads the VM's vmId from the instance metadata service and waits for the guest agent, writes the line before
-   sysprep to COM1 (a failed write stops it), removes the unattend files (C:\\Windows\\Panther, which Azure documents
-   to delete before sysprep) and its own files, and runs `sysprep /generalize /oobe /quiet /quit /mode:vm`, as
-   Packer does.
+   then writes the `setup-done` build-proof marker (components/common/proof.py: Put Blob with a token of the
+   builder's identity from IMDS; a driver that cannot write it stops before sysprep), waits for the guest agent,
+   removes the unattend files (C:\\Windows\\Panther, which Azure documents to delete before sysprep) and its own
+   files, and runs `sysprep /generalize /oobe /quiet /quit /mode:vm`, as Packer does.
 5. Only when sysprep exited 0 and Windows reports the image generalized (ImageState
    IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE, the proof; GeneralizationState 7 is checked too but is also the value
-   before any sysprep) does the driver print the proof line (components/common/console.py) to COM1 and power the VM
-   off. With `/shutdown` instead of `/quit` nothing could run after sysprep, so a guest that powered off could not
-   say whether sysprep succeeded; here the proof line is written after the check.
-6. On any failure the driver prints its phase's failure line (and the log's last lines, if the phase has a log) to
-   COM1 and to its console window, then sleeps forever rather than exit, so the window stays on screen for the boot
-   diagnostics screenshot and the VM stays running (not generalized when the failure came before sysprep). The
-   capture step sees the failure line in the serial log and stops with that tail; when COM1 was unusable it sees
-   nothing and runs into its guest timeout (image.builder.guestTimeoutMinutes).
+   before any sysprep) does the driver write the `generalized` marker with the proof line
+   (components/common/console.py) and power the VM off. With `/shutdown` instead of `/quit` nothing could run after
+   sysprep, so a guest that powered off could not say whether sysprep succeeded; here the marker is written after
+   the check.
+6. On any failure the driver writes its phase's failure line (and the log's last lines, if the phase has a log) as
+   the `failed` marker and to its console window, then sleeps forever rather than exit, so the window stays on screen
+   for the boot diagnostics screenshot and the VM stays running (not generalized when the failure came before
+   sysprep). The capture step reads the marker and stops with that tail.
+7. COM1 is written too, as a diagnostic, when it can be opened: Azure's Windows Server images give it to the Special
+   Administration Console (EMS/SAC), so nothing depends on it.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from components.common.console import (
     DRIVER_START_FAILED,
@@ -46,8 +48,8 @@ from components.common.console import (
     SYSPREP_FAILED,
     WINDOWS_SETUP_LOG,
     WINDOWS_SYSPREP_LOG,
-    sysprep_generalized_line,
 )
+from components.common.proof import BLOB_API_VERSION, CLIENT_ID_TOKEN, PROOF_URL_TOKEN, imds_token_url
 
 CUSTOM_DATA_PATH = r"C:\AzureData\CustomData.bin"  # where Azure puts a Windows VM's custom data
 DRIVER_PATH = r"C:\AzureData\batch-image-driver.ps1"
@@ -63,7 +65,8 @@ GENERALIZED_IMAGE_STATE = "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"
 GENERALIZED_SYSPREP_STATE = 7
 # How long the driver waits, after sysprep exited 0, for Windows to report the image generalized.
 GENERALIZED_STATE_WAIT_SECONDS = 300
-DRIVER_STARTED = f"{PREFIX} build driver started"  # the driver's first line, its check that COM1 can be written
+# How long the driver retries a marker: the identity's role assignment can take minutes to reach the storage service.
+MARKER_WRITE_MINUTES = 10
 
 # Azure: custom data is at most 65,535 bytes (before base64). Unattend content: each under 4 KB.
 CUSTOM_DATA_MAX_BYTES = 65535
@@ -81,147 +84,44 @@ FIRST_LOGON_COMMAND = (
     f"powershell.exe -NoProfile -NoExit -ExecutionPolicy Bypass -File {DRIVER_PATH}"
 )
 
-_DRIVER = r"""# batch-image build driver (components/windows_setup.py): run once at the builder's first logon.
-$ErrorActionPreference = 'Stop'
-$ProgressPreference = 'SilentlyContinue'
-
-function Write-Serial([string]$Line) {
-    # Throws when COM1 cannot be opened (e.g. the Special Administration Console holds it) or written within 10 s.
-    $port = New-Object System.IO.Ports.SerialPort 'COM1', 115200, 'None', 8, 'One'
-    $port.WriteTimeout = 10000
-    try { $port.Open(); $port.WriteLine($Line) } finally { $port.Dispose() }
-}
-
-function Write-Console([string]$Line, [switch]$Required) {
-    Write-Host $Line  # this window: shown in the boot diagnostics screenshot
-    try { Write-Serial $Line } catch {
-        if ($Required) { throw }  # a line the capture step needs: never swallowed
-        Write-Host "__PREFIX__ COM1 unavailable: $($_.Exception.Message)"
-    }
-}
-
-function Stop-WithFailure([string]$Line, [string]$Log) {
-    Stop-Process -Name ServerManager -Force -ErrorAction SilentlyContinue  # keep this window in the screenshot
-    if (-not $Log) { Write-Console $Line } else {
-        Write-Console "${Line}; last lines of ${Log}:"
-        if (Test-Path $Log) { Get-Content $Log -Tail 40 | ForEach-Object { Write-Console $_ } }
-    }
-    Write-Host 'The VM stays running for inspection; this window stays open.'
-    while ($true) { Start-Sleep -Seconds 3600 }  # no exit: it could close this window
-}
-
-try {
-    Stop-Process -Name ServerManager -Force -ErrorAction SilentlyContinue
-    # AutoLogon off before anything else (LogonCount 1 can log on twice) and its password out of the registry.
-    $winlogon = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon'
-    Set-ItemProperty -Path $winlogon -Name AutoLogonCount -Value 0 -Type DWord
-    Set-ItemProperty -Path $winlogon -Name AutoAdminLogon -Value '0'
-    Remove-ItemProperty -Path $winlogon -Name DefaultPassword -ErrorAction SilentlyContinue
-} catch {
-    Stop-WithFailure "__START_FAILED__: $($_.Exception.Message)"
-}
-try {
-    # The proof goes to COM1: a guest that cannot write it must not generalize itself.
-    Write-Console '__STARTED__' -Required
-} catch {
-    Stop-WithFailure "__START_FAILED__: COM1 cannot be written ($($_.Exception.Message)); sysprep will not run"
-}
-
-try {
-    New-Item -ItemType Directory -Force -Path '__WORK_DIR__' | Out-Null
-    [IO.File]::WriteAllBytes('__SETUP_PATH__', [Convert]::FromBase64String('__SETUP_B64__'))
-    $env:BATCH_IMAGE_VERSION = '__IMAGE_VERSION__'
-    # cmd redirects the output: Windows PowerShell would turn a native command's stderr into errors under 'Stop'.
-    & cmd.exe /c "powershell.exe -NoProfile -ExecutionPolicy Bypass -File __SETUP_PATH__ > __SETUP_LOG__ 2>&1"
-    $setupExit = $LASTEXITCODE
-} catch {
-    Add-Content -Path '__SETUP_LOG__' -Value "driver: $($_.Exception.Message)"
-    $setupExit = -1
-}
-if ($setupExit -ne 0) { Stop-WithFailure "__SETUP_FAILED__ (exit code $setupExit)" '__SETUP_LOG__' }
-
-try {
-    $vmId = ''
-    foreach ($attempt in 1..5) {
-        try {
-            $vmId = Invoke-RestMethod -Headers @{ Metadata = 'true' } -UseBasicParsing -TimeoutSec 10 `
-                -Uri '__IMDS_VM_ID__'
-            break
-        } catch { Start-Sleep -Seconds 5 }
-    }
-    if (-not $vmId) { throw 'the instance metadata service gave no vmId' }
-    $vmId = "$vmId".Trim().ToLowerInvariant()
-    $agentDeadline = (Get-Date).AddMinutes(10)
-    foreach ($service in 'RdAgent', 'WindowsAzureGuestAgent') {
-        # Packer waits for the guest agent before sysprep; without it the VM agent in the image is incomplete.
-        while ((Get-Service -Name $service -ErrorAction SilentlyContinue).Status -ne 'Running') {
-            if ((Get-Date) -gt $agentDeadline) { throw "the $service service is not running" }
-            Start-Sleep -Seconds 5
-        }
-    }
-    Write-Console '__PREFIX__ setup done; running sysprep' -Required
-} catch {
-    Stop-WithFailure "__PRE_SYSPREP_FAILED__: $($_.Exception.Message)"
-}
-
-try {
-    # What must not reach the image: the unattend files (they hold the AutoLogon password) and the build files.
-    Remove-Item -Recurse -Force -ErrorAction SilentlyContinue "$env:SystemRoot\Panther"
-    Remove-Item -Recurse -Force -ErrorAction SilentlyContinue '__WORK_DIR__', '__CUSTOM_DATA_PATH__', '__DRIVER_PATH__'
-    $sysprep = Start-Process -FilePath "$env:SystemRoot\System32\Sysprep\Sysprep.exe" -Wait -PassThru `
-        -ArgumentList '/generalize', '/oobe', '/quiet', '/quit', '/mode:vm'
-    if ($sysprep.ExitCode -ne 0) { throw "sysprep exit code $($sysprep.ExitCode)" }
-    # Only ImageState proves generalization; GeneralizationState 7 is also its value before any sysprep.
-    $deadline = (Get-Date).AddSeconds(__GENERALIZED_STATE_WAIT__)
-    do {
-        Start-Sleep -Seconds 5
-        $imageState = (Get-ItemProperty 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Setup\State').ImageState
-        $generalization = (Get-ItemProperty 'HKLM:\SYSTEM\Setup\Status\SysprepStatus').GeneralizationState
-        $done = $imageState -eq '__GENERALIZED_IMAGE_STATE__' -and $generalization -eq __GENERALIZED_SYSPREP_STATE__
-    } until ($done -or (Get-Date) -gt $deadline)
-    if (-not $done) {
-        throw "sysprep exit code $($sysprep.ExitCode), ImageState $imageState, GeneralizationState $generalization"
-    }
-} catch {
-    Write-Console "__SYSPREP_FAILED__: $($_.Exception.Message)"
-    Stop-WithFailure '__SYSPREP_FAILED__' '__SYSPREP_LOG__'
-}
-try {
-    Write-Console "__PROOF__" -Required
-} catch {
-    Stop-WithFailure "__PREFIX__ the proof could not be written to COM1 ($($_.Exception.Message)); rebuild the VM"
-}
-Stop-Computer -Force
-"""
+DRIVER_TEMPLATE = Path(__file__).resolve().parents[1] / "image" / "build-driver.ps1"
+_PLACEHOLDER = re.compile(r"'__([A-Z0-9_]+)__'")
 
 
 def render_driver(setup_script: str, image_version: str) -> str:
-    """The PowerShell driver the VM gets as custom data (plain text; the VM takes it base64-encoded)."""
+    """The PowerShell driver the VM gets as custom data (plain text; the VM takes it base64-encoded): the template
+    image/build-driver.ps1 with each '__NAME__' string replaced by its value, quoted for a single-quoted PowerShell
+    string. The build-proof container URL and the identity's client id stay proof tokens (components/common/proof.py)
+    until components/builder.py fills them in."""
     values = {
-        "__PREFIX__": PREFIX,
-        "__WORK_DIR__": WORK_DIR,
-        "__SETUP_PATH__": SETUP_PATH,
-        "__SETUP_LOG__": SETUP_LOG,
+        "PREFIX": PREFIX,
+        "WORK_DIR": WORK_DIR,
+        "SETUP_PATH": SETUP_PATH,
+        "SETUP_LOG": SETUP_LOG,
         # With a BOM: Windows PowerShell 5.1 reads a .ps1 file without one in the ANSI code page.
-        "__SETUP_B64__": base64.b64encode(setup_script.encode("utf-8-sig")).decode(),
-        "__IMAGE_VERSION__": image_version,
-        "__START_FAILED__": DRIVER_START_FAILED,
-        "__STARTED__": DRIVER_STARTED,
-        "__SETUP_FAILED__": SETUP_FAILED,
-        "__PRE_SYSPREP_FAILED__": PRE_SYSPREP_FAILED,
-        "__SYSPREP_FAILED__": SYSPREP_FAILED,
-        "__SYSPREP_LOG__": SYSPREP_LOG,
-        "__IMDS_VM_ID__": IMDS_VM_ID,
-        "__CUSTOM_DATA_PATH__": CUSTOM_DATA_PATH,
-        "__DRIVER_PATH__": DRIVER_PATH,
-        "__GENERALIZED_STATE_WAIT__": str(GENERALIZED_STATE_WAIT_SECONDS),
-        "__GENERALIZED_IMAGE_STATE__": GENERALIZED_IMAGE_STATE,
-        "__GENERALIZED_SYSPREP_STATE__": str(GENERALIZED_SYSPREP_STATE),
-        "__PROOF__": sysprep_generalized_line("$vmId"),
+        "SETUP_B64": base64.b64encode(setup_script.encode("utf-8-sig")).decode(),
+        "IMAGE_VERSION": image_version,
+        "START_FAILED": DRIVER_START_FAILED,
+        "SETUP_FAILED": SETUP_FAILED,
+        "PRE_SYSPREP_FAILED": PRE_SYSPREP_FAILED,
+        "SYSPREP_FAILED": SYSPREP_FAILED,
+        "SYSPREP_LOG": SYSPREP_LOG,
+        "CUSTOM_DATA_PATH": CUSTOM_DATA_PATH,
+        "DRIVER_PATH": DRIVER_PATH,
+        "IMDS_VM_ID": IMDS_VM_ID,
+        "IMDS_TOKEN": imds_token_url(CLIENT_ID_TOKEN),
+        "PROOF_URL": PROOF_URL_TOKEN,
+        "BLOB_API_VERSION": BLOB_API_VERSION,
+        "GENERALIZED_STATE_WAIT": str(GENERALIZED_STATE_WAIT_SECONDS),
+        "GENERALIZED_IMAGE_STATE": GENERALIZED_IMAGE_STATE,
+        "GENERALIZED_SYSPREP_STATE": str(GENERALIZED_SYSPREP_STATE),
+        "MARKER_WRITE_MINUTES": str(MARKER_WRITE_MINUTES),
     }
-    driver = _DRIVER
-    for placeholder, value in values.items():
-        driver = driver.replace(placeholder, value)
+    template = DRIVER_TEMPLATE.read_text(encoding="utf-8")
+    wanted = set(_PLACEHOLDER.findall(template))
+    if wanted != set(values):  # pragma: no cover - the template and this table change together (tested)
+        raise ValueError(f"{DRIVER_TEMPLATE.name} and render_driver disagree on {sorted(wanted ^ set(values))}")
+    driver = _PLACEHOLDER.sub(lambda match: ps_single_quoted(values[match.group(1)]), template)
     if len(driver.encode()) > CUSTOM_DATA_MAX_BYTES:
         raise ValueError(
             f"the Windows setup script makes custom data of {len(driver.encode())} bytes; Azure allows "
@@ -229,6 +129,11 @@ def render_driver(setup_script: str, image_version: str) -> str:
             "download larger payloads from the script)"
         )
     return driver
+
+
+def ps_single_quoted(value: str) -> str:
+    """A PowerShell single-quoted string literal: nothing in it is expanded, and a quote is written twice."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def auto_logon_content(username: str, password: str) -> str:

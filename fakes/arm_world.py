@@ -1,18 +1,25 @@
 """The fake ARM's world: VMs, managed disks, long-running operations, faults and the request log.
 
-Behaves like Azure where the capture step depends on it: the guest powers itself off (or never does) and prints its
-deprovisioning proof to the serial console (or does not), deallocate / capture / grant / revoke are long-running
+Behaves like Azure where the capture step depends on it: the guest powers itself off (or never does) and writes its
+build-proof markers (or does not), deallocate / capture / grant / revoke are long-running
 (202 + Azure-AsyncOperation + Location + Retry-After), generalize needs a powered-off VM, capture needs a generalized
 unmanaged VM, grant-access needs the disk's VM off, a VM refuses a second operation while one runs (409), a disk's
 SAS expires after the granted duration, and a disk with an active SAS cannot be deleted (409). Capture and
 grant-access work on real blobs in Azurite.
+
+The simulated guest proves its build as the real one does (components/common/proof.py): it writes its markers into
+Azurite's `build-proof` container with Put Blob and a bearer token (`FakeGuest`), whatever its serial console does;
+a Windows guest whose COM1 is unavailable (Azure's Special Administration Console holds it) writes no serial line at
+all and still completes.
 """
 
 from __future__ import annotations
 
 import itertools
+import ssl
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +28,19 @@ from typing import Any
 
 from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 
-from components.common.console import deprovisioned_line
+from components.common.console import proof_line
+from components.common.loopback import LoopbackTestCredential
+from components.common.proof import (
+    BLOB_API_VERSION,
+    FAILED,
+    GENERALIZED,
+    PROOF_CONTAINER,
+    SETUP_DONE,
+    STORAGE_RESOURCE,
+    generalized_body,
+    marker_header,
+    marker_name,
+)
 from fakes.azurite import ACCOUNT, ACCOUNT_KEY, Azurite
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
@@ -118,6 +137,40 @@ class Operation:
     result: dict[str, Any] | None = None
 
 
+class FakeGuest:
+    """The builder guest's side of the proof, as the rendered guest setup does it with curl / Invoke-RestMethod.
+
+    Token: the guest asks the instance metadata service for a token of its user-assigned identity
+    (GET http://169.254.169.254/metadata/identity/oauth2/token?resource=https://storage.azure.com/&client_id=...,
+    header Metadata: true; learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token);
+    here the loopback test credential stands in for IMDS and issues a token for the same resource, which Azurite
+    (--oauth basic) checks. Write: Put Blob (learn.microsoft.com/rest/api/storageservices/put-blob) with
+    `x-ms-blob-type: BlockBlob`, `x-ms-version` and `Authorization: Bearer`, to `<container URL><vmId>/<phase>`.
+    """
+
+    def __init__(self, azurite: Azurite, instance_id: str, names: str) -> None:
+        self._azurite, self.instance_id, self.names = azurite, instance_id, names  # names: the vmId its bodies name
+
+    def write(self, phase: str, body: str) -> None:
+        token = LoopbackTestCredential().get_token(f"{STORAGE_RESOURCE}.default").token
+        url = f"{self._azurite.account_url}/{PROOF_CONTAINER}/{marker_name(self.instance_id, phase)}"
+        request = urllib.request.Request(
+            url,
+            data=body.encode(),
+            method="PUT",
+            headers={
+                "x-ms-blob-type": "BlockBlob",
+                "x-ms-version": BLOB_API_VERSION,
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "text/plain; charset=utf-8",
+            },
+        )
+        context = ssl.create_default_context(cafile=str(self._azurite.pki.ca_pem))
+        with urllib.request.urlopen(request, context=context, timeout=10) as answer:
+            if answer.status != 201:  # Put Blob answers 201 Created
+                raise RuntimeError(f"Put Blob of {url} answered {answer.status}")
+
+
 def vm_id(name: str) -> str:
     return (
         f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.Compute/virtualMachines/"
@@ -147,7 +200,7 @@ class ArmWorld:
         self.lock = threading.RLock()
         self._names = itertools.count(1)
         admin = azurite.admin()
-        for container in (DISK_CONTAINER, OS_VHD_CONTAINER, BOOT_DIAG_CONTAINER, "system"):
+        for container in (DISK_CONTAINER, OS_VHD_CONTAINER, BOOT_DIAG_CONTAINER, "system", PROOF_CONTAINER):
             if not admin.get_container_client(container).exists():
                 admin.create_container(container)
 
@@ -163,22 +216,41 @@ class ArmWorld:
         disk_bytes: int = 64 * 1024,
         deprovisioned: bool = True,
         age_minutes: float = 0.0,
+        os_type: str = "Linux",
+        failure: str | None = None,
+        com1: bool = True,
+        marker_vm_id: str | None = None,
     ) -> FakeVm:
-        """A builder VM; by default its guest deprovisions, prints its proof and powers off at once."""
+        """A builder VM; by default its guest deprovisions, writes its markers and powers off at once.
+
+        `deprovisioned=False`: the guest powers off (or was stopped) without its generalized marker. `failure`: the
+        guest writes a failed marker with this text (failure line and log tail) and never powers off. `com1=False`:
+        a Windows guest whose serial port is held by the Special Administration Console: its serial log stays empty.
+        `marker_vm_id`: the guest's markers name this vmId instead of its own (markers copied from another VM).
+        """
         name = f"builder{next(self._names)}-{uuid.uuid4().hex[:6]}"
         vm = FakeVm(
             name,
             managed,
             power,
-            None if power_off_after is None else time.monotonic() + power_off_after,
+            None if power_off_after is None or failure is not None else time.monotonic() + power_off_after,
             "",
             _iso(datetime.now(UTC)) if generalized else None,
         )
         vm.created = datetime.now(UTC) - timedelta(minutes=age_minutes)
+        guest = FakeGuest(self.azurite, vm.instance_id, marker_vm_id or vm.instance_id)
+        proves = deprovisioned and failure is None
         if serial_log is None:
-            proof = f"{deprovisioned_line(vm.instance_id)}\n" if deprovisioned else ""
+            proof = f"{proof_line(os_type, vm.instance_id)}\n" if proves else ""
             serial_log = f"cloud-init: setup finished\nwaagent: deprovisioned\n{proof}reboot: Power down\n"
-        vm.serial_log = serial_log
+            if failure is not None:
+                serial_log = f"{failure}\n"
+        vm.serial_log = serial_log if com1 else ""
+        if failure is not None:
+            guest.write(FAILED, f"{marker_header(FAILED, guest.names)}\n{failure}\n")
+        elif proves:  # the guest's last acts before its power-off (which `power_off_after` times)
+            guest.write(SETUP_DONE, f"{marker_header(SETUP_DONE, guest.names)}\n")
+            guest.write(GENERALIZED, generalized_body(os_type, guest.names))
         admin = self.azurite.admin()
         content = (name.encode() * (disk_bytes // len(name) + 1))[:disk_bytes]
         if managed:
@@ -187,9 +259,16 @@ class ArmWorld:
             self.disks[disk.name.lower()] = disk
         else:
             admin.get_blob_client(OS_VHD_CONTAINER, self.os_vhd_blob(vm)).upload_blob(content, overwrite=True)
-        admin.get_blob_client(BOOT_DIAG_CONTAINER, f"{name}.serialconsole.log").upload_blob(serial_log, overwrite=True)
+        admin.get_blob_client(BOOT_DIAG_CONTAINER, f"{name}.serialconsole.log").upload_blob(
+            vm.serial_log, overwrite=True
+        )
         self.vms[name.lower()] = vm
         return vm
+
+    def markers(self, vm: FakeVm) -> list[str]:
+        """The marker blobs under this VM's vmId, for assertions."""
+        client = self.azurite.admin().get_container_client(PROOF_CONTAINER)
+        return sorted(b.name for b in client.list_blobs(name_starts_with=f"{vm.instance_id.lower()}/"))
 
     def set_serial_log(self, vm: FakeVm, text: str) -> None:
         vm.serial_log = text

@@ -7,7 +7,8 @@ Where to look:
   process; what they do on Ctrl-C, a crash, refresh, a replacement and destroy is in its docstring.
 - `steps.py` + `export.py`: the create sequence as named, resumable steps; `refresh.py` (read), `teardown.py`
   (delete), `leftovers.py` (what interrupted runs left), `interrupt.py` (noticing the engine's SIGINT).
-- `compute.py`, `vhd_store.py`, `serial_log.py`: the injectable Azure calls; `environment.py`, `clients.py`,
+- `compute.py`, `vhd_store.py` (the VHD blobs, and the guest's build-proof markers, components/common/proof.py),
+  `serial_log.py` (a diagnostic in errors, never the proof): the injectable Azure calls; `environment.py`, `clients.py`,
   `cloud.py`: building them from the environment; `errors.py`, `arm_ids.py`.
 
 The provider side imports Azure SDKs, `pulumi.dynamic` (and its `pulumi.runtime.rpc`), `components.common` and the

@@ -164,9 +164,10 @@ class CaptureSpec:
         "ARM id of the image storage account", "replace", _needed_for_vhd(_storage_account_id)
     )
     blob_endpoint: str = _input(
-        "that account's primary blob endpoint, e.g. https://acct.blob.core.windows.net/",
+        "that account's primary blob endpoint, e.g. https://acct.blob.core.windows.net/: where the VHD goes, and "
+        "where the guest's build-proof markers are read (components/common/proof.py), so it is always required",
         "replace",
-        _needed_for_vhd(_blob_endpoint),
+        _blob_endpoint,
     )
     vhd_container: str = _input(
         "container for exported VHDs; for the unmanaged capture, its destinationContainerName",
@@ -270,12 +271,19 @@ def content_failures(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[C
     changed = sorted(k for k in {*old, *new} if not is_unknown(new.get(k)) and old.get(k) != new.get(k))
     if not changed:
         return []
+    guest_setup = (
+        " userData is the guest setup this program wraps around the setup script (deprovisioning, the build proof): "
+        "a program upgrade that changed it needs a new image.version too, or retire the builder "
+        "(image.builder.enabled: false) to keep the published version as it is."
+        if "userData" in changed
+        else ""
+    )
     return [
         CheckFailure(
             "image_content",
             f"what goes into the image changed ({', '.join(changed)}) but image.version is still {version}: a "
             "published gallery image version must not get new bits under its old name. Set "
-            f"batch-custom-image:image.version to {next_version(str(version))} (or revert the change)",
+            f"batch-custom-image:image.version to {next_version(str(version))} (or revert the change).{guest_setup}",
         )
     ]
 

@@ -30,13 +30,11 @@ from components.capture.spec import (
     export_blob_name,
 )
 from components.capture.vhd_store import BlobState, VhdStore, matches, ownership
-from components.common.console import WINDOWS_SETUP_LOG, WINDOWS_SYSPREP_LOG, failure_in, proof_line, shows_proof
+from components.common.console import FAILURE_LINES, WINDOWS_SETUP_LOG, WINDOWS_SYSPREP_LOG, proof_line
 from components.common.progress import Progress, silent
+from components.common.proof import FAILED, GENERALIZED, PHASES, PROOF_CONTAINER, Markers, marker_name
 
 T = TypeVar("T")
-
-SERIAL_LOG_EVERY_POLLS = 8  # while waiting for the guest, look for a failure line every 8th poll (2 min by default)
-PROOF_CHECKS = 12  # the serial log reaches boot diagnostics with a delay: look this many polls for the proof line
 
 
 @dataclass
@@ -165,28 +163,27 @@ def wait_for_guest_power_off(ctx: StepContext) -> InstanceState:
     """Wait for the guest to deprovision and power itself off (or find it already off or generalized).
 
     The deadline counts from the VM's creation, so a rerun on a VM that already ran out of time fails at once.
-    A failure line on the serial console ends the wait early.
+    A failed marker from the guest (components/common/proof.py) ends the wait early; so does a marker that names
+    another VM instance.
     """
     vm, spec = ctx.builder(), ctx.spec
     deadline = (vm.created or ctx.clock.now()) + timedelta(minutes=spec.guest_timeout_minutes)
     ticks = Ticks(ctx.clock, ctx.poll_seconds)
     state = ctx.compute.instance_state()
-    polls = 0
     while not (state.powered_off or state.generalized):
         remaining = (deadline - ctx.clock.now()).total_seconds()
         if remaining <= 0:
             raise CaptureError(
                 f"the builder VM did not {_generalizer(spec)} and power itself off within "
                 f"{spec.guest_timeout_minutes:g} minutes of its creation (guest_timeout_minutes; power state: "
-                f"{state.power}). The setup script or {_generalizer(spec)} probably failed; the VM was left running "
-                f"for inspection{_where_to_look(spec)}, and every rerun on it fails at once: {rebuild_hint(spec)} (or "
-                "raise guestTimeoutMinutes if the setup only needs longer). Last lines of its serial log:\n"
-                + tail_for_error(ctx.compute.serial_log)
+                f"{state.power}), and wrote no failed marker to {_marker_place(ctx)}. The setup script or "
+                f"{_generalizer(spec)} probably hung, or the guest could not reach the storage account; the VM was "
+                f"left running for inspection{_where_to_look(spec)}, and every rerun on it fails at once: "
+                f"{rebuild_hint(spec)} (or raise guestTimeoutMinutes if the setup only needs longer). Last lines of "
+                "its serial log (a diagnostic; it may be empty):\n" + tail_for_error(ctx.compute.serial_log)
             )
         ctx.progress.status(f"setup running (power state {state.power}), deadline {utc_iso(deadline)[11:16]} UTC")
-        polls += 1
-        if polls % SERIAL_LOG_EVERY_POLLS == 0:
-            _stop_on_guest_failure(ctx)
+        _stop_on_guest_failure(ctx, read_markers(ctx, (FAILED,)))
         ticks.sleep(at_most=remaining)
         state = ctx.compute.instance_state()
     ctx.note(f"guest powered off (power state {state.power})")
@@ -202,60 +199,75 @@ def _where_to_look(spec: CaptureSpec) -> str:
     if spec.os_type != "Windows":
         return ""
     return (
-        " (boot diagnostics: the serial log below, and the screenshot, which shows the build driver's window with "
-        f"the failure and the log's last lines; the setup log is {WINDOWS_SETUP_LOG}, sysprep's {WINDOWS_SYSPREP_LOG})"
+        " (boot diagnostics: the screenshot shows the build driver's window with the failure and the log's last "
+        f"lines; the setup log is {WINDOWS_SETUP_LOG}, sysprep's {WINDOWS_SYSPREP_LOG})"
     )
 
 
-def _stop_on_guest_failure(ctx: StepContext) -> None:
-    try:
-        log = ctx.compute.serial_log() or ""
-    except Exception:  # the serial log is a hint while waiting; its absence is not a failure
-        return
-    failure = failure_in(log)
-    if failure:
+def _marker_place(ctx: StepContext) -> str:
+    return f"container {PROOF_CONTAINER!r} under {ctx.builder().instance_id.lower()}/"
+
+
+def read_markers(ctx: StepContext, phases: tuple[str, ...] = PHASES) -> Markers:
+    """The guest's build-proof markers under this VM instance's vmId: one List Blobs call, then the body of each
+    marker found among `phases` (while waiting, only a failed marker's: one request per poll until the guest fails)."""
+    store, vm = ctx.store(), ctx.builder()
+    prefix = f"{vm.instance_id.lower()}/"
+    bodies = {}
+    for name, _ in store.listing(PROOF_CONTAINER, prefix):
+        phase = name[len(prefix) :]
+        text = store.read_text(PROOF_CONTAINER, name) if phase in phases else None
+        if text is not None:
+            bodies[phase] = text
+    return Markers(bodies, vm.instance_id, ctx.spec.os_type)
+
+
+def _stop_on_guest_failure(ctx: StepContext, markers: Markers) -> None:
+    foreign = markers.foreign()
+    if foreign:
         raise CaptureError(
-            f"the builder guest reported {failure!r} on its serial console and will not power off; the VM was left "
-            f"running for inspection. Fix what the log below names (the setup script, or the guest's build step "
-            f"that failed), then {rebuild_hint(ctx.spec)}. "
-            "Last lines of its serial log:\n" + tail_for_error(lambda: log)
+            f"a build-proof marker under this VM's vmId does not name this VM instance ({foreign}): it was not "
+            f"written by this builder's guest, so nothing is generalized or captured. Delete the blobs under "
+            f"{_marker_place(ctx)} in the image storage account and {rebuild_hint(ctx.spec)}"
+        )
+    failure = markers.failure()
+    if failure is not None:
+        lines = [line.strip() for line in failure.splitlines()]
+        first = next((line for line in lines if line.startswith(FAILURE_LINES)), lines[0] if lines else "")
+        raise CaptureError(
+            f"the builder guest reported a failure, {first!r} (marker {marker_name(markers.vm_instance_id, FAILED)} in "
+            f"container {PROOF_CONTAINER!r}) and will not power off; the VM was left running for inspection"
+            f"{_where_to_look(ctx.spec)}. Fix what it names (the setup script, or the guest's build step that "
+            f"failed), then {rebuild_hint(ctx.spec)}. What the guest wrote:\n{failure}"
         )
 
 
 def prove_deprovisioned(ctx: StepContext, state: InstanceState) -> None:
-    """Only a guest that printed its deprovisioning proof is generalized: any other power-off is refused."""
-    if state.generalized:
-        ctx.note("already generalized")
-        return
+    """Only a guest that wrote its generalized marker for this vmId is generalized and captured: any other power-off
+    is refused, and so is a VM somebody already generalized without that proof."""
     vm, spec = ctx.builder(), ctx.spec
-    log: str | None = None
-    for attempt in range(PROOF_CHECKS):
-        log = ctx.compute.serial_log()
-        if log is None:
-            raise CaptureError(
-                "boot diagnostics are not enabled on the builder VM, so it cannot prove that it deprovisioned; "
-                f"enable them and {rebuild_hint(spec)}"
-            )
-        if shows_proof(log, spec.os_type, vm.instance_id):
-            ctx.note("the guest proved it deprovisioned")
-            return
-        failure = failure_in(log)
-        if failure:
-            break
-        if attempt + 1 < PROOF_CHECKS:
-            ctx.clock.sleep(ctx.poll_seconds)
+    markers = read_markers(ctx, (GENERALIZED, FAILED))  # the setup-done marker decides nothing here
+    _stop_on_guest_failure(ctx, markers)
+    if markers.proven():
+        ctx.note("the guest proved it deprovisioned")
+        return
+    how = f"{state.power} and already generalized" if state.generalized else state.power
     raise CaptureError(
-        f"the builder VM is {state.power} but never proved that it deprovisioned: its serial log has no line "
-        f"{proof_line(spec.os_type, vm.instance_id)!r}. It was stopped some other way (a setup script that shut it "
-        f"down, a Stop in the portal or CLI) or {_generalizer(spec)} failed. Capturing it would publish an image Batch "
-        "nodes cannot boot "
-        f"cleanly, so it was left as it is: {rebuild_hint(spec)}. Last lines of its serial log:\n"
-        + tail_for_error(lambda: log)
+        f"the builder VM is {how} but never proved that it deprovisioned: there is no marker "
+        f"{marker_name(vm.instance_id, GENERALIZED)!r} in container {PROOF_CONTAINER!r} saying "
+        f"{proof_line(spec.os_type, vm.instance_id)!r}. It was stopped or generalized some other way (a setup script "
+        f"that shut it down, a Stop or Generalize in the portal or CLI) or {_generalizer(spec)} failed. Capturing it "
+        "would publish an image Batch nodes cannot boot cleanly, so it was left as it is: "
+        f"{rebuild_hint(spec)}. Last lines of its serial log (a diagnostic; it may be empty):\n"
+        + tail_for_error(ctx.compute.serial_log)
     )
 
 
 def generalize(ctx: StepContext, state: InstanceState) -> str:
-    """Mark the powered-off VM generalized (Azure allows it stopped or deallocated; Packer does it stopped)."""
+    """Mark the powered-off VM generalized, then deallocate it (next step). Packer's azure-arm builder deallocates
+    first (step_power_off_compute.go), then generalizes; Azure refuses Generalize only on a running VM ("Operation
+    'generalize' is not allowed ... since the VM is running", MicrosoftDocs/azure-docs#86809), so generalizing the
+    stopped VM before deallocating it is allowed too, and a crash in between leaves a VM a rerun only deallocates."""
     if state.generalized:
         return state.generalized_time or utc_now(ctx)
     ctx.compute.generalize()

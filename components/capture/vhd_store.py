@@ -66,6 +66,7 @@ class VhdStore(Protocol):
     def set_metadata(self, container: str, name: str, metadata: dict[str, str]) -> None: ...
     def listing(self, container: str, prefix: str = "") -> list[tuple[str, BlobState]]: ...
     def url(self, container: str, name: str) -> str: ...
+    def read_text(self, container: str, name: str) -> str | None: ...  # a small blob's text; None when absent
 
 
 class AzureVhdStore:
@@ -113,6 +114,14 @@ class AzureVhdStore:
 
     def set_metadata(self, container: str, name: str, metadata: dict[str, str]) -> None:
         self._blob(container, name).set_blob_metadata(metadata)
+
+    def read_text(self, container: str, name: str) -> str | None:
+        """A small text blob (the guest's build-proof markers), None when it does not exist."""
+        try:
+            data = self._blob(container, name).download_blob().readall()
+        except ResourceNotFoundError:
+            return None
+        return data.decode("utf-8", errors="replace")
 
     def listing(self, container: str, prefix: str = "") -> list[tuple[str, BlobState]]:
         """Every blob under `prefix` with its copy state and metadata, in one List Blobs call per page."""

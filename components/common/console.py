@@ -1,11 +1,13 @@
-"""What the builder guest writes to its serial console, and the capture step reads in boot diagnostics.
+"""The builder guest's lines: its proof line and its failure lines.
 
-The guest's last act before powering off is to print its proof line for the VM's vmId (`proof_line`): on Linux
-`deprovisioned_line`, proof that the setup script succeeded and `waagent -deprovision+user` did too; on Windows
-`sysprep_generalized_line`, printed only once sysprep reports the image generalized (components/windows_setup.py).
-A VM that powered off without it (a setup script that ran `shutdown`, a Stop in the portal, a failed deprovision or
-sysprep) is never generalized or captured. The failure lines make
-the capture step stop waiting at once instead of running into its deadline.
+The proof line for the VM's vmId (`proof_line`) is the second line of the guest's `generalized` build-proof marker
+(components/common/proof.py), the gate the capture step reads: on Linux `deprovisioned_line`, proof that the setup
+script succeeded and `waagent -deprovision+user` did too; on Windows `sysprep_generalized_line`, written only once
+sysprep reports the image generalized (image/build-driver.ps1). A VM that powered off without it (a setup script that
+ran `shutdown`, a Stop in the portal, a failed deprovision or sysprep) is never generalized or captured. A failure
+line starts the guest's `failed` marker, with its log's last lines, and stops the capture step at once. The guest
+prints the same lines to its serial console and (Windows) its window: a diagnostic in boot diagnostics where the
+serial port is usable, never the gate.
 """
 
 from __future__ import annotations
@@ -37,13 +39,3 @@ def sysprep_generalized_line(vm_instance_id: str) -> str:
 def proof_line(os_type: str, vm_instance_id: str) -> str:
     """The line a guest of this OS prints once it generalized itself."""
     return (sysprep_generalized_line if os_type == "Windows" else deprovisioned_line)(vm_instance_id)
-
-
-def shows_proof(serial_log: str, os_type: str, vm_instance_id: str) -> bool:
-    wanted = proof_line(os_type, vm_instance_id)
-    return any(line.strip().lower() == wanted for line in serial_log.splitlines())
-
-
-def failure_in(serial_log: str) -> str | None:
-    """The first failure line the guest printed, if any."""
-    return next((line.strip() for line in serial_log.splitlines() if line.strip().startswith(FAILURE_LINES)), None)

@@ -46,8 +46,7 @@ def test_managed_export_copies_the_generalized_os_disk_and_revokes_access(
     disk = world.disk_of(vm)
     assert (disk.grants, disk.revokes, disk.access_active) == (1, 1, False)
     assert [e.op for e in world.requests(method="POST")] == [
-        "boot_diagnostics",  # the guest's proof that it deprovisioned, read before anything is changed
-        "generalize",
+        "generalize",  # after the guest's generalized marker was read from the storage account
         "deallocate",
         "grant_access",
         "revoke_access",

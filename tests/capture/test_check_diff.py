@@ -55,12 +55,19 @@ def test_check_accepts_the_program_inputs_and_unknowns_during_preview(shared_pro
     assert checked["guest_timeout_minutes"] == good["guest_timeout_minutes"]
 
 
-def test_check_needs_no_blob_destination_without_a_vhd(shared_provider, good):
+def test_check_needs_no_vhd_destination_without_a_vhd(shared_provider, good):
+    _, failures = shared_provider.check({**good, "export_vhd": False, "vhd_container": "", "storage_account_id": ""})
+
+    assert failures == []
+
+
+def test_check_needs_the_blob_endpoint_even_without_a_vhd_since_the_proof_is_read_there(shared_provider, good):
     _, failures = shared_provider.check(
         {**good, "export_vhd": False, "vhd_container": "", "blob_endpoint": "", "storage_account_id": ""}
     )
 
-    assert failures == []
+    assert [prop for prop, _ in failures] == ["blob_endpoint"]
+    assert "blob endpoint" in failures[0][1]
 
 
 OUTS = {"vhd_uri": "https://a/b/c.vhd", "generalized_time": "2026-01-01T00:00:00Z", "os_disk_id": "/d"}
@@ -112,6 +119,18 @@ def test_check_refuses_new_image_content_under_the_version_already_built(shared_
     assert prop == "image_content" and "(setupScript, vmSize)" in reason
     assert f"image.version is still {good['image_version']}" in reason
     assert "Set batch-custom-image:image.version to 1.0.1 (or revert the change)" in reason
+    assert "userData" not in reason
+
+
+def test_a_program_upgrade_that_changes_the_guest_setup_is_told_to_bump_or_retire(shared_provider, good):
+    olds = {**good, "image_content": {**good["image_content"], "userData": "0" * 64}}  # the guest setup before
+
+    _, failures = shared_provider.check(good, olds)
+
+    [(prop, reason)] = failures
+    assert prop == "image_content" and "(userData)" in reason and "to 1.0.1" in reason
+    assert "a program upgrade that changed it needs a new image.version too" in reason
+    assert "image.builder.enabled: false" in reason
 
 
 def test_check_refuses_a_new_marketplace_version_under_the_version_already_built(shared_provider, good):

@@ -186,10 +186,9 @@ def test_4_a_vm_stopped_without_deprovisioning_is_refused_and_left_as_it_is(
 
 
 def test_4_a_failed_deprovisioning_stops_the_wait_at_once_with_the_log_tail(world, shared_provider, inputs):
-    vm = world.add_vm(
-        power_off_after=None,
-        serial_log="batch-image: deprovision FAILED; last lines of /var/log/batch-image-deprovision.log:\n"
-        "ERROR: waagent: deprovision failed: unable to delete user\n",
+    vm = world.add_vm(  # the guest writes its failed marker and stays running
+        failure="batch-image: deprovision FAILED; last lines of /var/log/batch-image-deprovision.log:\n"
+        "ERROR: waagent: deprovision failed: unable to delete user",
     )
     checked, _ = shared_provider.check(inputs(vm, guest_timeout_minutes=60))
 

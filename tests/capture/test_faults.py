@@ -81,7 +81,7 @@ def test_an_operation_that_ends_failed_stops_the_capture(world, fakes, shared_pr
         "capture step 'deallocate' failed" in error and "(AllocationFailed) Deallocation failed on the host." in error
     )
     assert vm.generalized_time and vm.power == "stopped"  # generalized first, then the deallocation failed
-    assert _posts(world) == ["boot_diagnostics", "generalize", "deallocate"]
+    assert _posts(world) == ["generalize", "deallocate"]
     assert _names(fakes, container) == []
 
 
@@ -105,7 +105,7 @@ def test_the_guest_never_powering_off_times_out_with_the_serial_log(world, fakes
 def test_a_vm_already_generalized_is_not_deallocated_or_generalized_again(
     world, fakes, shared_provider, inputs, container
 ):
-    vm = world.add_vm(power="deallocated", generalized=True)
+    vm = world.add_vm(power="deallocated", generalized=True)  # generalized after its guest proved it
     checked, _ = shared_provider.check(inputs(vm))
 
     _, outs = shared_provider.create(checked)
@@ -180,7 +180,7 @@ def test_killed_between_generalize_and_capture_then_rerun_captures_once(
 
     _, outs = start_provider().create(props)
 
-    assert _posts(world) == ["boot_diagnostics", "generalize", "deallocate", "capture"]
+    assert _posts(world) == ["generalize", "deallocate", "capture"]
     captured = [n for n in _names(fakes, "system", capture_prefix(props, vm)) if n.endswith(".vhd")]
     assert len(captured) == 1 and outs["vhd_uri"].endswith(captured[0])
 
@@ -195,7 +195,7 @@ def test_killed_during_deallocate_then_rerun_waits_for_it(world, fakes, start_pr
 
     start_provider().create(props)
 
-    assert _posts(world) == ["boot_diagnostics", "generalize", "deallocate", "grant_access", "revoke_access"]
+    assert _posts(world) == ["generalize", "deallocate", "grant_access", "revoke_access"]
     assert _names(fakes, container) == [export_name(props, vm)]
 
 
@@ -207,7 +207,7 @@ def test_killed_after_azure_captured_then_rerun_adopts_that_vhd(world, fakes, st
 
     _, outs = start_provider().create(props)
 
-    assert _posts(world) == ["boot_diagnostics", "generalize", "deallocate", "capture"]
+    assert _posts(world) == ["generalize", "deallocate", "capture"]
     captured = [n for n in _names(fakes, "system", capture_prefix(props, vm)) if n.endswith(".vhd")]
     assert len(captured) == 1 and outs["vhd_uri"].endswith(captured[0])
     metadata = fakes.azurite.admin().get_blob_client("system", captured[0]).get_blob_properties().metadata
@@ -217,12 +217,12 @@ def test_killed_after_azure_captured_then_rerun_adopts_that_vhd(world, fakes, st
 def test_a_deallocated_vm_that_proved_it_deprovisioned_is_only_generalized(
     world, fakes, shared_provider, inputs, container
 ):
-    vm = world.add_vm(power="deallocated")  # its serial log carries the proof line
+    vm = world.add_vm(power="deallocated")  # its guest wrote the generalized marker
     checked, _ = shared_provider.check(inputs(vm))
 
     shared_provider.create(checked)
 
-    assert _posts(world) == ["boot_diagnostics", "generalize", "grant_access", "revoke_access"]
+    assert _posts(world) == ["generalize", "grant_access", "revoke_access"]
     assert _names(fakes, container) == [export_name(checked, vm)]
 
 

@@ -27,8 +27,18 @@ from components.capture.vhd_store import SOURCE_DISK_KEY, BlobState, ownership
 from components.common.console import (
     DRIVER_START_FAILED,
     PRE_SYSPREP_FAILED,
+    SYSPREP_FAILED,
     deprovisioned_line,
     sysprep_generalized_line,
+)
+from components.common.proof import (
+    FAILED,
+    GENERALIZED,
+    PROOF_CONTAINER,
+    SETUP_DONE,
+    generalized_body,
+    marker_header,
+    marker_name,
 )
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute"
@@ -132,6 +142,7 @@ class MemoryStore:
     """VhdStore in memory: copies stay pending until `finish_copies`, or fail when `copy_outcome` says so."""
 
     blobs: dict[tuple[str, str], BlobState] = field(default_factory=dict)
+    texts: dict[tuple[str, str], str] = field(default_factory=dict)  # small text blobs: the guest's markers
     copy_outcome: str = "success"
     calls: list[str] = field(default_factory=list)
     fail: dict[str, Exception] = field(default_factory=dict)
@@ -176,7 +187,17 @@ class MemoryStore:
         self.blobs[(container, name)] = replace(self.blobs[(container, name)], metadata=metadata)
 
     def listing(self, container: str, prefix: str = "") -> list[tuple[str, BlobState]]:
+        if container == PROOF_CONTAINER:  # the VHD tests count their own calls
+            self._call(f"list {container}")
         return sorted((n, s) for (c, n), s in self.blobs.items() if c == container and n.startswith(prefix))
+
+    def read_text(self, container: str, name: str) -> str | None:
+        self._call(f"read {name.split('/')[-1]}")
+        return self.texts.get((container, name))
+
+    def put_text(self, container: str, name: str, text: str) -> None:
+        self.blobs[(container, name)] = BlobState(self.url(container, name), None)
+        self.texts[(container, name)] = text
 
 
 def _spec(**overrides: Any) -> CaptureSpec:
@@ -185,7 +206,29 @@ def _spec(**overrides: Any) -> CaptureSpec:
     return replace(spec, **overrides)
 
 
-def _ctx(compute: ScriptedCompute, clock: FakeClock, store: MemoryStore | None = None, **spec: Any) -> StepContext:
+def proven(os_type: str = "Linux", instance: str = INSTANCE) -> dict[str, str]:
+    """The markers a guest that succeeded writes (components/common/proof.py)."""
+    return {SETUP_DONE: f"{marker_header(SETUP_DONE, instance)}\n", GENERALIZED: generalized_body(os_type, instance)}
+
+
+def failed(text: str, instance: str = INSTANCE) -> dict[str, str]:
+    return {FAILED: f"{marker_header(FAILED, instance)}\n{text}"}
+
+
+def _ctx(
+    compute: ScriptedCompute,
+    clock: FakeClock,
+    store: MemoryStore | None = None,
+    markers: dict[str, str] | None = None,
+    **spec: Any,
+) -> StepContext:
+    """A step context whose store holds `markers` under INSTANCE/ (by default, in a new store: the guest proved its
+    build; a store the test passes gets none unless asked)."""
+    if markers is None:
+        markers = proven(spec.get("os_type", "Linux")) if store is None else {}
+    store = store if store is not None else MemoryStore()
+    for phase, body in markers.items():
+        store.put_text(PROOF_CONTAINER, marker_name(INSTANCE, phase), body)
     ctx = StepContext(_spec(**spec), compute, store, poll_seconds=15, operation_timeout_seconds=7200, clock=clock)
     ctx.vm = compute.get_vm()
     return ctx
@@ -206,12 +249,13 @@ def test_the_guest_deadline_counts_from_the_vms_creation_and_names_the_replace_c
     compute, clock = ScriptedCompute(powers=["running"], logs=[None]), FakeClock()
 
     with pytest.raises(CaptureError) as failure:
-        wait_for_guest_power_off(_ctx(compute, clock, guest_timeout_minutes=1))
+        wait_for_guest_power_off(_ctx(compute, clock, markers={}, guest_timeout_minutes=1))
 
     assert clock.elapsed == 60 and clock.sleeps == [15, 15, 15, 15]
     message = str(failure.value)
     assert "within 1 minutes of its creation" in message and f"`pulumi up --replace '{URN}'`" in message
-    assert "boot diagnostics are not enabled" in message
+    assert f"wrote no failed marker to container 'build-proof' under {INSTANCE}/" in message
+    assert "boot diagnostics are not enabled" in message  # the serial log is only a diagnostic
     assert "deallocate" not in compute.calls and "generalize" not in compute.calls
 
 
@@ -220,108 +264,141 @@ def test_a_rerun_on_a_vm_that_already_timed_out_fails_at_once():
     clock.elapsed = 61 * 60  # the VM was created 61 minutes ago; the deadline is 60
 
     with pytest.raises(CaptureError, match="every rerun on it fails at once") as failure:
-        wait_for_guest_power_off(_ctx(compute, clock))
+        wait_for_guest_power_off(_ctx(compute, clock, markers={}))
 
     assert clock.sleeps == [] and compute.calls == ["instance_state", "serial_log"]
     assert "cloud-init: still installing" in str(failure.value)
 
 
-def test_a_failure_line_on_the_console_ends_the_wait_early():
-    failed = "batch-image: deprovision FAILED; last lines of /var/log/batch-image-deprovision.log:\nwaagent: error\n"
-    compute, clock = ScriptedCompute(powers=["running"], logs=[failed]), FakeClock()
+def test_a_failed_marker_ends_the_wait_at_the_next_poll_with_what_the_guest_wrote():
+    tail = "batch-image: deprovision FAILED; last lines of /var/log/batch-image-deprovision.log:\nwaagent: error\n"
+    compute, clock = ScriptedCompute(powers=["running"], logs=["noise\n"]), FakeClock()
 
     with pytest.raises(CaptureError) as failure:
-        wait_for_guest_power_off(_ctx(compute, clock))
+        wait_for_guest_power_off(_ctx(compute, clock, markers=failed(tail)))
 
-    assert len(clock.sleeps) == 7  # looked at the serial log on the 8th poll, 2 minutes in, not at the 60 min deadline
-    assert "reported 'batch-image: deprovision FAILED" in str(failure.value) and "waagent: error" in str(failure.value)
-    assert f"`pulumi up --replace '{URN}'`" in str(failure.value)
+    assert clock.sleeps == []  # the first poll sees it, not the 60 min deadline
+    message = str(failure.value)
+    assert "reported a failure, 'batch-image: deprovision FAILED; last lines of" in message
+    assert f"marker {INSTANCE}/failed in container 'build-proof'" in message
+    assert "batch-image: deprovision FAILED" in message and "waagent: error" in message
+    assert f"`pulumi up --replace '{URN}'`" in message
+    assert "serial_log" not in compute.calls  # the serial log is not the gate
 
 
 def test_an_interrupt_ends_the_guest_wait_within_one_check():
     compute, clock = ScriptedCompute(powers=["running"]), FakeClock(interrupt_after=2)
 
     with pytest.raises(Interrupted):
-        wait_for_guest_power_off(_ctx(compute, clock))
+        wait_for_guest_power_off(_ctx(compute, clock, markers={}))
 
     assert len(clock.sleeps) == 2 and "deallocate" not in compute.calls
+
+
+def test_the_guest_wait_reads_the_markers_with_one_listing_per_poll():
+    store = MemoryStore()
+    compute, clock = ScriptedCompute(powers=["running", "running", "stopped"]), FakeClock()
+
+    wait_for_guest_power_off(
+        _ctx(compute, clock, store, markers={SETUP_DONE: f"{marker_header(SETUP_DONE, INSTANCE)}"})
+    )
+
+    assert store.calls == ["list build-proof"] * 2  # one request per poll; a marker's body only once it failed
 
 
 # --- the proof of deprovisioning ------------------------------------------------------------------------------------
 
 
-def test_a_vm_powered_off_without_the_proof_line_is_refused_and_left_alone():
-    compute, clock = ScriptedCompute(logs=["reboot: Power down\n"]), FakeClock()
+def test_a_vm_powered_off_without_the_generalized_marker_is_refused_and_left_alone():
+    compute, clock = ScriptedCompute(logs=[f"{deprovisioned_line(INSTANCE)}\n"]), FakeClock()
+    markers = {SETUP_DONE: f"{marker_header(SETUP_DONE, INSTANCE)}\n"}
 
     with pytest.raises(CaptureError) as failure:
-        prove_deprovisioned(_ctx(compute, clock), InstanceState("stopped", False, None))
+        prove_deprovisioned(_ctx(compute, clock, markers=markers), InstanceState("stopped", False, None))
 
     message = str(failure.value)
-    assert "never proved that it deprovisioned" in message and deprovisioned_line(INSTANCE) in message
-    assert "a Stop in the portal" in message and f"`pulumi up --replace '{URN}'`" in message
-    assert compute.calls == ["serial_log"] * 12 and len(clock.sleeps) == 11  # waits for boot diagnostics to catch up
+    assert "is stopped but never proved that it deprovisioned" in message
+    assert f"no marker '{INSTANCE}/generalized' in container 'build-proof'" in message
+    assert deprovisioned_line(INSTANCE) in message  # what the marker must say (the serial log's line is no proof)
+    assert "a Stop or Generalize in the portal" in message and f"`pulumi up --replace '{URN}'`" in message
     assert "generalize" not in compute.calls and "deallocate" not in compute.calls
 
 
-def test_the_proof_of_another_vm_instance_does_not_count():
-    compute, clock = ScriptedCompute(logs=[deprovisioned_line("11111111-2222-3333-4444-555555555555")]), FakeClock()
+def test_a_vm_already_generalized_without_the_proof_is_refused_like_a_stopped_one():
+    compute, clock = ScriptedCompute(generalized=True), FakeClock()
 
-    with pytest.raises(CaptureError, match="never proved"):
-        prove_deprovisioned(_ctx(compute, clock), InstanceState("stopped", False, None))
+    with pytest.raises(CaptureError) as failure:
+        prove_deprovisioned(_ctx(compute, clock, markers={}), InstanceState("deallocated", True, "2026-12-01T10:30Z"))
 
-
-def test_a_proof_that_reaches_boot_diagnostics_late_is_accepted():
-    late = ScriptedCompute(logs=["reboot: Power down\n", "reboot: Power down\n", deprovisioned_line(INSTANCE)])
-    clock = FakeClock()
-
-    prove_deprovisioned(_ctx(late, clock), InstanceState("stopped", False, None))
-
-    assert late.calls == ["serial_log"] * 3 and clock.sleeps == [15, 15]
+    assert "is deallocated and already generalized but never proved that it deprovisioned" in str(failure.value)
 
 
-def test_a_windows_guest_proves_it_with_the_sysprep_line():
-    compute, clock = (
-        ScriptedCompute(logs=[f"batch-image: setup done\n{sysprep_generalized_line(INSTANCE)}\n"]),
-        FakeClock(),
-    )
+def test_a_vm_already_generalized_with_its_proof_goes_on():
+    compute, clock = ScriptedCompute(generalized=True), FakeClock()
+
+    prove_deprovisioned(_ctx(compute, clock), InstanceState("deallocated", True, "2026-12-01T10:30Z"))
+
+
+def test_a_marker_naming_another_vm_instance_is_refused():
+    other = "11111111-2222-3333-4444-555555555555"
+    compute, clock = ScriptedCompute(), FakeClock()
+
+    with pytest.raises(CaptureError) as failure:
+        prove_deprovisioned(_ctx(compute, clock, markers=proven(instance=other)), InstanceState("stopped", False, None))
+
+    message = str(failure.value)
+    assert "does not name this VM instance" in message and other in message
+    assert "generalize" not in compute.calls
+
+
+def test_a_guest_that_failed_is_refused_even_with_a_generalized_marker():
+    compute, clock = ScriptedCompute(), FakeClock()
+    markers = {**proven(), **failed("batch-image: setup FAILED (exit code 1)\napt-get: error\n")}
+
+    with pytest.raises(CaptureError) as failure:
+        prove_deprovisioned(_ctx(compute, clock, markers=markers), InstanceState("stopped", False, None))
+
+    assert "reported a failure" in str(failure.value) and "apt-get: error" in str(failure.value)
+
+
+def test_a_windows_guest_proves_it_with_the_sysprep_marker_without_any_serial_log():
+    compute, clock = ScriptedCompute(logs=[""]), FakeClock()  # COM1 held by the Special Administration Console
 
     prove_deprovisioned(_ctx(compute, clock, os_type="Windows"), InstanceState("stopped", False, None))
 
-    assert compute.calls == ["serial_log"]
+    assert "serial_log" not in compute.calls
 
 
-def test_a_windows_guest_is_not_proven_by_the_linux_line_nor_the_reverse():
-    windows = ScriptedCompute(logs=[deprovisioned_line(INSTANCE)])
+def test_a_windows_guest_is_not_proven_by_the_linux_marker_nor_the_reverse():
+    windows = ScriptedCompute()
     with pytest.raises(CaptureError) as failure:
-        prove_deprovisioned(_ctx(windows, FakeClock(), os_type="Windows"), InstanceState("stopped", False, None))
+        prove_deprovisioned(
+            _ctx(windows, FakeClock(), markers=proven("Linux"), os_type="Windows"),
+            InstanceState("stopped", False, None),
+        )
     message = str(failure.value)
     assert sysprep_generalized_line(INSTANCE) in message and "or sysprep failed" in message
 
-    linux = ScriptedCompute(logs=[sysprep_generalized_line(INSTANCE)])
+    linux = ScriptedCompute()
     with pytest.raises(CaptureError, match="never proved"):
-        prove_deprovisioned(_ctx(linux, FakeClock()), InstanceState("stopped", False, None))
+        prove_deprovisioned(_ctx(linux, FakeClock(), markers=proven("Windows")), InstanceState("stopped", False, None))
 
 
-def test_a_sysprep_failure_line_ends_the_windows_wait_early():
-    failed = "batch-image: sysprep FAILED: ImageState IMAGE_STATE_UNDEPLOYABLE\nSYSPRP error 0x80070005\n"
-    compute, clock = ScriptedCompute(powers=["running"], logs=[failed]), FakeClock()
-
-    with pytest.raises(CaptureError) as failure:
-        wait_for_guest_power_off(_ctx(compute, clock, os_type="Windows"))
-
-    assert len(clock.sleeps) == 7 and "SYSPRP error 0x80070005" in str(failure.value)
-    assert "generalize" not in compute.calls and "deallocate" not in compute.calls
-
-
-@pytest.mark.parametrize("failed", [PRE_SYSPREP_FAILED, DRIVER_START_FAILED])
-def test_a_windows_failure_before_sysprep_ends_the_wait_early(failed):
-    log = f"batch-image: build driver started\n{failed}: the RdAgent service is not running\n"
-    compute, clock = ScriptedCompute(powers=["running"], logs=[log]), FakeClock()
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"{SYSPREP_FAILED}: ImageState IMAGE_STATE_UNDEPLOYABLE\nSYSPRP error 0x80070005",
+        f"{PRE_SYSPREP_FAILED}: the RdAgent service is not running",
+        f"{DRIVER_START_FAILED}: Access is denied",
+    ],
+)
+def test_a_windows_failure_ends_the_wait_at_once(line):
+    compute, clock = ScriptedCompute(powers=["running"], logs=[""]), FakeClock()
 
     with pytest.raises(CaptureError) as failure:
-        wait_for_guest_power_off(_ctx(compute, clock, os_type="Windows"))
+        wait_for_guest_power_off(_ctx(compute, clock, markers=failed(line), os_type="Windows"))
 
-    assert f"reported '{failed}: the RdAgent service is not running'" in str(failure.value)
+    assert line in str(failure.value) and "screenshot" in str(failure.value)
     assert "generalize" not in compute.calls and "deallocate" not in compute.calls
 
 
@@ -332,19 +409,12 @@ def test_a_windows_guest_timeout_says_where_to_look():
     )
 
     with pytest.raises(CaptureError) as failure:
-        wait_for_guest_power_off(_ctx(compute, clock, os_type="Windows", guest_timeout_minutes=1))
+        wait_for_guest_power_off(_ctx(compute, clock, markers={}, os_type="Windows", guest_timeout_minutes=1))
 
     message = str(failure.value)
     assert "did not sysprep and power itself off" in message and "screenshot" in message
     assert r"C:\batch-image-build\setup.log" in message and "setuperr.log" in message
     assert "running sysprep" in message  # the serial log's tail
-
-
-def test_without_boot_diagnostics_the_vm_cannot_prove_anything():
-    compute, clock = ScriptedCompute(logs=[None]), FakeClock()
-
-    with pytest.raises(CaptureError, match="boot diagnostics are not enabled"):
-        prove_deprovisioned(_ctx(compute, clock), InstanceState("stopped", False, None))
 
 
 def test_deallocate_waits_for_a_deallocation_in_progress_instead_of_starting_another():

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.cloud_init import render_user_data
+from components.cloud_init import _FINISH_SCRIPT, FINISH_PATH, render_user_data
+from components.common.proof import fill_proof_target
 from components.settings import Builder
 from tests.image.tools import require_tool
 
@@ -85,7 +86,8 @@ def test_deprovision_and_power_off_follow_setup(document: dict[str, Any]) -> Non
     # The finishing step may be inline in runcmd or a script written by write_files and started from runcmd.
     scripts = "\n".join(_commands(document))
     for entry in _written_files(document).values():
-        scripts += "\n" + base64.b64decode(entry["content"]).decode()
+        encoded = entry.get("encoding") in ("b64", "base64")
+        scripts += "\n" + (base64.b64decode(entry["content"]).decode() if encoded else entry["content"])
     setup_text = SETUP_SCRIPT.read_text()
     finish_text = scripts.replace(setup_text, "")
     assert "waagent" in finish_text and "-deprovision+user" in finish_text
@@ -95,3 +97,13 @@ def test_deprovision_and_power_off_follow_setup(document: dict[str, Any]) -> Non
 
 def test_the_program_uses_this_script_by_default() -> None:
     assert Builder().setup_script_path == SETUP_SCRIPT
+
+
+def test_the_filled_in_proof_target_keeps_the_document_valid(tmp_path: Path, user_data: str) -> None:
+    url, client_id = "https://imgacct.blob.core.windows.net/build-proof/", "7417313c-9fc7-4b63-89ec-d8007752806b"
+    filled = fill_proof_target(user_data, url, client_id)
+
+    assert schema_check(tmp_path, filled).returncode == 0
+    finish = _written_files(yaml.safe_load(filled))[FINISH_PATH]["content"]
+    assert finish == fill_proof_target(_FINISH_SCRIPT, url, client_id)
+    assert f"proof_url='{url}'" in finish and f"client_id='{client_id}'" in finish

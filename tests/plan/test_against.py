@@ -84,7 +84,7 @@ def test_the_same_stack_against_its_own_export_changes_nothing(dev_export: Path,
     again = tmp_path / "again.json"
     code, out, _ = _main("--stack", "dev", "--graph", "none", "--against", str(dev_export), "--as-deployed", str(again))
     assert code == 0
-    assert f"Against {dev_export}: 0 to create, 0 to update, 0 to replace, 0 to delete, 32 unchanged" in out
+    assert f"Against {dev_export}: 0 to create, 0 to update, 0 to replace, 0 to delete, 35 unchanged" in out
     assert "Warnings: what this destroys that users depend on\n\nnone" in out
     assert again.read_bytes() == dev_export.read_bytes()  # the export is the same on every run
 
@@ -110,7 +110,7 @@ def test_a_version_bump_publishes_beside_the_old_version_and_rolls_the_pools(dev
     bumped = _dev_with(tmp_path, {IMAGE_KEY: {"version": "1.1.0"}})
     code, out, _ = _main("--stack", "dev", "--stack-file", str(bumped), "--graph", "none", "--against", str(dev_export))
     assert code == 0
-    assert "1 to create, 2 to update, 7 to replace, 0 to delete, 23 unchanged" in out
+    assert "1 to create, 2 to update, 7 to replace, 0 to delete, 26 unchanged" in out
     lines = out.splitlines()
     assert "+  create  gallery-version-1.1.0 (GalleryImageVersion)" in lines
     # 1.0.0 stays for rollback (the stack's record says how it was published): only excludeFromLatest moves
@@ -179,7 +179,7 @@ def _against_with_pools(tmp_path: Path, export: Path, pools: list[dict[str, Any]
 def test_a_pool_dropped_from_the_config_is_deleted_with_a_warning(dev_export: Path, tmp_path: Path) -> None:
     render_only = [p for p in DEV_STACK["config"][POOLS_KEY] if p["name"] == "render"]
     out = _against_with_pools(tmp_path, dev_export, render_only)
-    assert "0 to create, 0 to update, 0 to replace, 2 to delete, 30 unchanged" in out
+    assert "0 to create, 0 to update, 0 to replace, 2 to delete, 33 unchanged" in out
     assert "-  delete  pools-burst (Pool)" in out.splitlines()
     assert "-  delete  pools-burst-drain (PoolDrain)" in out.splitlines()
     assert (
@@ -199,7 +199,7 @@ def test_a_changed_pool_size_updates_in_place(dev_export: Path, tmp_path: Path) 
     out = _against_with_pools(
         tmp_path, dev_export, _pools_with(targetDedicatedNodes=render["targetDedicatedNodes"] + 1)
     )
-    assert "0 to create, 1 to update, 0 to replace, 0 to delete, 31 unchanged" in out
+    assert "0 to create, 1 to update, 0 to replace, 0 to delete, 34 unchanged" in out
     assert "~  update  pools-render (Pool)" in out.splitlines()
     assert "     scaleSettings: updates in place" in out.splitlines()
     assert "Warnings: what this destroys that users depend on\n\nnone" in out

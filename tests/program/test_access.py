@@ -175,13 +175,24 @@ CLOSED_STORAGE = {"storage": {"networkAccess": {"defaultAction": "Deny", "ipRule
 def test_the_storage_account_can_be_closed_to_all_but_listed_addresses(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    account = run_program(CLOSED_STORAGE).one("azure-native:storage:StorageAccount").inputs
+    run = run_program(CLOSED_STORAGE)
+    account = run.one("azure-native:storage:StorageAccount").inputs
+    subnet = run.one("azure-native:network:Subnet")
     assert account["networkRuleSet"] == {
         "defaultAction": "Deny",
         "bypass": "AzureServices",
         "ipRules": [{"action": "Allow", "iPAddressOrRange": "203.0.113.7"}],
+        # the builder guest writes its build-proof markers through its subnet's service endpoint
+        "virtualNetworkRules": [{"action": "Allow", "virtualNetworkResourceId": subnet.outputs["id"]}],
     }
+    assert subnet.inputs["serviceEndpoints"] == [{"service": "Microsoft.Storage"}]
     assert "storage-account-network-rules" not in _advisories(tmp_path, capsys, CLOSED_STORAGE)
+
+
+def test_an_open_storage_account_needs_no_subnet_rule_nor_service_endpoint() -> None:
+    run = run_program({})
+    assert "networkRuleSet" not in run.one("azure-native:storage:StorageAccount").inputs
+    assert "serviceEndpoints" not in run.one("azure-native:network:Subnet").inputs
 
 
 def test_a_closed_storage_account_is_refused_while_the_classic_builder_disk_lives_in_it() -> None:

@@ -29,6 +29,7 @@ BUILDER_TYPES = {
     "pulumi-python:dynamic/capture:CaptureCleanup",
     "pulumi-python:dynamic/capture:VhdRetention",
     "tls:index/privateKey:PrivateKey",
+    "azure-native:managedidentity:UserAssignedIdentity",  # the build proof's identity goes with the builder
 }
 RETIRED = {"image": {"builder": {"enabled": False}}}
 

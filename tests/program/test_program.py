@@ -173,7 +173,10 @@ def test_builder_custom_data_runs_setup_then_deprovisions(dev: ProgramRun) -> No
     custom_data = base64.b64decode(dev.one(VM).inputs["osProfile"]["customData"]).decode()
     assert custom_data.startswith("#cloud-config\n")
     document = yaml.safe_load(custom_data)
-    scripts = {f["path"]: base64.b64decode(f["content"]).decode() for f in document["write_files"]}
+    scripts = {  # the finish script is plain text: the build proof's target is filled into it
+        f["path"]: base64.b64decode(f["content"]).decode() if f.get("encoding") == "b64" else f["content"]
+        for f in document["write_files"]
+    }
     with open("image/setup.sh") as setup:
         assert scripts["/var/lib/batch-image/setup.sh"] == setup.read()
     assert "BATCH_IMAGE_VERSION=1.0.0" in " ".join(document["runcmd"][0])

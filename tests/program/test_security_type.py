@@ -24,6 +24,7 @@ REGISTERED_BEFORE: dict[str, set[str]] = {
     "builder-vm": {
         "diagnosticsProfile",
         "hardwareProfile",
+        "identity",  # the build proof's identity (issue 18): a new guest setup needs a new image version anyway
         "location",
         "networkProfile",
         "osProfile",

@@ -88,8 +88,8 @@ def test_unattend_content_runs_the_driver_once_at_first_logon(windows: ProgramRu
 def test_custom_data_is_the_driver_with_the_setup_script(windows: ProgramRun) -> None:
     driver = base64.b64decode(_os_profile(windows)["customData"]).decode()
     with open("image/setup.ps1") as setup:
-        embedded = base64.b64encode(setup.read().encode()).decode()
-    assert embedded in driver and "$env:BATCH_IMAGE_VERSION = '1.0.0'" in driver
+        embedded = base64.b64encode(setup.read().encode("utf-8-sig")).decode()  # with a BOM, for PowerShell 5.1
+    assert f"$SetupBase64 = '{embedded}'" in driver and "$ImageVersion = '1.0.0'" in driver
     assert MOCKED_PASSWORD not in driver
 
 

@@ -1,9 +1,9 @@
 """The Windows builder's guest side, rendered: the unattend content against the VM API's schema (Microsoft.Compute
 2024-11-01, tests/data/compute), the build driver's flow, the default setup script and the generated password.
 
-No PowerShell runs here and no script is parsed: a PowerShell parser exists as a dotnet tool on NuGet (the
-`PowerShell` global tool, 7.6.9), but no dotnet SDK is on this machine to install it. The flow is checked on the
-rendered text: the order of its steps and which top-level `try` block (phase) each step and failure line is in."""
+No PowerShell runs here (the scripts' syntax is checked by a PowerShell parser in its own test). The flow is checked on
+the rendered text of image/build-driver.ps1: the order of its steps and which top-level `try` block (phase) each step
+and failure line is in, and the markers it writes against what the capture step reads (components/common/proof.py)."""
 
 from __future__ import annotations
 
@@ -22,16 +22,29 @@ from components.common.console import (
     DRIVER_START_FAILED,
     FAILURE_LINES,
     PRE_SYSPREP_FAILED,
+    PREFIX,
     SYSPREP_FAILED,
-    failure_in,
-    proof_line,
     sysprep_generalized_line,
 )
 from components.common.image_version import IMAGE_VERSION_PATTERN
+from components.common.proof import (
+    BLOB_API_VERSION,
+    CLIENT_ID_TOKEN,
+    FAILED,
+    GENERALIZED,
+    PHASES,
+    PROOF_URL_TOKEN,
+    SETUP_DONE,
+    Markers,
+    fill_proof_target,
+    imds_token_url,
+    marker_header,
+)
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "data/compute/AdditionalUnattendContent.2024-11-01.json").read_text())
 PROPERTIES = SCHEMA["AdditionalUnattendContent"]["properties"]
 SETUP_PS1 = Path(__file__).parents[2] / "image" / "setup.ps1"
+CLIENT_ID = "7417313c-9fc7-4b63-89ec-d8007752806b"
 
 
 def _contents() -> dict[str, str]:
@@ -101,57 +114,122 @@ def _code(driver: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _values(driver: str) -> dict[str, str]:
+    """The rendered values at the top of the driver: `$Name = '<value>'` (a single-quoted string, quotes doubled)."""
+    found = re.findall(r"(?m)^\$(\w+) = (?:\[int\])?'((?:[^']|'')*)'$", driver)
+    return {name: value.replace("''", "'") for name, value in found}
+
+
+def test_the_template_is_a_ps1_file_in_the_repo_and_every_placeholder_is_rendered():
+    template = windows_setup.DRIVER_TEMPLATE.read_text()
+    assert Path(__file__).parents[2] / "image" / "build-driver.ps1" == windows_setup.DRIVER_TEMPLATE
+    driver = _driver()
+    assert re.findall(r"'__[A-Z0-9_]+__'", template) and not re.findall(r"__[A-Z0-9_]+__", driver)
+    # render_driver changes nothing but the values: the code is the template's, line for line
+    assert len(driver.splitlines()) == len(template.splitlines())
+    assert [line for line in driver.splitlines() if " = " not in line] == [
+        line for line in template.splitlines() if " = " not in line
+    ]
+
+
+def test_a_rendered_value_with_a_quote_stays_one_powershell_string():
+    driver = _driver("Write-Output 'x'", version="1.0.0")
+    assert windows_setup.ps_single_quoted("it's") == "'it''s'"
+    assert _values(driver)["ImageVersion"] == "1.0.0"
+    assert _values(driver)["Prefix"] == PREFIX
+
+
 def test_the_driver_writes_the_setup_script_and_runs_it_with_the_version():
     driver = _driver("Write-Output 'ünïcode setup'")
-    encoded = re.search(r"FromBase64String\('([A-Za-z0-9+/=]+)'\)", driver)
-    assert encoded
-    written = base64.b64decode(encoded.group(1))
+    written = base64.b64decode(_values(driver)["SetupBase64"])
     # UTF-8 with a BOM: Windows PowerShell 5.1 reads a .ps1 file without one in the ANSI code page.
     assert written.startswith(b"\xef\xbb\xbf") and written.decode("utf-8-sig") == "Write-Output 'ünïcode setup'"
     assert driver.isascii()  # the driver's own .ps1 (copied from the custom data) has no BOM: it needs none
-    assert "$env:BATCH_IMAGE_VERSION = '2.3.4'" in driver
-    run = f"-File {windows_setup.SETUP_PATH} > {windows_setup.SETUP_LOG} 2>&1"
-    assert driver.index("BATCH_IMAGE_VERSION") < driver.index(run)
+    assert _values(driver)["ImageVersion"] == "2.3.4" and _values(driver)["SetupPath"] == windows_setup.SETUP_PATH
+    assert "[IO.File]::WriteAllBytes($SetupPath, [Convert]::FromBase64String($SetupBase64))" in driver
+    run = "-File $SetupPath > $SetupLog 2>&1"
+    assert driver.index("$env:BATCH_IMAGE_VERSION = $ImageVersion") < driver.index(run)
 
 
 def test_the_driver_proves_generalization_only_after_sysprep_reported_it():
     driver = _driver()
     steps = [
-        f"-File {windows_setup.SETUP_PATH} > {windows_setup.SETUP_LOG} 2>&1",  # the setup script, its output logged
+        "$script:VmId = Get-VmId",  # the vmId, the proof's nonce, read first
+        "-File $SetupPath > $SetupLog 2>&1",  # the setup script, its output logged
         "if ($setupExit -ne 0) { Stop-WithFailure",  # stops on its failure, before anything else
-        windows_setup.IMDS_VM_ID,  # the vmId, the proof's nonce
+        "Write-Marker 'setup-done'",  # the proof's path works, before anything irreversible
         "foreach ($service in 'RdAgent', 'WindowsAzureGuestAgent')",  # the guest agent is up (as Packer waits)
         r'"$env:SystemRoot\Panther"',  # the unattend files (with the password) go
         "'/generalize', '/oobe', '/quiet', '/quit', '/mode:vm'",
         "if ($sysprep.ExitCode -ne 0) { throw",  # a failed sysprep is reported at once, not after the wait
-        f"AddSeconds({windows_setup.GENERALIZED_STATE_WAIT_SECONDS})",
-        f"$imageState -eq '{windows_setup.GENERALIZED_IMAGE_STATE}'",
-        f"$generalization -eq {windows_setup.GENERALIZED_SYSPREP_STATE}",
+        "AddSeconds($GeneralizedStateWaitSeconds)",
+        "$imageState -eq $GeneralizedImageState -and $generalization -eq $GeneralizedSysprepState",
         "if (-not $done) {",
-        'Write-Console "batch-image: sysprep generalized vm $vmid"',
+        "Write-Marker 'generalized'",
         "Stop-Computer -Force",
     ]
     positions = [driver.index(step) for step in steps]
     assert positions == sorted(positions), list(zip(steps, positions, strict=True))
     assert driver.count("Stop-Computer") == 1 and "/shutdown" not in driver
+    values = _values(driver)
+    assert values["GeneralizedStateWaitSeconds"] == str(windows_setup.GENERALIZED_STATE_WAIT_SECONDS)
+    assert values["GeneralizedImageState"] == windows_setup.GENERALIZED_IMAGE_STATE
+    assert values["GeneralizedSysprepState"] == str(windows_setup.GENERALIZED_SYSPREP_STATE)
 
 
-def test_the_proof_and_failure_lines_are_what_the_capture_step_reads():
+def test_the_markers_are_what_the_capture_step_reads():
     driver = _driver()
-    vm_id = "0F47B100-583C-48E3-A4C0-AEFC2C9BBCC1"
-    proof = re.search(r'Write-Console "(batch-image: sysprep generalized vm )\$vmid"', driver)
-    assert proof and proof.group(1) + vm_id.lower() == sysprep_generalized_line(vm_id) == proof_line("Windows", vm_id)
-    assert ".ToLowerInvariant()" in driver  # IMDS may answer in upper case; the proof is compared in lower case
-    failures = re.findall(r"Stop-WithFailure \"?'?(batch-image: [a-z -]+ FAILED)", driver)
-    assert failures == [
-        "batch-image: driver start FAILED",
-        "batch-image: driver start FAILED",
-        "batch-image: setup FAILED",
-        "batch-image: pre-sysprep checks FAILED",
-        "batch-image: sysprep FAILED",
-    ]
-    for line in failures:
-        assert line in FAILURE_LINES and failure_in(f"noise\n{line}; last lines of x:\n") == f"{line}; last lines of x:"
+    vm_id = "0f47b100-583c-48e3-a4c0-aefc2c9bbcc1"
+    # The bodies as PowerShell expands them, with $Prefix and the vmId (lower case: Get-VmId lowers it).
+    expand = {"$Prefix": PREFIX, "$($script:VmId)": vm_id, "`n": "\n"}
+    phases = dict(re.findall(r"Write-Marker '([a-z-]+)' \(?\(?(?:@\()?\"([^\"]+)\"", driver))
+    assert set(phases) == set(PHASES)
+    bodies = {}
+    for phase, body in phases.items():
+        for variable, value in expand.items():
+            body = body.replace(variable, value)
+        bodies[phase] = body
+    proof = _phase(driver, "Write-Marker 'generalized'")[0]
+    assert '$proof = "$Prefix sysprep generalized vm $($script:VmId)"' in proof
+    generalized = bodies[GENERALIZED].replace("$proof", sysprep_generalized_line(vm_id))
+    markers = Markers({GENERALIZED: generalized, SETUP_DONE: bodies[SETUP_DONE]}, vm_id, "Windows")
+    assert markers.proven() and markers.foreign() is None
+    assert bodies[FAILED] == marker_header(FAILED, vm_id)  # then the failure line and the log's tail
+    assert ".ToLowerInvariant()" in _function(driver, "Get-VmId")  # IMDS may answer in upper case
+    values = _values(driver)
+    assert values["ProofUrl"] == PROOF_URL_TOKEN and values["ImdsTokenUrl"] == imds_token_url(CLIENT_ID_TOKEN)
+    assert values["BlobApiVersion"] == BLOB_API_VERSION
+    write = _function(driver, "Write-Marker")
+    for header in [
+        "'x-ms-blob-type' = 'BlockBlob'",
+        "'x-ms-version'   = $BlobApiVersion",
+        '"Bearer $($imds.access_token)"',
+    ]:
+        assert header in write, header  # Put Blob with a bearer token (learn.microsoft.com put-blob)
+    assert '-Uri "$ProofUrl$($script:VmId)/$Phase"' in write and "-Method Put" in write
+    assert "Tls12" in driver  # Azure Storage takes TLS 1.2 at least
+
+
+def test_the_proof_target_filled_in_is_plain_powershell_values():
+    filled = fill_proof_target(_driver(), "https://imgacct.blob.core.windows.net/build-proof/", CLIENT_ID)
+    values = _values(filled)
+    assert values["ProofUrl"] == "https://imgacct.blob.core.windows.net/build-proof/"
+    assert values["ImdsTokenUrl"].endswith(f"&client_id={CLIENT_ID}")
+    assert "@@" not in filled
+
+
+def test_the_failure_lines_are_the_consoles_and_each_phase_stops_on_failure():
+    driver = _driver()
+    values = _values(driver)
+    for key, line in [
+        ("StartFailed", DRIVER_START_FAILED),
+        ("SetupFailed", "batch-image: setup FAILED"),
+        ("PreSysprepFailed", PRE_SYSPREP_FAILED),
+        ("SysprepFailed", SYSPREP_FAILED),
+    ]:
+        assert values[key] == line and line in FAILURE_LINES
+    stops = re.findall(r"Stop-WithFailure \"?\$\{?(\w+)", _code(driver))
+    assert stops == ["StartFailed", "SetupFailed", "PreSysprepFailed", "PreSysprepFailed", "SysprepFailed", "Prefix"]
 
 
 def test_autologon_is_off_and_its_password_gone_before_the_setup_script_runs():
@@ -163,38 +241,24 @@ def test_autologon_is_off_and_its_password_gone_before_the_setup_script_runs():
         "Set-ItemProperty -Path $winlogon -Name AutoAdminLogon -Value '0'",
         "Remove-ItemProperty -Path $winlogon -Name DefaultPassword",
     ]:
-        assert step in start and driver.index(step) < driver.index(f"-File {windows_setup.SETUP_PATH}")
-    assert f'Stop-WithFailure "{DRIVER_START_FAILED}' in stop
+        assert step in start and driver.index(step) < driver.index("-File $SetupPath")
+    assert 'Stop-WithFailure "${StartFailed}' in stop
     assert _phases(driver)[0] == (start, stop)  # the first thing the driver does
 
 
-def test_the_driver_stops_before_setup_and_sysprep_when_com1_cannot_be_written():
+def test_com1_is_only_a_diagnostic_and_the_proof_needs_no_serial_port():
     driver = _driver()
-    # Writing to COM1 throws when the port cannot be opened or written; only optional lines swallow that.
     serial = _function(driver, "Write-Serial")
-    assert "$port.Open(); $port.WriteLine($Line)" in serial and "catch" not in serial
-    assert "$port.WriteTimeout = " in serial  # a write that hangs throws too
-    assert "if ($Required) { throw }" in _function(driver, "Write-Console")
-    # The start line is the probe: a required write, before the setup script; its failure stops the driver.
-    probe, stop = _phase(driver, windows_setup.DRIVER_STARTED)
-    assert probe.strip() == f"Write-Console '{windows_setup.DRIVER_STARTED}' -Required"
-    assert stop.strip().startswith(f'Stop-WithFailure "{DRIVER_START_FAILED}: COM1 cannot be written')
-    assert _phases(driver).index((probe, stop)) == 1
-    # The lines the capture step needs are required writes too, each in a phase whose failure stops the driver.
-    for line in ["batch-image: setup done; running sysprep", sysprep_generalized_line("$vmId")]:
-        body, catch = next((b, c) for b, c in _phases(driver) if line in b)
-        assert re.search(rf"Write-Console ['\"]{re.escape(line)}['\"] -Required", body), line
-        assert catch.strip().startswith("Stop-WithFailure "), line
-    before_sysprep, _ = _phase(driver, "batch-image: setup done; running sysprep")
-    assert _code(driver).index(before_sysprep) < _code(driver).index("Sysprep.exe")
-    # Write-Console without -Required only for failure lines and log tails (to the window whatever COM1 does).
-    optional = re.findall(r"Write-Console (.*)", _code(driver))
-    assert [call for call in optional if "-Required" not in call] == [
-        "$Line } else {",
-        '"${Line}; last lines of ${Log}:"',
-        "$_ } }",
-        f'"{SYSPREP_FAILED}: $($_.Exception.Message)"',
-    ]
+    assert "$port.Open(); $port.WriteLine($Line)" in serial and "catch {" in serial  # never throws
+    assert "throw" not in serial and "-Required" not in driver
+    # The steps that decide the build write markers; a marker that cannot be written stops the driver before the
+    # next irreversible step (sysprep, power-off), without a second failed marker that could not be written either.
+    for marker in ["Write-Marker 'setup-done'", "Write-Marker 'generalized'"]:
+        _, catch = _phase(driver, marker)
+        assert catch.strip().startswith("Stop-WithFailure ") and catch.strip().endswith("-NoMarker"), marker
+    assert _code(driver).index("Write-Marker 'setup-done'") < _code(driver).index("Sysprep.exe")
+    assert "Write-Marker 'failed'" in _function(driver, "Stop-WithFailure")
+    assert int(_values(driver)["MarkerWriteMinutes"]) == windows_setup.MARKER_WRITE_MINUTES
 
 
 def test_a_failure_keeps_the_driver_window_open_and_the_vm_running():
@@ -211,12 +275,11 @@ def test_a_failure_keeps_the_driver_window_open_and_the_vm_running():
 
 def test_a_failure_before_sysprep_is_not_reported_as_a_sysprep_failure():
     driver = _driver()
-    checks, failed = _phase(driver, windows_setup.IMDS_VM_ID)
-    assert "foreach ($service in 'RdAgent', 'WindowsAzureGuestAgent')" in checks and "Sysprep.exe" not in checks
-    assert failed.strip() == f'Stop-WithFailure "{PRE_SYSPREP_FAILED}: $($_.Exception.Message)"'
-    assert windows_setup.SYSPREP_LOG not in failed and SYSPREP_FAILED not in failed
+    checks, failed = _phase(driver, "foreach ($service in 'RdAgent', 'WindowsAzureGuestAgent')")
+    assert "Sysprep.exe" not in checks
+    assert failed.strip() == 'Stop-WithFailure "${PreSysprepFailed}: $($_.Exception.Message)"'
     _, sysprep_failed = _phase(driver, "Sysprep.exe")
-    assert f"Stop-WithFailure '{SYSPREP_FAILED}' '{windows_setup.SYSPREP_LOG}'" in sysprep_failed
+    assert "Stop-WithFailure $SysprepFailed $SysprepLog" in sysprep_failed
     assert windows_setup.GENERALIZED_STATE_WAIT_SECONDS <= 600  # once sysprep exited 0, a few minutes at most
 
 

@@ -66,6 +66,13 @@ _TYPES = (
         ("containerName",),
     ),
     ResourceType(
+        "azure-native:managedidentity:UserAssignedIdentity",
+        0.2,
+        _SHORT_WRITE,
+        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
+        "resourceName",
+    ),
+    ResourceType(
         "azure-native:network:NetworkSecurityGroup",
         0.2,
         _SHORT_WRITE,

@@ -262,6 +262,9 @@ def _extra_outputs(typ: str, name: str, outputs: Mapping[str, Any], location: st
         return {"properties": properties}
     if typ == "azure-native:batch:BatchAccount":
         return {"accountEndpoint": f"{name}.{outputs.get('location', location)}.batch.azure.com"}
+    if typ == "azure-native:managedidentity:UserAssignedIdentity":  # Azure computes both ids and the tenant
+        return {"clientId": _guid_like(f"client {name}"), "principalId": _guid_like(f"principal {name}"),
+                "tenantId": TENANT_ID}  # fmt: skip
     return {}
 
 
@@ -272,6 +275,8 @@ def _identity_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(identity, Mapping) or not isinstance(identity.get("userAssignedIdentities"), list):
         return {}
     ids = identity["userAssignedIdentities"]
+    if not all(isinstance(i, str) for i in ids):  # an identity not created yet (preview): its ids are unknown
+        return {"identity": {**identity, "userAssignedIdentities": rpc.UNKNOWN}}
     returned = {i: {"principalId": _guid_like(f"principal {i}"), "clientId": _guid_like(f"client {i}")} for i in ids}
     return {"identity": {**identity, "userAssignedIdentities": returned}}
 
