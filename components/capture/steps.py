@@ -32,7 +32,8 @@ from components.capture.spec import (
 from components.capture.vhd_store import BlobState, VhdStore, matches, ownership
 from components.common.console import FAILURE_LINES, WINDOWS_SETUP_LOG, WINDOWS_SYSPREP_LOG, proof_line
 from components.common.progress import Progress, silent
-from components.common.proof import FAILED, GENERALIZED, PHASES, PROOF_CONTAINER, Markers, marker_name
+from components.common.proof import FAILED, GENERALIZED, PROOF_CONTAINER, Markers, marker_name
+from components.common.proof import PHASES as MARKER_PHASES
 
 T = TypeVar("T")
 
@@ -81,7 +82,7 @@ def utc_now(ctx: StepContext) -> str:
 
 
 # What `pulumi up` shows beside the resource while each step runs (components/common/progress.py).
-PHASES = {
+STEP_PHASES = {
     "inspect_vm": ("inspect", "reading the builder VM"),
     "clean_leftovers": ("clean-up", "removing what interrupted runs left"),
     "wait_for_guest_power_off": ("guest", "waiting for the setup to finish and the guest to power off"),
@@ -98,7 +99,7 @@ PHASES = {
 def run_step(name: str, action: Callable[[], T], progress: Progress | None = None) -> T:
     """Run one step; any failure becomes a CaptureError naming the step, with SAS tokens redacted."""
     if progress is not None:
-        progress.phase(*PHASES.get(name, (name, "")))
+        progress.phase(*STEP_PHASES.get(name, (name, "")))
     try:
         return action()
     except Interrupted as err:
@@ -208,7 +209,7 @@ def _marker_place(ctx: StepContext) -> str:
     return f"container {PROOF_CONTAINER!r} under {ctx.builder().instance_id.lower()}/"
 
 
-def read_markers(ctx: StepContext, phases: tuple[str, ...] = PHASES) -> Markers:
+def read_markers(ctx: StepContext, phases: tuple[str, ...] = MARKER_PHASES) -> Markers:
     """The guest's build-proof markers under this VM instance's vmId: one List Blobs call, then the body of each
     marker found among `phases` (while waiting, only a failed marker's: one request per poll until the guest fails)."""
     store, vm = ctx.store(), ctx.builder()
