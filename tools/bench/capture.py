@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from fakes.arm_world import RESOURCE_GROUP, SUBSCRIPTION, ArmWorld, FakeVm, poll_gap_violations
-from fakes.program_pickle import program_capture
 from fakes.provider_process import ProviderProcess
 from fakes.stack import Fakes, start_fakes
+from tools.plan.program_pickle import program_capture
 
 GOAL = 0.05
 STORAGE_ACCOUNT_ID = (

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from components.settings import PROJECT_ROOT
+from components.common.project import PROJECT_ROOT
 
 
 def generated_stack(pools: int) -> dict[str, Any]:

@@ -6,5 +6,6 @@
 - `graph`: the dependency graph, its Mermaid/DOT rendering and the critical path of `pulumi up`;
 - `deployed`: `--against` (the plan compared with a `pulumi stack export`), `--as-deployed` (the export `up` leaves);
 - `catalog`: every resource type in one table (ARM path and name key, key properties, typical minutes + source);
+- `program_pickle`: the dynamic providers as the program pickles them (for the capture and pool-drain tests);
 - `plan.schema.json`: the JSON document `--json` writes.
 """
