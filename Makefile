@@ -73,9 +73,11 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/vulture components tools policies/batch_image_policies policies/__main__.py __main__.py  # dead code; tools/vulture_whitelist.py lists what it cannot see
+	PYTHONPATH=policies $(VENV)/bin/lint-imports --no-logo  # the layering: [tool.importlinter] in pyproject.toml
 
 # One mypy cache for the three runs: the policy pack's and the consumer's __main__.py are checked on their own (three
-# modules named __main__), but the SDKs they import (pulumi_azure_native is most of the time) are analysed only once.
+# modules named __main__), but the SDKs they import are analysed only once. stubs/ keeps mypy to the SDK services the
+# code imports (stubs/README.md): a cold run analysed ~8,000 SDK modules before, ~1,000 now.
 MYPY := $(CURDIR)/$(VENV)/bin/mypy --cache-dir $(CURDIR)/.mypy_cache
 typecheck: setup
 	$(MYPY)
@@ -148,4 +150,4 @@ $(AUDIT_VENV)/.installed: requirements-audit.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

@@ -9,7 +9,6 @@ published (components/image_versions.py) and the base image version `latest` sta
 from collections.abc import Callable
 
 import pulumi
-import pulumi_azuread as azuread
 from pulumi_azure_native import authorization, resources
 
 from components.base_image import pinned_builder
@@ -20,6 +19,7 @@ from components.capture.spec import makes_vhd
 from components.gallery import GallerySource, GalleryVersion, ImageGallery, ImageGalleryArgs
 from components.image_content import fingerprint, image_content
 from components.image_versions import RECORD_OUTPUT, kept_versions, read_published_versions, record_output
+from components.invokes import service_principal_object_id
 from components.naming import stack_names
 from components.pools import BatchPools, BatchPoolsArgs, pool_output_extras
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID, Settings, ip_filter, load_settings
@@ -147,7 +147,7 @@ async def main() -> None:
 
     batch_principal: pulumi.Input[str] = settings.batch.service_principal_object_id
     if settings.user_subscription and not batch_principal:
-        batch_principal = azuread.get_service_principal_output(client_id=BATCH_SERVICE_PRINCIPAL_APP_ID).object_id
+        batch_principal = service_principal_object_id(BATCH_SERVICE_PRINCIPAL_APP_ID)
 
     account = BatchAccount(
         "batch",

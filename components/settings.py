@@ -32,9 +32,8 @@ from pydantic import (
 
 from components.common.image_version import IMAGE_VERSION_RULE, is_image_version
 from components.common.iso_duration import duration_minutes
-
-NAMESPACE = "batch-custom-image"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from components.common.project import NAMESPACE as NAMESPACE  # re-exported: today's imports keep working
+from components.common.project import PROJECT_ROOT as PROJECT_ROOT
 
 # Node agent SKUs Batch supports for custom images, and the OS each one runs. The policy pack keeps its own copy on
 # purpose (it runs in its own virtualenv); tests/policies asserts the two agree.

@@ -19,8 +19,10 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from components.common.project import NAMESPACE
+
 REPO = Path(__file__).resolve().parents[1]
-PROJECT = "batch-custom-image"
+PROJECT = NAMESPACE
 URN = f"urn:pulumi:test::{PROJECT}::pulumi-python:dynamic/capture:GeneralizedImage::capture"
 
 

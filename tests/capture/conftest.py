@@ -12,9 +12,9 @@ import pytest
 
 from components.capture.spec import CaptureSpec, captured_blob_prefix, export_blob_name
 from fakes.arm_world import RESOURCE_GROUP, SUBSCRIPTION, ArmWorld, FakeVm
-from fakes.program_pickle import program_capture
 from fakes.provider_process import ProviderProcess, provider_processes
 from fakes.stack import Fakes, start_fakes
+from tools.plan.program_pickle import program_capture
 
 STORAGE_ACCOUNT_ID = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.Storage/storageAccounts/imgacct"

@@ -1,6 +1,6 @@
 """The capture provider's lifecycle driven over gRPC, as the engine does, against the fake ARM and Azurite.
 
-The provider comes pickled from a whole-program run under mocks (tests/capture/program_pickle.py), so these tests
+The provider comes pickled from a whole-program run under mocks (tools/plan/program_pickle.py), so these tests
 also prove the pickle round trip into the `python -m pulumi.dynamic` process.
 """
 

@@ -9,7 +9,7 @@ import pytest
 
 from components.capture.environment import PUBLIC_ARM_ENDPOINT, PUBLIC_ARM_SCOPE, from_environment
 from components.capture.errors import CaptureError, redact
-from fakes.program_pickle import program_capture
+from tools.plan.program_pickle import program_capture
 
 
 def test_no_variables_means_public_azure_and_default_credential():

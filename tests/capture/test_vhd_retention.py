@@ -8,9 +8,9 @@ from typing import Any
 from pulumi.runtime.proto import provider_pb2
 
 from components.capture.vhd_store import IMAGE_VERSION_KEY, SOURCE_INSTANCE_KEY, SOURCE_VM_KEY
-from fakes.program_pickle import program_capture
 from fakes.stack import Fakes
 from tests.capture.conftest import PROGRAM_BLOB_ENDPOINT
+from tools.plan.program_pickle import program_capture
 
 VM = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/builder-vm1"
 

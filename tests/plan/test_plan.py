@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tools.plan import catalog, cli
+from tools.plan import catalog, cli, report
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "tools/plan/plan.schema.json").read_text())
@@ -175,10 +175,10 @@ def test_markdown_format_for_the_job_summary(capsys: pytest.CaptureFixture[str])
 
 
 def test_secrets_are_masked_in_the_plan() -> None:
-    assert cli._display({"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "k"}) == (
+    assert report._display({"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "k"}) == (
         "[secret]"
     )
-    assert cli._display(["04da6b54-80e4-46f7-96ec-b56ff0331ba9"]) == ["(known after apply)"]
+    assert report._display(["04da6b54-80e4-46f7-96ec-b56ff0331ba9"]) == ["(known after apply)"]
 
 
 def test_each_advisory_says_how_to_fix_it_and_where_to_read_more(
@@ -254,3 +254,9 @@ def test_a_broken_per_stack_policy_config_exits_2_naming_the_file(
     code, out, err = _run(capsys, "--stack", "dev")
     assert code == 2 and out == ""
     assert "config.dev.json: not valid JSON" in err
+
+
+def test_help_lists_the_plan_exit_codes_from_the_tools_one_table() -> None:
+    """The codes `make plan` exits with, numbered as in `make smoke` (tools/errors.py): 2 is bad input in both."""
+    help_text = cli.build_parser().format_help()
+    assert "exit codes:\n  0 ok\n  1 mandatory_violation\n  2 bad_input\n" in help_text

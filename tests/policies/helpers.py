@@ -12,13 +12,14 @@ from typing import Any, TypeVar, cast
 from pulumi.runtime.rpc import UNKNOWN, _special_secret_sig, _special_sig_key
 from pulumi_policy import Policy
 
+from components.common.project import NAMESPACE
 from tools.plan.policy_runner import PolicyReport, PolicyResult, PolicyRunner, Record, ResourceRecord, load_pack
 
 Stack = Mapping[str, ResourceRecord]
 """Records keyed by resource name."""
 T = TypeVar("T")
 DELETE = object()
-PROJECT = "batch-custom-image"
+PROJECT = NAMESPACE
 
 
 def run(stack: Stack | Iterable[ResourceRecord], config: Mapping[str, Any] | None = None) -> PolicyReport:

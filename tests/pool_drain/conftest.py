@@ -14,7 +14,6 @@ import pytest
 from azure.batch import BatchClient
 from azure.batch.models import BatchJobCreateOptions, BatchPoolInfo, BatchTask, BatchTaskCreateOptions
 
-from fakes.program_pickle import program_capture
 from fakes.provider_process import ProviderProcess, provider_processes
 from tests.smoke.fake_batch import (
     ACCOUNT_ENDPOINT,
@@ -25,6 +24,7 @@ from tests.smoke.fake_batch import (
     FakePool,
     Scenario,
 )
+from tools.plan.program_pickle import program_capture
 from tools.smoke.client import ClientSettings, make_client
 
 OLD_POOL = "pools-render-old1234"

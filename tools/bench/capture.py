@@ -35,9 +35,9 @@ from typing import Any
 from components.common.progress import Engine
 from fakes.arm_world import RESOURCE_GROUP, SUBSCRIPTION, ArmWorld, FakeVm, poll_gap_violations
 from fakes.engine import FakeEngine
-from fakes.program_pickle import program_capture
 from fakes.provider_process import ProviderProcess
 from fakes.stack import Fakes, start_fakes
+from tools.plan.program_pickle import program_capture
 
 GOAL = 0.05
 REPORTING_GOAL = 0.01

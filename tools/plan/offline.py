@@ -34,9 +34,9 @@ from pulumi.runtime import rpc, settings
 
 from components.capture.resource import CAPTURE_TYPE
 from components.capture.spec import expected_outputs
+from components.common.project import NAMESPACE, PROJECT_ROOT
 from components.pool_drain.resource import DRAIN_TYPE
 from components.pool_drain.spec import drain_resource_id
-from components.settings import NAMESPACE, PROJECT_ROOT
 from tools.plan import catalog
 
 STACK_TYPE = "pulumi:pulumi:Stack"

@@ -53,7 +53,7 @@ from pulumi.runtime import proto, rpc
 from pulumi_policy import EnforcementLevel, Policy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from components.settings import PROJECT_ROOT
+from components.common.project import PROJECT_ROOT
 
 POLICY_PACK_DIR = PROJECT_ROOT / "policies"
 PACK_PACKAGE = "batch_image_policies"

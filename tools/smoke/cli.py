@@ -9,7 +9,7 @@ Steps: check each pool's node agent SKU is supported and not past end of life; w
 timeout) until every pool is steady with usable nodes and report the time to ready; compare each pool's subnet, public
 IP provisioning, identities and container images with the stack's `pools` output; run a job per pool whose task
 checks /opt/batch-image/VERSION equals the deployed image version; print the task output; delete the jobs.
-Exit codes: see tools/smoke/errors.py (also printed by --help).
+Exit codes: the tools' one table, tools/errors.py (the ones smoke uses are printed by --help).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pathlib import Path
 from azure.batch import BatchClient
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
+from tools.errors import ToolError, exit_code_help
 from tools.smoke import marker
 from tools.smoke.client import CREDENTIAL_KINDS, ClientSettings, endpoint_url, make_client
 from tools.smoke.errors import ExitCode, SmokeError
@@ -39,7 +40,7 @@ from tools.smoke.pool_config import mismatches
 from tools.smoke.sku import check_pool_skus, sku_end_of_life
 from tools.smoke.wait import Progress, ReadyReport, format_duration, wait_until_ready
 
-EXIT_CODE_HELP = "exit codes:\n" + "\n".join(f"  {code.value} {code.name.lower()}" for code in ExitCode)
+EXIT_CODE_HELP = exit_code_help([code for code in ExitCode if code is not ExitCode.MANDATORY_VIOLATION])
 
 
 def positive_seconds(text: str) -> float:
@@ -220,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         smoke(args)
-    except SmokeError as exc:
+    except ToolError as exc:
         print(f"smoke: error: {exc.message}", file=sys.stderr)
         return int(exc.code)
     except ClientAuthenticationError as exc:

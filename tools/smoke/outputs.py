@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from components.common.image_version import is_image_version
-from components.settings import PROJECT_ROOT  # where Pulumi.yaml is, so `pulumi` finds the project
+from components.common.project import PROJECT_ROOT  # where Pulumi.yaml is, so `pulumi` finds the project
 from tools.smoke.errors import ExitCode, SmokeError
 from tools.smoke.pool_config import PoolConfig, config_from_output
 

@@ -1,6 +1,7 @@
-"""The dynamic providers exactly as the program pickles them, taken from a whole-program run under mocks.
+"""The dynamic providers exactly as the program pickles them, taken from a whole-program run under mocks (beside the
+harness it runs, tools/plan/offline.py; the capture and pool-drain tests and the capture bench use it).
 
-Run as a module (`python -m fakes.program_pickle`) so the Pulumi mock runtime lives in its own process;
+Run as a module (`python -m tools.plan.program_pickle`) so the Pulumi mock runtime lives in its own process;
 prints JSON {"provider", "cleanup_provider", "retention_provider", "drain_provider": <base64 dill>, "inputs":
 <the capture's>, "drain_inputs": <the first pool drain's>}.
 """
@@ -11,16 +12,19 @@ import json
 import subprocess
 import sys
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+from components.common.project import PROJECT_ROOT
 
 
 @cache
 def program_capture() -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-m", "fakes.program_pickle"], cwd=REPO, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "tools.plan.program_pickle"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if out.returncode != 0:
         raise RuntimeError(f"the program run under mocks failed:\n{out.stderr[-3000:]}")
