@@ -18,6 +18,7 @@ from components.capture.resource import GeneralizedImageArgs, VhdRetention, capt
 from components.capture.spec import makes_vhd
 from components.gallery import GallerySource, GalleryVersion, ImageGallery, ImageGalleryArgs
 from components.image_content import fingerprint, image_content
+from components.image_stack import ConsumedImage, read_image_stack
 from components.image_versions import RECORD_OUTPUT, kept_versions, read_published_versions, record_output
 from components.invokes import service_principal_object_id
 from components.naming import stack_names
@@ -29,8 +30,14 @@ from components.storage import ImageStorage, ImageStorageArgs
 async def main() -> None:
     settings: Settings = load_settings()  # raises before any resource is registered
     image = settings.image
-    published = await read_published_versions(settings)  # RunError for a record it can't read back safely
-    kept = kept_versions(settings, published)  # raises for a version the stack can't have, before any resource
+    # A pool stack (image.source stack) reads another stack's published versions and publishes none of its own.
+    consumed: ConsumedImage | None = None
+    published, kept = {}, []
+    if settings.consumes_image_stack:
+        consumed = await read_image_stack(settings)  # RunError: nothing published, or no replica in this region
+    else:
+        published = await read_published_versions(settings)  # RunError for a record it can't read back safely
+        kept = kept_versions(settings, published)  # raises for a version the stack can't have, before any resource
     client = authorization.get_client_config_output()
     names = stack_names(client.subscription_id)
     # `latest` resolved before any resource: a base image the marketplace doesn't have fails here
@@ -128,22 +135,32 @@ async def main() -> None:
     elif settings.builds_image:  # the builder is retired: the version as this stack published it
         current = published[image.version].in_gallery(exclude_from_latest=False)
         vhd_uri = published[image.version].vhd_uri
-    else:
+    elif consumed is None:
         vhd_uri = image.vhd_uri
         source = GallerySource(vhd_uri=image.vhd_uri, storage_account_id=image.vhd_storage_account_id)
         current = GalleryVersion(image.version, source, target_regions)
 
-    versions = [current] + [published[v].in_gallery(exclude_from_latest=True) for v in kept if v != image.version]
-    gallery = ImageGallery(
-        "gallery",
-        ImageGalleryArgs(
-            resource_group_name=group.name,
-            location=settings.location,
-            gallery_name=names["gallery"],
-            image=image,
-            versions=versions,
-        ),
-    )
+    if consumed is None:
+        versions = [current] + [published[v].in_gallery(exclude_from_latest=True) for v in kept if v != image.version]
+        gallery = ImageGallery(
+            "gallery",
+            ImageGalleryArgs(
+                resource_group_name=group.name,
+                location=settings.location,
+                gallery_name=names["gallery"],
+                image=image,
+                versions=versions,
+            ),
+        )
+        gallery_id: pulumi.Input[str] = gallery.gallery_id
+        pool_versions = {spec.name: settings.pool_image_version(spec) for spec in settings.pools}
+        version_ids: dict[str, pulumi.Input[str]] = dict(gallery.image_version_ids)
+        version_id: pulumi.Input[str] = gallery.image_version_id
+    else:
+        vhd_uri = None
+        gallery_id, pool_versions = consumed.gallery_id, consumed.pool_versions
+        version_ids = dict(consumed.version_ids)
+        version_id = consumed.version_ids[consumed.current]
 
     batch_principal: pulumi.Input[str] = settings.batch.service_principal_object_id
     if settings.user_subscription and not batch_principal:
@@ -166,7 +183,7 @@ async def main() -> None:
             public_network_access=settings.batch.public_network_access,
             account_access=ip_filter(settings.batch.account_access),
             vault_access=ip_filter(settings.batch.vault_network_access),
-            gallery_id=gallery.gallery_id,
+            gallery_id=gallery_id,
         ),
     )
 
@@ -176,9 +193,7 @@ async def main() -> None:
             resource_group_name=group.name,
             account_name=account.account_name,
             account_endpoint=account.account_endpoint,
-            image_version_ids={
-                spec.name: gallery.image_version_ids[settings.pool_image_version(spec)] for spec in settings.pools
-            },
+            image_version_ids={spec.name: version_ids[pool_versions[spec.name]] for spec in settings.pools},
             pools=settings.pools,
             security_type=image.security_type,
         ),
@@ -189,8 +204,11 @@ async def main() -> None:
     pulumi.export("storageAccountName", storage.account_name)
     if vhd_uri is not None:
         pulumi.export("imageVhdUri", vhd_uri)
-    pulumi.export("galleryImageVersionId", gallery.image_version_id)
-    pulumi.export(RECORD_OUTPUT, record_output(settings, current, vhd_uri, published, kept))
+    pulumi.export("galleryImageVersionId", version_id)
+    if consumed is None:
+        pulumi.export(RECORD_OUTPUT, record_output(settings, current, vhd_uri, published, kept))
+    else:  # the image stack's current version; the record stays the image stack's
+        pulumi.export("imageStack", consumed.stack)
     pulumi.export("batchAccountName", account.account_name)
     pulumi.export("batchAccountEndpoint", account.account_endpoint)
     pulumi.export(
@@ -201,7 +219,7 @@ async def main() -> None:
                 "poolName": pools.pools[spec.name].name,
                 "vmSize": spec.vm_size,
                 "nodeAgentSkuId": spec.node_agent_sku_id,
-                "imageVersion": settings.pool_image_version(spec),
+                "imageVersion": pool_versions[spec.name],
                 **pool_output_extras(spec),
             }
             for spec in settings.pools

@@ -239,15 +239,22 @@ class Replica(_Model):
     _region = field_validator("region")(_check_region)
 
 
+# image.fromStack: the image stack a pool stack consumes, as a StackReference names it.
+_STACK_NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_.]*/[A-Za-z0-9][-A-Za-z0-9_.]*/[A-Za-z0-9][-A-Za-z0-9_.]*\Z")
+
+
 class ImageSettings(_Model):
-    name: str = Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$")
-    version: str
+    # name and version are required unless image.source is stack (a pool stack: the image stack's image, its current
+    # version unless image.version pins another it has published), where they default to "" (not validated).
+    name: str = Field("", pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$")
+    version: str = ""
     os_type: Literal["Linux", "Windows"] = Field("Linux", alias="osType")
     hyper_v_generation: Literal["V1", "V2"] = Field("V2", alias="hyperVGeneration")
     # The builder VM, the gallery image definition and every pool are set to this one security type (they must agree:
     # a pool on a definition of another security type fails to create). Standard sends nothing, as before the setting.
     security_type: Literal["Standard", "TrustedLaunch"] = Field("Standard", alias="securityType")
-    source: Literal["build", "vhd"] = "build"
+    source: Literal["build", "vhd", "stack"] = "build"
+    from_stack: str | None = Field(None, alias="fromStack")  # source stack: <org>/<project>/<stack>
     vhd_uri: str | None = Field(None, alias="vhdUri")
     vhd_storage_account_id: str | None = Field(None, alias="vhdStorageAccountId")
     builder: Builder = Builder()
@@ -290,8 +297,23 @@ class ImageSettings(_Model):
             )
         return value
 
+    @field_validator("from_stack")
+    @classmethod
+    def _from_stack(cls, value: str | None) -> str | None:
+        if value is not None and not _STACK_NAME.match(value):
+            raise ValueError("allowed: the image stack's full name <organization>/<project>/<stack>")
+        return value
+
     @model_validator(mode="after")
     def _source_rules(self) -> ImageSettings:
+        if self.source == "stack":
+            self._stack_source_rules()
+            return self
+        if self.from_stack is not None:
+            raise _KeyedError("fromStack", self.from_stack, "set only when image.source is stack")
+        for key, value in (("name", self.name), ("version", self.version)):
+            if not value:
+                raise _KeyedError(key, None, f"required when image.source is {self.source}")
         if self.source == "vhd":
             if not self.vhd_uri:
                 raise _KeyedError("vhdUri", None, "required when image.source is vhd")
@@ -332,6 +354,23 @@ class ImageSettings(_Model):
         if self.source == "build":
             _check_builder_os(self.builder, self.os_type)
         return self
+
+    def _stack_source_rules(self) -> None:
+        """A pool stack (components/image_stack.py) builds, captures and publishes nothing: what only an image stack
+        uses is refused rather than ignored."""
+        if not self.from_stack:
+            raise _KeyedError("fromStack", None, "required when image.source is stack: <organization>/<project>/<stack>")
+        set_here = {"vhdUri": self.vhd_uri, "vhdStorageAccountId": self.vhd_storage_account_id}
+        set_here["replicas"] = self.replicas or None
+        set_here["exportVhd"] = self.export_vhd or None
+        for key, value in set_here.items():
+            if value is not None:
+                raise _KeyedError(
+                    key,
+                    value,
+                    f"unset when image.source is stack: the image stack {self.from_stack} publishes the image (set "
+                    "its replicas, VHD and builder there)",
+                )
 
     @model_validator(mode="before")
     @classmethod
@@ -638,6 +677,11 @@ class Settings(_Model):
     def builds_image(self) -> bool:
         """The image is built by this stack (source: build), whether or not its builder is still there."""
         return self.image.source == "build"
+
+    @property
+    def consumes_image_stack(self) -> bool:
+        """A pool stack: its pools use another stack's published image versions (image.source stack)."""
+        return self.image.source == "stack"
 
     @property
     def has_builder(self) -> bool:
