@@ -66,7 +66,10 @@ def plan_stack(stack: FleetStack, references: Mapping[str, Mapping[str, Any]]) -
         result.advisory = sorted(f"{p.policy_name}: {p.resource_name}" for p in report.advisory)
         result.outputs = dict(run.outputs) if stack.kind == "image" else {}
     result.seconds = time.perf_counter() - started
-    gc.collect()  # between stacks: what this plan left behind (the collector is off during a plan)
+    # Between stacks: what this plan left behind (the collector is off during a plan); then what survives (modules
+    # the plan imported, caches) is frozen, so the next collection walks only the next plan's objects.
+    gc.collect()
+    gc.freeze()
     return result
 
 
@@ -78,6 +81,8 @@ def _worker_start() -> None:
     gc.disable()
     import tools.plan.offline  # noqa: F401, PLC0415  (the SDK modules, once per worker)
     import tools.plan.policy_runner  # noqa: F401, PLC0415
+
+    gc.freeze()
 
 
 def plan_fleet(
