@@ -8,11 +8,11 @@ any resource is registered, and validates them with the record's own parser (com
 The image stack's outputs a consumer relies on (the contract, tests/program/test_image_stack.py::
 test_an_image_stack_exports_the_contract checks the program keeps it):
 
-| output                    | what it is                                                                           |
-|---------------------------|--------------------------------------------------------------------------------------|
-| `galleryImageVersionId`   | ARM id of its current version (image.version): `.../galleries/<g>/images/<i>/versions/<v>` |
-| `publishedImageVersions`  | its record: version → {source, targetRegions [{region, count}], ...; dropped: true for a version deleted}  |
-| `location`                | the image stack's region                                                             |
+| output                   | what it is                                                                            |
+|--------------------------|---------------------------------------------------------------------------------------|
+| `galleryImageVersionId`  | ARM id of its current version (image.version): `.../images/<image>/versions/<v>`      |
+| `publishedImageVersions` | its record: version -> {source, targetRegions [{region, count}], ..., dropped}        |
+| `location`               | the image stack's region                                                              |
 
 The pools use the image stack's current version, or the one image.version names on the pool stack, or a pool's own
 pools[].imageVersion: each must be in the record and not dropped, and replicated to this stack's region (a pool on a

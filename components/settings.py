@@ -359,7 +359,9 @@ class ImageSettings(_Model):
         """A pool stack (components/image_stack.py) builds, captures and publishes nothing: what only an image stack
         uses is refused rather than ignored."""
         if not self.from_stack:
-            raise _KeyedError("fromStack", None, "required when image.source is stack: <organization>/<project>/<stack>")
+            raise _KeyedError(
+                "fromStack", None, "required when image.source is stack: <organization>/<project>/<stack>"
+            )
         set_here = {"vhdUri": self.vhd_uri, "vhdStorageAccountId": self.vhd_storage_account_id}
         set_here["replicas"] = self.replicas or None
         set_here["exportVhd"] = self.export_vhd or None

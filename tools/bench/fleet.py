@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import statistics
 import time
 from typing import Any
@@ -67,17 +68,21 @@ def main() -> int:
         if failed:
             print(f"error: {failed[0].stack}: {failed[0].error}")
             return 1
-        image_mean = statistics.mean(p.seconds for p in plans if p.kind == "image")
-        pool_mean = statistics.mean(p.seconds for p in plans if p.kind == "pools")
+        image_cpu = statistics.mean(p.cpu_seconds for p in plans if p.kind == "image")
+        pool_cpu = statistics.mean(p.cpu_seconds for p in plans if p.kind == "pools")
+        cpu = sum(p.cpu_seconds for p in plans)
         rows.append((images, len(plans), wall))
         print(
             f"{images} image + {len(plans) - images} pool stacks: {wall:.1f} s wall, {wall / len(plans):.3f} s per "
-            f"stack ({args.workers} workers); mean plan time per stack in a worker: image {image_mean:.2f} s, "
-            f"pools {pool_mean:.2f} s"
+            f"stack ({args.workers} workers, load average {os.getloadavg()[0]:.1f}); CPU per stack: image "
+            f"{image_cpu:.2f} s, pools {pool_cpu:.2f} s; {cpu:.1f} CPU-s in plans, {cpu / args.workers:.1f} s when "
+            f"{args.workers} cores are free for it"
         )
     if len(rows) > 1:
         (_, n1, w1), (_, n2, w2) = rows[0], rows[-1]
-        print(f"marginal cost {(w2 - w1) / (n2 - n1):.3f} s per stack between {n1} and {n2} stacks (linear: about equal)")
+        print(
+            f"marginal cost {(w2 - w1) / (n2 - n1):.3f} s per stack between {n1} and {n2} stacks (linear: about equal)"
+        )
     biggest = rows[-1]
     verdict = "ok" if biggest[2] < GOAL_SECONDS else "OVER"
     print(f"goal: {biggest[1]} stacks under {GOAL_SECONDS:.0f} s: {verdict} ({biggest[2]:.1f} s)")

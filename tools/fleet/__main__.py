@@ -1,4 +1,4 @@
-"""python -m tools.fleet plan|workflow: the fleet's offline plan, or its GitHub Actions workflow (tools/fleet/cli.py)."""
+"""python -m tools.fleet plan|workflow: the fleet's offline plan or its GitHub Actions workflow (tools/fleet/cli.py)."""
 
 import gc
 

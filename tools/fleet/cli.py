@@ -58,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         plans = plan_fleet(fleet, workers=args.workers)
         wall = time.perf_counter() - started
         print(render_table(plans))
-        print(f"\n{len(plans)} stacks in {wall:.1f} s ({wall / max(1, len(plans)):.2f} s per stack, {args.workers} workers)")
+        per_stack = wall / max(1, len(plans))
+        print(f"\n{len(plans)} stacks in {wall:.1f} s ({per_stack:.2f} s per stack, {args.workers} workers)")
         return int(exit_code(plans))
     except ToolError as error:
         print(f"error: {error.message}", file=sys.stderr)

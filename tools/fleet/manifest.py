@@ -94,7 +94,9 @@ class Fleet:
         depth: dict[str, int] = {}
         for stack in self.stacks.values():  # dependencies come first
             depth[stack.name] = 1 + max((depth[n] for n in stack.needs), default=-1)
-        return [[s for s in self.stacks.values() if depth[s.name] == d] for d in range(max(depth.values(), default=-1) + 1)]
+        return [
+            [s for s in self.stacks.values() if depth[s.name] == d] for d in range(max(depth.values(), default=-1) + 1)
+        ]
 
 
 def load_manifest(path: Path, project_root: Path = PROJECT_ROOT) -> Fleet:

@@ -31,11 +31,12 @@ class StackPlan:
     kind: str
     region: str
     resources: int = 0  # custom resources (what Azure would hold)
-    changes: str = ""  # what `pulumi up` would do (no state given: everything is created)
+    changes: str = ""  # what `pulumi up` would do: +N to create (no deployed state is given)
     mandatory: list[str] = field(default_factory=list)  # "<policy>: <resource>"
     advisory: list[str] = field(default_factory=list)
     error: str = ""  # the stack can't be planned (its settings, its image stack's outputs)
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time of its plan in the worker
+    cpu_seconds: float = 0.0  # the worker's CPU time for it (what the plan costs on a machine nothing else loads)
     outputs: dict[str, Any] = field(default_factory=dict)  # an image stack's, fed to its pool stacks
 
     @property
@@ -47,10 +48,10 @@ class StackPlan:
 
 def plan_stack(stack: FleetStack, references: Mapping[str, Mapping[str, Any]]) -> StackPlan:
     """Plan one stack under mocks and run the policy pack on it (in this process)."""
-    from tools.plan.offline import run_program  # noqa: PLC0415  (imported in the worker)
-    from tools.plan.policy_runner import PolicyConfigError, load_policy_config, run_policies  # noqa: PLC0415
+    from tools.plan.offline import run_program
+    from tools.plan.policy_runner import PolicyConfigError, load_policy_config, run_policies
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = StackPlan(stack.name, stack.kind, stack.region)
     try:
         policy = load_policy_config(PROJECT_ROOT / stack.policy_pack_config) if stack.policy_pack_config else None
@@ -61,11 +62,12 @@ def plan_stack(stack: FleetStack, references: Mapping[str, Mapping[str, Any]]) -
     else:
         custom = [r for r in run.resources if r.custom]
         result.resources = len(custom)
-        result.changes = f"+{len(custom)} create"
+        result.changes = f"+{len(custom)}"  # to create: no deployed state is given
         result.mandatory = sorted(f"{p.policy_name}: {p.resource_name}" for p in report.mandatory)
         result.advisory = sorted(f"{p.policy_name}: {p.resource_name}" for p in report.advisory)
         result.outputs = dict(run.outputs) if stack.kind == "image" else {}
     result.seconds = time.perf_counter() - started
+    result.cpu_seconds = time.process_time() - cpu_started
     # Between stacks: what this plan left behind (the collector is off during a plan); then what survives (modules
     # the plan imported, caches) is frozen, so the next collection walks only the next plan's objects.
     gc.collect()
@@ -79,15 +81,13 @@ def _plan_batch(batch: list[tuple[FleetStack, dict[str, dict[str, Any]]]]) -> li
 
 def _worker_start() -> None:
     gc.disable()
-    import tools.plan.offline  # noqa: F401, PLC0415  (the SDK modules, once per worker)
-    import tools.plan.policy_runner  # noqa: F401, PLC0415
+    import tools.plan.offline
+    import tools.plan.policy_runner  # noqa: F401
 
     gc.freeze()
 
 
-def plan_fleet(
-    fleet: Fleet, workers: int = 2, progress: Callable[[StackPlan], None] | None = None
-) -> list[StackPlan]:
+def plan_fleet(fleet: Fleet, workers: int = 2, progress: Callable[[StackPlan], None] | None = None) -> list[StackPlan]:
     """Every stack's plan, in the manifest's deployment order."""
     results: dict[str, StackPlan] = {}
     context = multiprocessing.get_context("fork")
@@ -139,4 +139,4 @@ def render_table(plans: list[StackPlan]) -> str:
         if p.error:
             details.append(f"{p.stack}: error: {p.error}")
         details += [f"{p.stack}: mandatory: {m}" for m in p.mandatory]
-    return "\n".join(lines + ([""] + details if details else []))
+    return "\n".join(lines + (["", *details] if details else []))

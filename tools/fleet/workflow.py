@@ -100,7 +100,9 @@ def _pools_job(fleet: Fleet, image: FleetStack, stacks: list[FleetStack]) -> dic
             "group": f"pulumi-{fleet.organization}-" + "${{ matrix.stack }}",
             "cancel-in-progress": False,
         },
-        "env": _env("${{ matrix.subscription }}", f"{fleet.organization}/" + "${{ matrix.stack }}", "${{ matrix.config }}"),
+        "env": _env(
+            "${{ matrix.subscription }}", f"{fleet.organization}/" + "${{ matrix.stack }}", "${{ matrix.config }}"
+        ),
         "steps": _steps(fleet),
     }
 
