@@ -362,9 +362,12 @@ class ImageSettings(_Model):
             raise _KeyedError(
                 "fromStack", None, "required when image.source is stack: <organization>/<project>/<stack>"
             )
-        set_here = {"vhdUri": self.vhd_uri, "vhdStorageAccountId": self.vhd_storage_account_id}
-        set_here["replicas"] = self.replicas or None
-        set_here["exportVhd"] = self.export_vhd or None
+        set_here: dict[str, Any] = {
+            "vhdUri": self.vhd_uri,
+            "vhdStorageAccountId": self.vhd_storage_account_id,
+            "replicas": self.replicas or None,
+            "exportVhd": self.export_vhd or None,
+        }
         for key, value in set_here.items():
             if value is not None:
                 raise _KeyedError(

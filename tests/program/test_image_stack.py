@@ -44,7 +44,7 @@ def image_outputs() -> dict[str, Any]:
     replicas = {"image": {"replicas": [{"region": "westeurope", "count": 1}, {"region": "northeurope", "count": 1}]}}
     outputs: dict[str, Any] = {}
     for version in ("1.0.0", "1.1.0"):
-        overrides = copy.deepcopy(replicas)
+        overrides: dict[str, Any] = copy.deepcopy(replicas)
         overrides["image"]["version"] = version
         dev = load_stack_config("dev")  # the dev stack's image, as stack linux-image
         outputs = run_program(overrides, config=dev, stack="linux-image", stack_outputs=outputs).outputs
@@ -128,7 +128,11 @@ def test_an_image_stack_record_that_does_not_read_back_is_refused(image_outputs:
 
 
 def test_a_pool_stack_refuses_what_only_an_image_stack_uses() -> None:
-    for key, value in (("replicas", [{"region": "eastus"}]), ("vhdUri", "https://a.blob.core.windows.net/c/x.vhd")):
+    refused: list[tuple[str, Any]] = [
+        ("replicas", [{"region": "eastus"}]),
+        ("vhdUri", "https://a.blob.core.windows.net/c/x.vhd"),
+    ]
+    for key, value in refused:
         with pytest.raises(SettingsError, match=rf"image\.{key} = .*unset when image\.source is stack"):
             run_program(config=_pool_stack(**{key: value}), stack="pools-weu")
     config = _pool_stack()

@@ -11,6 +11,7 @@ flat over hundreds of stacks. The cost is per stack: imports are paid once per w
 from __future__ import annotations
 
 import gc
+import importlib
 import multiprocessing
 import time
 from collections.abc import Callable, Mapping
@@ -23,6 +24,8 @@ from pulumi import RunError
 from components.common.project import PROJECT_ROOT
 from tools.errors import ExitCode
 from tools.fleet.manifest import Fleet, FleetStack
+from tools.plan.offline import run_program
+from tools.plan.policy_runner import PolicyConfigError, load_policy_config, run_policies
 
 
 @dataclass
@@ -48,9 +51,6 @@ class StackPlan:
 
 def plan_stack(stack: FleetStack, references: Mapping[str, Mapping[str, Any]]) -> StackPlan:
     """Plan one stack under mocks and run the policy pack on it (in this process)."""
-    from tools.plan.offline import run_program
-    from tools.plan.policy_runner import PolicyConfigError, load_policy_config, run_policies
-
     started, cpu_started = time.perf_counter(), time.process_time()
     result = StackPlan(stack.name, stack.kind, stack.region)
     try:
@@ -81,9 +81,8 @@ def _plan_batch(batch: list[tuple[FleetStack, dict[str, dict[str, Any]]]]) -> li
 
 def _worker_start() -> None:
     gc.disable()
-    import tools.plan.offline
-    import tools.plan.policy_runner  # noqa: F401
-
+    for module in ("tools.plan.offline", "tools.plan.policy_runner"):  # the SDK modules, once per worker
+        importlib.import_module(module)
     gc.freeze()
 
 

@@ -170,8 +170,9 @@ class AzureMocks(pulumi.runtime.Mocks):
         if args.typ == "pulumi:pulumi:StackReference":  # a read: known in a preview too
             # Another stack's outputs when given; a stack not given reads as one without outputs (the program then
             # says it has published nothing). The engine fails a reference to a stack that does not exist.
-            own = args.resource_id.split("/")[-1] == pulumi.get_stack() and args.resource_id not in self.other_stacks
-            outputs = self.stack_outputs if own else self.other_stacks.get(args.resource_id, {})
+            name = args.resource_id or ""
+            own = name.split("/")[-1] == pulumi.get_stack() and name not in self.other_stacks
+            outputs = self.stack_outputs if own else self.other_stacks.get(name, {})
             return args.resource_id, {"name": args.resource_id, "outputs": outputs, "secretOutputNames": []}
         resource_id, outputs = self._created(args)
         if not self.preview:
