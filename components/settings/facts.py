@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
+from components.common.os_type import OsType
+
 # Node agent SKUs Batch supports for custom images, and the OS each one runs. The policy pack keeps its own copy on
 # purpose (it runs in its own virtualenv); tests/policies asserts the two agree.
-NODE_AGENT_SKUS: dict[str, str] = {
+NODE_AGENT_SKUS: dict[str, OsType] = {
     "batch.node.ubuntu 24.04": "Linux",
     "batch.node.ubuntu 22.04": "Linux",
     "batch.node.el 9": "Linux",
@@ -103,4 +105,5 @@ WINDOWS_BASE_IMAGE = {
 }
 WINDOWS_SETUP_SCRIPT = "image/setup.ps1"
 # What each OS's builder runs the setup script with (cloud-init runs a shell script, the first logon PowerShell).
-SETUP_SCRIPT_SUFFIXES = {"Linux": (".sh",), "Windows": (".ps1",)}
+SETUP_SCRIPT_SUFFIXES: dict[OsType, tuple[str, ...]] = {"Linux": (".sh",), "Windows": (".ps1",)}
+SETUP_SCRIPT_RUNNERS: dict[OsType, str] = {"Linux": "cloud-init", "Windows": "PowerShell at the builder's first logon"}

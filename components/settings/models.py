@@ -28,6 +28,7 @@ from pydantic import (
 
 from components.common.image_version import IMAGE_VERSION_RULE, is_image_version
 from components.common.iso_duration import duration_minutes
+from components.common.os_type import OsType, is_windows
 from components.common.project import PROJECT_ROOT
 from components.settings.errors import KeyedError
 from components.settings.facts import (
@@ -39,6 +40,7 @@ from components.settings.facts import (
     IDENTITY_RULE,
     MAX_DRAIN_TIMEOUT_HOURS,
     NODE_AGENT_SKUS,
+    SETUP_SCRIPT_RUNNERS,
     SETUP_SCRIPT_SUFFIXES,
     STORAGE_ACCOUNT_ID,
     SUBNET_ID,
@@ -139,7 +141,7 @@ class Replica(_Model):
 class ImageSettings(_Model):
     name: str = Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$")
     version: str
-    os_type: Literal["Linux", "Windows"] = Field("Linux", alias="osType")
+    os_type: OsType = Field("Linux", alias="osType")
     hyper_v_generation: Literal["V1", "V2"] = Field("V2", alias="hyperVGeneration")
     # The builder VM, the gallery image definition and every pool are set to this one security type (they must agree:
     # a pool on a definition of another security type fails to create). Standard sends nothing, as before the setting.
@@ -234,7 +236,7 @@ class ImageSettings(_Model):
     @classmethod
     def _os_defaults(cls, data: Any) -> Any:
         """A Windows builder gets the Windows defaults for what it leaves unset (base image, setup script)."""
-        if not isinstance(data, Mapping) or data.get("osType") != "Windows":
+        if not isinstance(data, Mapping) or not is_windows(data.get("osType", "Linux")):
             return data
         builder = data.get("builder", {})
         if not isinstance(builder, Mapping):
@@ -243,10 +245,10 @@ class ImageSettings(_Model):
         return {**data, "builder": {**defaults, **builder}}
 
 
-def _check_builder_os(builder: Builder, os_type: str) -> None:
+def _check_builder_os(builder: Builder, os_type: OsType) -> None:
     """The builder's OS-specific keys agree with image.osType (checked on what the user wrote, before OS defaults)."""
     given = builder.model_fields_set
-    if os_type == "Windows" and builder.ssh_public_key is not None:
+    if is_windows(os_type) and builder.ssh_public_key is not None:
         raise KeyedError(
             "builder.sshPublicKey",
             builder.ssh_public_key[:24] + "...",
@@ -254,8 +256,8 @@ def _check_builder_os(builder: Builder, os_type: str) -> None:
         )
     if "base_image" in given:
         windows_base = builder.base_image.publisher.lower() in WINDOWS_PUBLISHERS
-        if windows_base != (os_type == "Windows"):
-            kind = "a Windows publisher (MicrosoftWindowsServer)" if os_type == "Windows" else "a Linux publisher"
+        if windows_base != is_windows(os_type):
+            kind = "a Windows publisher (MicrosoftWindowsServer)" if is_windows(os_type) else "a Linux publisher"
             raise KeyedError(
                 "builder.baseImage.publisher", builder.base_image.publisher, f"{kind}: the image's osType is {os_type}"
             )
@@ -264,8 +266,7 @@ def _check_builder_os(builder: Builder, os_type: str) -> None:
         raise KeyedError(
             "builder.setupScript",
             builder.setup_script,
-            f"a {wanted} script: the image's osType is {os_type}"
-            + (" (run by PowerShell at the builder's first logon)" if os_type == "Windows" else " (run by cloud-init)"),
+            f"a {wanted} script: the image's osType is {os_type} (run by {SETUP_SCRIPT_RUNNERS[os_type]})",
         )
 
 
