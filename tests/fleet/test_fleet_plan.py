@@ -3,7 +3,10 @@ their image stack's plan; exit 0 for the shipped fleet, 1 when a stack has a man
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from components.common.project import PROJECT_ROOT
 from tools.fleet import cli
@@ -27,3 +30,21 @@ def test_a_stack_with_a_mandatory_violation_exits_1(capsys: pytest.CaptureFixtur
     assert cli.main(["plan", "--manifest", str(manifest), "--workers", "2"]) == 1
     out = capsys.readouterr().out
     assert "big-pools: mandatory: batch-pool-max-nodes: pools-huge" in out
+
+
+def test_a_stack_that_cannot_be_planned_exits_2_and_its_pool_stacks_are_not_planned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An image stack whose settings are refused: its row says so, and its pool stacks wait for it (exit 2)."""
+    document = yaml.safe_load((PROJECT_ROOT / "tests/data/fleet/mandatory.yaml").read_text())
+    image_file = tmp_path / "Pulumi.linux-image.yaml"
+    config = yaml.safe_load((PROJECT_ROOT / "fleet/stacks/Pulumi.linux-image.yaml").read_text())
+    config["config"]["batch-custom-image:image"]["version"] = "1.0"
+    image_file.write_text(yaml.safe_dump(config))
+    document["imageStacks"][0]["config"] = str(image_file)  # an absolute path: the project root is ignored
+    manifest = tmp_path / "fleet.yaml"
+    manifest.write_text(yaml.safe_dump(document))
+    assert cli.main(["plan", "--manifest", str(manifest), "--workers", "2"]) == 2
+    out = capsys.readouterr().out
+    assert "linux-image: error: invalid stack configuration" in out and "image.version = '1.0'" in out
+    assert "big-pools: error: not planned: the stack it needs, linux-image, can't be planned" in out

@@ -94,11 +94,17 @@ def plan_fleet(fleet: Fleet, workers: int = 2, progress: Callable[[StackPlan], N
         for wave in fleet.waves():
             jobs = []
             for stack in wave:
-                refs = {fleet.full_name(n): results[n].outputs for n in stack.needs if n in results}
+                failed = [n for n in stack.needs if results[n].exit_code == ExitCode.BAD_INPUT]
+                if failed:  # its image stack's outputs are unknown: not planned, rather than refused for them
+                    skipped = StackPlan(stack.name, stack.kind, stack.region)
+                    skipped.error = f"not planned: the stack it needs, {failed[0]}, can't be planned"
+                    results[stack.name] = skipped
+                    continue
+                refs = {fleet.full_name(n): results[n].outputs for n in stack.needs}
                 jobs.append((stack, refs))
             # a few batches per worker: imports stay warm, and the workers finish together
             size = max(1, len(jobs) // (workers * 4))
-            batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+            batches = [jobs[i : i + size] for i in range(0, len(jobs), size)] if jobs else []
             for batch_result in pool.map(_plan_batch, batches):
                 for plan in batch_result:
                     results[plan.stack] = plan
