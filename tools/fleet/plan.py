@@ -66,12 +66,12 @@ def plan_stack(stack: FleetStack, references: Mapping[str, Mapping[str, Any]]) -
         result.mandatory = sorted(f"{p.policy_name}: {p.resource_name}" for p in report.mandatory)
         result.advisory = sorted(f"{p.policy_name}: {p.resource_name}" for p in report.advisory)
         result.outputs = dict(run.outputs) if stack.kind == "image" else {}
-    result.seconds = time.perf_counter() - started
-    result.cpu_seconds = time.process_time() - cpu_started
     # Between stacks: what this plan left behind (the collector is off during a plan); then what survives (modules
     # the plan imported, caches) is frozen, so the next collection walks only the next plan's objects.
     gc.collect()
     gc.freeze()
+    result.seconds = time.perf_counter() - started
+    result.cpu_seconds = time.process_time() - cpu_started
     return result
 
 
