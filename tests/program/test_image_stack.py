@@ -5,11 +5,13 @@ The image stack is the dev stack's program run: the outputs a pool stack reads a
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pulumi
 import pytest
 
+from components.common.project import PROJECT_ROOT
 from components.image_stack import CONTRACT_OUTPUTS, ImageStackError
 from components.image_versions import parse_record
 from components.settings import SettingsError
@@ -24,8 +26,10 @@ PUBLISHING_TYPES = BUILDER_TYPES | {
     "azure-native:compute:GalleryImageVersion",
     "batch-custom-image:gallery:ImageGallery",
 }
-# The pool stack's consumer-facing outputs that examples/consumer reads (examples/consumer/producer_outputs.py).
-CONSUMER_OUTPUTS = ("resourceGroupName", "location", "batchAccountName", "batchAccountEndpoint", "pools")
+# The outputs examples/consumer reads from a stack: each required(ref, stack, "<name>") in its producer_outputs.py.
+CONSUMER_OUTPUTS = tuple(
+    re.findall(r'required\(ref, stack, "(\w+)"\)', (PROJECT_ROOT / "examples/consumer/producer_outputs.py").read_text())
+)
 
 
 def _pool_stack(location: str = "westeurope", **image: Any) -> dict[str, Any]:
@@ -63,6 +67,13 @@ def _pool_image(run: ProgramRun, name: str) -> str:
 
 def test_an_image_stack_exports_the_contract(image_outputs: dict[str, Any]) -> None:
     """What pool stacks and examples/consumer read from a stack is there, in the shape they parse."""
+    assert set(CONSUMER_OUTPUTS) == {
+        "resourceGroupName",
+        "location",
+        "batchAccountName",
+        "batchAccountEndpoint",
+        "pools",
+    }
     assert set(CONTRACT_OUTPUTS) | set(CONSUMER_OUTPUTS) <= set(image_outputs)
     record = parse_record(image_outputs["publishedImageVersions"])  # the parser the pool stack uses
     assert sorted(record) == ["1.0.0", "1.1.0"]
