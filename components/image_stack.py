@@ -50,6 +50,7 @@ class ConsumedImage:
     gallery_id: str  # the image stack's gallery (Batch gets Compute Gallery Image Reader on it)
     version_ids: dict[str, str]  # the current version and every version a pool uses -> its gallery image version id
     pool_versions: dict[str, str]  # pool name -> the version it uses
+    versions: dict[str, PublishedVersion]  # the versions of version_ids, as the image stack's record holds them
 
 
 async def read_image_stack(settings: Settings) -> ConsumedImage:
@@ -100,12 +101,14 @@ def consumed_image(settings: Settings, version_id: Any, record: Any) -> Consumed
             raise record_problem(key, version, f"a version the image stack {stack} has published: {_listing(live)}")
     for version in sorted(set(pool_versions.values())):
         _check_replica(settings, stack, live[version])
+    used = sorted({current, *pool_versions.values()})
     return ConsumedImage(
         stack=stack,
         current=current,
         gallery_id=prefix.split("/images/", 1)[0],
-        version_ids={v: f"{prefix}/versions/{v}" for v in sorted({current, *pool_versions.values()})},
+        version_ids={v: f"{prefix}/versions/{v}" for v in used},
         pool_versions=pool_versions,
+        versions={v: live[v] for v in used},
     )
 
 
