@@ -161,7 +161,9 @@ class Subscription:
 
     def service_principals(self, app_id: str) -> list[dict[str, Any]]:
         request = HttpRequest(
-            "GET", "/v1.0/servicePrincipals", params={"$filter": f"appId eq '{app_id}'", "$select": "id,appId"}
+            "GET",
+            f"{self.endpoints.graph}/v1.0/servicePrincipals",
+            params={"$filter": f"appId eq '{app_id}'", "$select": "id,appId"},
         )
         response = self._client("graph").send_request(request)
         response.raise_for_status()

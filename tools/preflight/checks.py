@@ -105,9 +105,9 @@ def size_infos(skus: Iterable[Any], location: str) -> dict[str, SizeInfo]:
         capabilities = {c.name: c.value for c in sku.capabilities or []}
         restricted = None
         for restriction in sku.restrictions or []:
-            values = [v.lower() for v in restriction.values or []]
-            if str(restriction.type).lower().endswith("location") and (not values or location in values):
-                restricted = str(getattr(restriction.reason_code, "value", restriction.reason_code))
+            values = [v.lower() for v in restriction.values_property or []]
+            if _wire(restriction.type).lower() == "location" and (not values or location in values):
+                restricted = _wire(restriction.reason_code)
         infos[sku.name.lower()] = SizeInfo(
             sku.name,
             sku.family or "",
@@ -116,6 +116,11 @@ def size_infos(skus: Iterable[Any], location: str) -> dict[str, SizeInfo]:
             restricted,
         )
     return infos
+
+
+def _wire(value: Any) -> str:
+    """The REST value of an SDK enum field (`ResourceSkuRestrictionsType.LOCATION` -> "Location")."""
+    return str(getattr(value, "value", value))
 
 
 def sizes_wanted(target: Target) -> dict[str, list[str]]:
@@ -211,7 +216,7 @@ def check_quota(usages: Iterable[Any], infos: dict[str, SizeInfo], target: Targe
     for name, need in sorted(needs.items()):
         usage = by_name.get(name.lower())
         label = usage.name.localized_value if usage is not None and usage.name.localized_value else name
-        subject = f"{label} ({name})"
+        subject = name if label == name else f"{label} ({name})"
         if usage is None:
             results.append(
                 Result(
