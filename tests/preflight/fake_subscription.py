@@ -77,7 +77,14 @@ class Scenario:
     location: str = "westeurope"
     providers: dict[str, str] = field(
         default_factory=lambda: dict.fromkeys(
-            ["Microsoft.Storage", "Microsoft.Compute", "Microsoft.Batch", "Microsoft.Network", "Microsoft.KeyVault"],
+            [
+                "Microsoft.Storage",
+                "Microsoft.Compute",
+                "Microsoft.Batch",
+                "Microsoft.Network",
+                "Microsoft.ManagedIdentity",
+                "Microsoft.KeyVault",
+            ],
             "Registered",
         )
     )

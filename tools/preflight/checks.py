@@ -50,11 +50,11 @@ def _failed_read(check: str, subject: str, what: str, exc: HttpResponseError) ->
 
 
 def required_providers(target: Target) -> list[str]:
-    """The namespaces of what `up` creates: storage, gallery and images, the Batch account; the builder's network;
-    the account's Key Vault in UserSubscription mode."""
+    """The namespaces of what `up` creates: storage, gallery and images, the Batch account; the builder's network and
+    user-assigned identity; the account's Key Vault in UserSubscription mode."""
     namespaces = ["Microsoft.Storage", "Microsoft.Compute", "Microsoft.Batch"]
     if target.settings.has_builder:
-        namespaces.append("Microsoft.Network")
+        namespaces += ["Microsoft.Network", "Microsoft.ManagedIdentity"]
     if target.settings.user_subscription:
         namespaces.append("Microsoft.KeyVault")
     return namespaces
