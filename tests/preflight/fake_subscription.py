@@ -171,9 +171,8 @@ class FakeSubscription:
         return 200, {"value": value}  # one page: the example's nextLink is a placeholder
 
     def image(self, location: str, key: tuple[str, str, str], version: str | None, query: Any) -> tuple[int, Any]:
-        versions = (
-            self.scenario.images.get(tuple(k.lower() for k in key)) if location == self.scenario.location else None
-        )  # type: ignore[arg-type]
+        publisher, offer, sku = (part.lower() for part in key)
+        versions = self.scenario.images.get((publisher, offer, sku)) if location == self.scenario.location else None
         path = (
             f"/Subscriptions/{SUBSCRIPTION}/Providers/Microsoft.Compute/Locations/{location}/Publishers/{key[0]}"
             f"/ArtifactTypes/VMImage/Offers/{key[1]}/Skus/{key[2]}/Versions/"
