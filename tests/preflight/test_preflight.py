@@ -6,16 +6,17 @@ Every run goes through tests/preflight/conftest.py, which also asserts the tool 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
-import pytest
 
+from components.common.project import PROJECT_ROOT
 from tests.preflight.conftest import RunPreflight, dev_stack
-from tests.preflight.fake_subscription import CONTRIBUTOR, Scenario, Size
+from tests.preflight.fake_subscription import CONTRIBUTOR, SUBSCRIPTION, Scenario, Size
 from tests.smoke.fake_batch import supported_image
-from tools.preflight import cli
 from tools.preflight.report import SCHEMA_PATH
 
 
@@ -232,21 +233,21 @@ def test_bad_settings_are_refused_as_up_refuses_them(run_preflight: RunPreflight
     assert run.fake.requests == []
 
 
-def test_no_credentials_is_one_message_and_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """DefaultAzureCredential with nothing to sign in with: no AZURE_* variables, no Azure CLI or azd on PATH, no
-    token cache, and (IMDS_ENDPOINT pointing at a closed local port) no managed identity."""
-    for name in list(__import__("os").environ):
-        if name.startswith(("AZURE_", "ARM_", "MSI_", "IDENTITY_", "BCI_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")  # IMDS at a closed port
-    code = cli.main(["--stack", "dev", "--subscription", "11111111-2222-3333-4444-555555555555"])
-    captured = capsys.readouterr()
-    assert code == 2
-    assert captured.out == ""
-    [message] = captured.err.strip().splitlines()
+def test_no_credentials_is_one_message_and_exit_2(tmp_path: Path) -> None:
+    """DefaultAzureCredential with nothing to sign in with, in a process of its own as `make preflight` runs it: no
+    AZURE_*/ARM_* variables, no Azure CLI, azd or PowerShell on PATH, an empty home (no token cache), and IMDS at a
+    closed local port (no managed identity)."""
+    env = {"PATH": str(tmp_path), "HOME": str(tmp_path), "AZURE_POD_IDENTITY_AUTHORITY_HOST": "http://127.0.0.1:9"}
+    run = subprocess.run(
+        [sys.executable, "-m", "tools.preflight", "--stack", "dev", "--subscription", SUBSCRIPTION],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2, run.stderr
+    assert run.stdout == ""
+    [message] = run.stderr.strip().splitlines()
     assert message.startswith("preflight: error: no Azure credentials: sign in with `az login`")
-    assert "AZURE_CLIENT_ID" in message
+    assert "AZURE_CLIENT_ID + AZURE_TENANT_ID with OIDC" in message

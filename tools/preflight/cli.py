@@ -18,6 +18,7 @@ Exit codes: 0 no problem; 1 at least one problem; 2 bad input or no credentials 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -121,6 +122,9 @@ def preflight(args: argparse.Namespace) -> int:
     target = load_target(args.stack, args.subscription, stack_file=args.stack_file)
     endpoints = endpoints_from(args)
     credential = make_credential(args.credential, endpoints)
+    # DefaultAzureCredential logs each credential it tried as a warning (Python's last-resort handler prints it to
+    # stderr when the user configured no logging): the one message below says it instead.
+    logging.getLogger("azure.identity").addHandler(logging.NullHandler())
     try:  # one token up front: no credentials is one message, not one failure per check
         credential.get_token(endpoints.scope(endpoints.arm))
     except ClientAuthenticationError as exc:
