@@ -71,7 +71,7 @@ def test_a_size_not_offered_in_the_region(run_preflight: RunPreflight) -> None:
     del scenario.sizes["Standard_D4ds_v5"]
     run = run_preflight(scenario)
     assert run.code == 1
-    problem = run.line("PROBLEM sizes: standard_d4ds_v5")
+    problem = run.line("PROBLEM sizes: Standard_D4ds_v5 (pools[0]")
     assert "pools[0].vmSize (render), pools[1].vmSize (burst)): not offered in westeurope" in problem
     assert "az vm list-skus --location westeurope" in problem
 
@@ -82,7 +82,7 @@ def test_a_size_restricted_for_the_subscription(run_preflight: RunPreflight) -> 
     run = run_preflight(scenario)
     assert run.code == 1
     assert "(image.builder.vmSize): restricted for this subscription in westeurope (NotAvailableForSubscription)" in (
-        run.line("PROBLEM sizes: standard_d2ds_v5")
+        run.line("PROBLEM sizes: Standard_D2ds_v5")
     )
 
 

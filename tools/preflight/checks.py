@@ -124,12 +124,13 @@ def _wire(value: Any) -> str:
 
 
 def sizes_wanted(target: Target) -> dict[str, list[str]]:
-    """Each size the stack uses (lowercase) and who uses it."""
+    """Each size the stack uses (as first written; Azure compares them case-insensitively) and who uses it."""
     wanted: dict[str, list[str]] = {}
-    if target.builder_size:
-        wanted.setdefault(target.builder_size.lower(), []).append("image.builder.vmSize")
-    for index, pool in enumerate(target.pools):
-        wanted.setdefault(pool.vm_size.lower(), []).append(f"pools[{index}].vmSize ({pool.name})")
+    uses = [(target.builder_size, "image.builder.vmSize")] if target.builder_size else []
+    uses += [(pool.vm_size, f"pools[{index}].vmSize ({pool.name})") for index, pool in enumerate(target.pools)]
+    for size, user in uses:
+        key = next((known for known in wanted if known.lower() == size.lower()), size)
+        wanted.setdefault(key, []).append(user)
     return wanted
 
 
@@ -137,7 +138,7 @@ def check_sizes(infos: dict[str, SizeInfo], target: Target) -> list[Result]:
     results = []
     for size, users in sizes_wanted(target).items():
         subject = f"{size} ({', '.join(users)})"
-        info = infos.get(size)
+        info = infos.get(size.lower())
         if info is None:
             results.append(
                 Result(
@@ -398,7 +399,7 @@ def check_role_assignments(sub: Subscription, target: Target, options: Options) 
             "problem",
             f"{ROLE_ASSIGNMENT_WRITE} not allowed {where}",
             "the deployer needs Owner, User Access Administrator or Role Based Access Control Administrator on the "
-            "subscription (or a stack with these roles created by someone who has them)",
+            "subscription",
         )
     ]
 
