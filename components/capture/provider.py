@@ -81,7 +81,7 @@ def _blob_endpoint(props: dict[str, Any]) -> str:
 def _in_cloud(props: dict[str, Any], step: str, action: Callable[[Cloud], T], progress: Progress | None = None) -> T:
     """Run one named step with the clients for the recorded VM's subscription and the stack's VHD store."""
     from components.capture.cloud import open_cloud
-    from components.capture.steps import run_step
+    from components.capture.context import run_step
 
     with open_cloud(str(props.get("vm_id") or ""), _blob_endpoint(props)) as cloud:
         return run_step(step, lambda: action(cloud), progress)
@@ -107,7 +107,8 @@ class CaptureProvider(_CaptureInputs):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         from components.capture.cloud import open_cloud
-        from components.capture.steps import StepContext, run_create
+        from components.capture.context import StepContext
+        from components.capture.steps import run_create
 
         spec = _spec(props)
         with (
