@@ -36,7 +36,8 @@ from components.capture import diffing
 from components.capture.errors import CaptureError
 from components.capture.interrupt import Interrupted
 from components.capture.spec import INPUT_KEYS, CaptureSpec, content_failures, input_failures
-from components.common.progress import URN_KEY, Progress, reporting
+from components.common.progress import Progress, reporting
+from components.common.provider_kit import recorded
 
 # The Azure SDKs (behind cloud, steps, refresh and teardown) are imported inside the methods that call Azure: the
 # program process only pickles these classes (by reference) and never runs those methods, and importing
@@ -54,7 +55,7 @@ def resource_id(spec: CaptureSpec) -> str:
 
 
 def _inputs(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: props[k] for k in (*INPUT_KEYS, URN_KEY) if k in props}
+    return recorded(props, INPUT_KEYS)
 
 
 def _normalized(news: dict[str, Any]) -> dict[str, Any]:

@@ -98,7 +98,7 @@ def _storage_account_id(value: Any, _: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _blob_endpoint(value: Any, _: Mapping[str, Any]) -> str | None:
+def blob_endpoint_rule(value: Any, _: Mapping[str, Any]) -> str | None:
     parsed = urlparse(value) if isinstance(value, str) else None
     if not parsed or parsed.scheme != "https" or not parsed.netloc or parsed.query or not value.endswith("/"):
         return (
@@ -107,7 +107,7 @@ def _blob_endpoint(value: Any, _: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _container(value: Any, _: Mapping[str, Any]) -> str | None:
+def container_rule(value: Any, _: Mapping[str, Any]) -> str | None:
     ok = isinstance(value, str) and _CONTAINER.match(value)
     return None if ok else "must be a blob container name: 3-63 lowercase letters, digits and single hyphens"
 
@@ -157,12 +157,12 @@ class CaptureSpec:
         "that account's primary blob endpoint, e.g. https://acct.blob.core.windows.net/: where the VHD goes, and "
         "where the guest's build-proof markers are read (components/common/proof.py), so it is always required",
         "replace",
-        _blob_endpoint,
+        blob_endpoint_rule,
     )
     vhd_container: str = input_field(
         "container for exported VHDs; for the unmanaged capture, its destinationContainerName",
         "replace",
-        _needed_for_vhd(_container),
+        _needed_for_vhd(container_rule),
     )
     vhd_prefix: str = input_field(
         "VHD name prefix; the name adds a key of the VM instance and version (see artifact_stem)", "replace", _prefix
