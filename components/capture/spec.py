@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlparse
@@ -42,13 +42,14 @@ def makes_vhd(os_disk_mode: Any, export_vhd: Any) -> bool:
 # --- validation rules (one clear sentence of what is allowed each) -----------------------------------------------
 
 
-def _vm_id(value: Any, _: Mapping[str, Any]) -> str | None:
-    if vm_id_parts(value) is None:
-        return (
-            "must be the ARM id of a virtual machine: "
-            "/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.Compute/virtualMachines/<name>"
-        )
-    return None
+def _arm_id(parts: Callable[[Any], object | None], what: str, path: str) -> Rule:
+    """The ARM id of one kind of resource, e.g. what="a virtual machine", path="Microsoft.Compute/virtualMachines"."""
+    shape = f"/subscriptions/<guid>/resourceGroups/<group>/providers/{path}/<name>"
+    return lambda value, _: None if parts(value) is not None else f"must be the ARM id of {what}: {shape}"
+
+
+_vm_id = _arm_id(vm_id_parts, "a virtual machine", "Microsoft.Compute/virtualMachines")
+_storage_account_id = _arm_id(storage_account_id_parts, "a storage account", "Microsoft.Storage/storageAccounts")
 
 
 def _urn(value: Any, _: Mapping[str, Any]) -> str | None:
@@ -87,15 +88,6 @@ def _needed_for_vhd(rule: Rule) -> Rule:
         return rule(value, props)
 
     return check
-
-
-def _storage_account_id(value: Any, _: Mapping[str, Any]) -> str | None:
-    if storage_account_id_parts(value) is None:
-        return (
-            "must be the ARM id of a storage account: "
-            "/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>"
-        )
-    return None
 
 
 def blob_endpoint_rule(value: Any, _: Mapping[str, Any]) -> str | None:

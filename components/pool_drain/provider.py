@@ -22,14 +22,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pulumi.dynamic import (
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from components.common.progress import reporting
 from components.common.provider_kit import changed_inputs, recorded
