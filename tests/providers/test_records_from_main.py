@@ -1,7 +1,7 @@
 """A deployed stack's records stay no-change: each dynamic provider, now built on the shared kit
 (components/common/provider_kit.py), reads what main's provider wrote before the kit as the same resource.
 
-The records (tests/data/records_from_main.json, see tests/data/SOURCES.md) are what main 9b089ab's providers wrote
+The records (tests/data/records_from_main.json, see tests/data/SOURCES.md) are what main's providers wrote
 for the program's inputs. Over gRPC, as the engine sees it: `check` of the program's inputs today refuses nothing,
 `diff` of the record against them is no change (a changed key would update, or, for the drain, replace the resource
 and drain a live pool), and a `create` of the same inputs writes the record main wrote, key for key and value for
