@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: setup test test-stages lint typecheck unit plan preflight smoke bench-capture bench-plan bench-policies bench-test policy-venv system-deps constraints audit clean
+.PHONY: setup test test-stages lint typecheck unit config-docs plan preflight smoke bench-capture bench-plan bench-policies bench-test policy-venv system-deps constraints audit clean
 
 ## setup: create .venv and install the pinned dependencies (and test tools)
 setup: $(VENV)/.installed
@@ -92,6 +92,10 @@ typecheck: setup
 TEST_WORKERS ?= 2
 unit: setup node_modules/.installed
 	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+## config-docs: regenerate Pulumi.yaml's config descriptions from the settings models (each key's Field description)
+config-docs: setup
+	$(PY) -m tools.config_docs
 
 ## plan: offline plan of a stack (no cloud credentials): resources, graph, critical path, policy results
 plan: setup

@@ -14,8 +14,7 @@ import pytest
 from azure.batch import BatchClient
 from azure.batch.models import BatchJobCreateOptions, BatchPoolInfo, BatchTask, BatchTaskCreateOptions
 
-from fakes.provider_process import ProviderProcess, provider_processes
-from tests.smoke.fake_batch import (
+from fakes.batch import (
     ACCOUNT_ENDPOINT,
     ACCOUNT_ID,
     FakeBatch,
@@ -24,6 +23,7 @@ from tests.smoke.fake_batch import (
     FakePool,
     Scenario,
 )
+from fakes.provider_process import ProviderProcess, provider_processes
 from tools.plan.program_pickle import program_capture
 from tools.smoke.client import ClientSettings, make_client
 

@@ -16,7 +16,7 @@ import jsonschema
 from components.common.project import PROJECT_ROOT
 from tests.preflight.conftest import RunPreflight, dev_stack
 from tests.preflight.fake_subscription import CONTRIBUTOR, SUBSCRIPTION, Scenario, Size
-from tests.smoke.fake_batch import supported_image
+from fakes.batch import supported_image
 from tools.preflight.report import SCHEMA_PATH
 
 
