@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: setup test test-stages lint typecheck unit plan fleet-plan fleet-workflow smoke bench-capture bench-plan bench-policies bench-fleet bench-test policy-venv system-deps constraints audit clean
+.PHONY: setup test test-stages lint typecheck unit config-docs plan preflight fleet-plan fleet-workflow smoke bench-capture bench-plan bench-policies bench-fleet bench-test policy-venv system-deps constraints audit clean
 
 ## setup: create .venv and install the pinned dependencies (and test tools)
 setup: $(VENV)/.installed
@@ -93,6 +93,10 @@ TEST_WORKERS ?= 2
 unit: setup node_modules/.installed
 	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
+## config-docs: regenerate Pulumi.yaml's config descriptions from the settings models (each key's Field description)
+config-docs: setup
+	$(PY) -m tools.config_docs
+
 ## plan: offline plan of a stack (no cloud credentials): resources, graph, critical path, policy results
 plan: setup
 	$(PY) -m tools.plan --stack $(STACK)
@@ -107,6 +111,12 @@ fleet-plan: setup
 fleet-workflow: setup
 	$(PY) -m tools.fleet workflow --manifest $(MANIFEST)
 
+## preflight: before the first `pulumi up`, read-only checks of the subscription (needs az login; PREFLIGHT_FLAGS adds
+## flags, e.g. PREFLIGHT_FLAGS="--json --resource-group my-rg --batch-endpoint acct.westeurope.batch.azure.com")
+PREFLIGHT_FLAGS ?=
+preflight: setup
+	$(PY) -m tools.preflight --stack $(STACK) $(PREFLIGHT_FLAGS)
+
 ## smoke: after `pulumi up`, check the pool with the Batch API (needs az login)
 smoke: setup
 	$(PY) -m tools.smoke --stack $(STACK)
@@ -118,7 +128,7 @@ bench-plan: setup
 	$(PY) -m tools.bench.plan
 
 ## bench-fleet: a generated fleet of 50 image stacks and 200 pool stacks planned offline (goal: under 120 s on 2 cores),
-## time per stack, and the cost at 1/4, 1/2 and the whole size (linear growth)
+## time per stack, and the time per stack at 50 and 250 stacks (linear growth)
 bench-fleet: setup
 	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache $(PY) -m tools.bench.fleet
 

@@ -10,6 +10,7 @@ from components import image_stack, pools, settings
 from components.capture import resource, spec
 from components.common import loopback, os_type
 from tools.plan import offline, policy_runner
+from tools.preflight import report as preflight_report
 
 # Framework hooks: pydantic calls validators (with `cls`) and reads model_config; Pulumi reads a dynamic provider's
 # serialize_as_secret_always and calls its mocks' new_resource/call; azure-core calls a credential's get_token; the
@@ -51,3 +52,4 @@ offline.RecordingMonitor.make_urn  # called by the SDK's MockMonitor.RegisterRes
 os_type.Architecture  # the type of the image.architecture key (settings), for the program and the providers
 pools.POOL_IN_PLACE  # tests/pool_drain/test_drain_program.py checks it and POOL_REPLACE_ON_CHANGES cover batch.Pool
 image_stack.CONTRACT_OUTPUTS  # the image stack's output contract, checked by tests/program/test_image_stack.py
+preflight_report.SCHEMA_PATH  # tools/preflight/preflight.schema.json, read by tests/preflight (--json follows it)

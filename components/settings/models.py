@@ -78,28 +78,54 @@ class _Model(BaseModel):
 class BaseImage(_Model):
     """A Batch-supported marketplace image the builder VM starts from."""
 
-    publisher: NonEmpty
-    offer: NonEmpty
-    sku: NonEmpty
-    version: NonEmpty = "latest"
+    publisher: NonEmpty = Field(description="the marketplace publisher")
+    offer: NonEmpty = Field(description="the offer")
+    sku: NonEmpty = Field(description="the SKU")
+    version: NonEmpty = Field(
+        "latest", description="latest is resolved to the marketplace's current version at preview"
+    )
 
 
 class Builder(_Model):
-    # false retires the builder once image.version is published: the builder VM, its network and the capture go,
-    # the gallery image version (taken from the stack's record of what it published) and the pools stay untouched.
-    enabled: StrictBool = True
-    os_disk: Literal["managed", "unmanaged"] = Field("managed", alias="osDisk")
-    vm_size: str = Field("Standard_D2ds_v5", alias="vmSize")
-    base_image: BaseImage = Field(
-        BaseImage(publisher="Canonical", offer="ubuntu-24_04-lts", sku="server"), alias="baseImage"
+    """The builder VM the image is built on (image.source build)."""
+
+    # The gallery image version (taken from the stack's record of what it published) and the pools stay untouched.
+    enabled: StrictBool = Field(
+        True,
+        description="false retires the builder once image.version is published: the builder VM, its network and the "
+        "capture go",
     )
-    setup_script: NonEmpty = Field("image/setup.sh", alias="setupScript")
-    guest_timeout_minutes: StrictInt = Field(60, alias="guestTimeoutMinutes", ge=5, le=720)
-    ssh_public_key: str | None = Field(None, alias="sshPublicKey")
-    # securityProfile.encryptionAtHost on the builder VM (its temp disk and disk caches encrypted on the host). Off by
-    # default: Azure refuses the VM unless the subscription registered the EncryptionAtHost feature of
-    # Microsoft.Compute; the builder-vm-encryption-at-host advisory shows while it is off.
-    encryption_at_host: StrictBool = Field(False, alias="encryptionAtHost")
+    os_disk: Literal["managed", "unmanaged"] = Field(
+        "managed", alias="osDisk", description="unmanaged: the classic VHD-in-storage OS disk"
+    )
+    vm_size: str = Field("Standard_D2ds_v5", alias="vmSize", description="the builder VM's size")
+    base_image: BaseImage = Field(
+        BaseImage(publisher="Canonical", offer="ubuntu-24_04-lts", sku="server"),
+        alias="baseImage",
+        description="the marketplace image the builder starts from; on Windows MicrosoftWindowsServer WindowsServer "
+        "2022-datacenter-azure-edition latest",
+    )
+    setup_script: NonEmpty = Field(
+        "image/setup.sh",
+        alias="setupScript",
+        description="path from the project root; on Windows image/setup.ps1",
+    )
+    guest_timeout_minutes: StrictInt = Field(
+        60,
+        alias="guestTimeoutMinutes",
+        ge=5,
+        le=720,
+        description="how long the guest may take to set up and generalize",
+    )
+    ssh_public_key: str | None = Field(None, alias="sshPublicKey", description="Linux only")
+    # Azure refuses the VM unless the subscription registered the EncryptionAtHost feature of Microsoft.Compute; the
+    # builder-vm-encryption-at-host advisory shows while it is off.
+    encryption_at_host: StrictBool = Field(
+        False,
+        alias="encryptionAtHost",
+        description="securityProfile.encryptionAtHost on the builder VM; needs the subscription's Microsoft.Compute "
+        "EncryptionAtHost feature registered",
+    )
 
     _vm_size = field_validator("vm_size")(_check_vm_size)
 
@@ -132,8 +158,8 @@ class Builder(_Model):
 
 
 class Replica(_Model):
-    region: str
-    count: StrictInt = Field(1, ge=1, le=100)
+    region: str = Field(description="an Azure region")
+    count: StrictInt = Field(1, ge=1, le=100, description="replicas in that region")
 
     _region = field_validator("region")(_check_region)
 
@@ -143,24 +169,53 @@ _STACK_NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_.]*/[A-Za-z0-9][-A-Za-z0-9_.]
 
 
 class ImageSettings(_Model):
-    # name and version are required unless image.source is stack (a pool stack: the image stack's image, its current
+    # name and version are required unless source is stack (a pool stack: the image stack's image, its current
     # version unless image.version pins another it has published), where they default to "" (not validated).
-    name: str = Field("", pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$")
-    version: str = ""
-    os_type: OsType = Field("Linux", alias="osType")
-    hyper_v_generation: Literal["V1", "V2"] = Field("V2", alias="hyperVGeneration")
-    # The builder VM, the gallery image definition and every pool are set to this one security type (they must agree:
-    # a pool on a definition of another security type fails to create). Standard sends nothing, as before the setting.
-    security_type: Literal["Standard", "TrustedLaunch"] = Field("Standard", alias="securityType")
-    source: Literal["build", "vhd", "stack"] = "build"
-    from_stack: str | None = Field(None, alias="fromStack")  # source stack: <org>/<project>/<stack>
-    vhd_uri: str | None = Field(None, alias="vhdUri")
-    vhd_storage_account_id: str | None = Field(None, alias="vhdStorageAccountId")
-    builder: Builder = Builder()
-    export_vhd: StrictBool = Field(False, alias="exportVhd")
-    replicas: list[Replica] = Field(default_factory=list)
-    # Published versions the gallery keeps for rollback, this one included; older ones go first, never one a pool uses.
-    keep_versions: StrictInt = Field(3, alias="keepVersions", ge=1, le=50)
+    name: str = Field(
+        "",
+        pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$",
+        description="the gallery image definition; required unless source is stack",
+    )
+    version: str = Field(
+        "",
+        description="MAJOR.MINOR.PATCH; a new version is a new build; required unless source is stack, where it "
+        "pins one of the image stack's published versions",
+    )
+    os_type: OsType = Field("Linux", alias="osType", description="the guest OS; picks the builder's defaults")
+    hyper_v_generation: Literal["V1", "V2"] = Field("V2", alias="hyperVGeneration", description="the VM generation")
+    # A pool on a definition of another security type fails to create; Standard sends nothing, as before the setting.
+    security_type: Literal["Standard", "TrustedLaunch"] = Field(
+        "Standard",
+        alias="securityType",
+        description="the builder VM, the gallery image definition and every pool get it; TrustedLaunch needs "
+        "hyperVGeneration V2",
+    )
+    source: Literal["build", "vhd", "stack"] = Field(
+        "build",
+        description="build on a builder VM, import vhdUri, or stack: a pool stack on the versions the image stack "
+        "fromStack published, with no builder or gallery of its own",
+    )
+    from_stack: str | None = Field(
+        None,
+        alias="fromStack",
+        description="the image stack <organization>/<project>/<stack>; required when source is stack",
+    )
+    vhd_uri: str | None = Field(None, alias="vhdUri", description="required when source is vhd")
+    vhd_storage_account_id: str | None = Field(
+        None, alias="vhdStorageAccountId", description="the ARM id of vhdUri's account; required when source is vhd"
+    )
+    builder: Builder = Field(Builder(), description="the builder VM")
+    export_vhd: StrictBool = Field(False, alias="exportVhd", description="also export the generalized OS disk as a VHD")
+    replicas: list[Replica] = Field(
+        default_factory=list, description="gallery replicas; the Batch region is always added"
+    )
+    keep_versions: StrictInt = Field(
+        3,
+        alias="keepVersions",
+        ge=1,
+        le=50,
+        description="published versions kept for rollback, this one included; never one a pool uses",
+    )
 
     @field_validator("version")
     @classmethod
@@ -313,8 +368,8 @@ def _check_builder_os(builder: Builder, os_type: OsType) -> None:
 
 
 class AutoScale(_Model):
-    formula: NonEmpty
-    evaluation_interval: str = Field("PT15M", alias="evaluationInterval")
+    formula: NonEmpty = Field(description="the Batch autoscale formula")
+    evaluation_interval: str = Field("PT15M", alias="evaluationInterval", description="ISO 8601, PT5M to PT168H")
 
     @field_validator("evaluation_interval")
     @classmethod
@@ -326,34 +381,55 @@ class AutoScale(_Model):
 
 
 class StartTask(_Model):
-    command_line: NonEmpty = Field(alias="commandLine")
-    wait_for_success: StrictBool = Field(True, alias="waitForSuccess")
-    elevated: StrictBool = False
-    max_task_retry_count: StrictInt = Field(0, alias="maxTaskRetryCount", ge=-1, le=100)
+    command_line: NonEmpty = Field(alias="commandLine", description="what each node runs when it joins")
+    wait_for_success: StrictBool = Field(True, alias="waitForSuccess", description="tasks wait for it to succeed")
+    elevated: StrictBool = Field(False, description="runs as the pool's admin")
+    max_task_retry_count: StrictInt = Field(0, alias="maxTaskRetryCount", ge=-1, le=100, description="-1: no limit")
 
 
 class PoolSettings(_Model):
     # Batch pool ids allow 64 characters; the deployed id is this name plus a random suffix (create-before-delete).
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
-    vm_size: str = Field(alias="vmSize")
-    node_agent_sku_id: str = Field(alias="nodeAgentSkuId")
-    target_dedicated_nodes: StrictInt | None = Field(None, alias="targetDedicatedNodes", ge=0, le=10000)
-    target_spot_nodes: StrictInt | None = Field(None, alias="targetSpotNodes", ge=0, le=10000)
-    auto_scale: AutoScale | None = Field(None, alias="autoScale")
-    task_slots_per_node: StrictInt = Field(1, alias="taskSlotsPerNode", ge=1, le=256)
-    start_task: StartTask | None = Field(None, alias="startTask")
-    # Pin the pool to an earlier published version (a rollback without a rebuild); None: image.version.
-    image_version: str | None = Field(None, alias="imageVersion")
-    # Networking: the pool's nodes in this subnet (same region and subscription as the Batch account); publicIPs
-    # None gives them no public IP address (outbound then goes through the user's NAT gateway or firewall).
-    subnet_id: str | None = Field(None, alias="subnetId")
-    public_ips: Literal["BatchManaged", "None"] = Field("BatchManaged", alias="publicIPs")
-    # User-assigned managed identities on the pool's nodes (tasks reach storage, registries, Key Vault with them).
-    identities: list[str] = Field(default_factory=list, max_length=20)
-    # Container images every node pulls when it joins (the image must run Docker-compatible containers).
-    container_images: list[str] = Field(default_factory=list, alias="containerImages", max_length=100)
-    # How long a replaced pool lets running tasks finish before it is deleted anyway (components/pool_drain/).
-    drain_timeout: str = Field(DEFAULT_DRAIN_TIMEOUT, alias="drainTimeout")
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$", description="the pool id, before a random suffix")
+    vm_size: str = Field(alias="vmSize", description="the nodes' VM size")
+    node_agent_sku_id: str = Field(alias="nodeAgentSkuId", description="a Batch node agent of the image's OS")
+    target_dedicated_nodes: StrictInt | None = Field(
+        None, alias="targetDedicatedNodes", ge=0, le=10000, description="fixed size: dedicated nodes"
+    )
+    target_spot_nodes: StrictInt | None = Field(
+        None, alias="targetSpotNodes", ge=0, le=10000, description="fixed size: Spot nodes"
+    )
+    auto_scale: AutoScale | None = Field(None, alias="autoScale", description="instead of the fixed targets")
+    task_slots_per_node: StrictInt = Field(
+        1, alias="taskSlotsPerNode", ge=1, le=256, description="tasks a node runs at once"
+    )
+    start_task: StartTask | None = Field(None, alias="startTask", description="run on each node as it joins")
+    image_version: str | None = Field(
+        None,
+        alias="imageVersion",
+        description="pin to an earlier published version (a rollback without a rebuild); default image.version",
+    )
+    # Outbound from nodes without public IP addresses goes through the user's NAT gateway or firewall.
+    subnet_id: str | None = Field(
+        None, alias="subnetId", description="a subnet's ARM id, same region and subscription as the Batch account"
+    )
+    public_ips: Literal["BatchManaged", "None"] = Field(
+        "BatchManaged", alias="publicIPs", description="None needs subnetId"
+    )
+    identities: list[str] = Field(
+        default_factory=list, max_length=20, description="user-assigned managed identity ids, on every node"
+    )
+    # The image must run Docker-compatible containers.
+    container_images: list[str] = Field(
+        default_factory=list,
+        alias="containerImages",
+        max_length=100,
+        description="image references with a tag or digest, pulled onto every node as it joins",
+    )
+    drain_timeout: str = Field(
+        DEFAULT_DRAIN_TIMEOUT,
+        alias="drainTimeout",
+        description="ISO 8601: how long a replaced pool lets running tasks finish before it is deleted",
+    )
 
     _vm_size = field_validator("vm_size")(_check_vm_size)
 
@@ -437,8 +513,15 @@ class NetworkAccess(_Model):
     account's (networkRuleSet) or the Batch vault's (networkAcls). `pulumi up` goes through ARM and is not affected;
     with Deny, trusted Azure services still get in (bypass AzureServices) and everything else needs an IP rule."""
 
-    default_action: Literal["Allow", "Deny"] = Field("Allow", alias="defaultAction")
-    ip_rules: list[str] = Field(default_factory=list, alias="ipRules", max_length=200)
+    default_action: Literal["Allow", "Deny"] = Field(
+        "Allow", alias="defaultAction", description="Deny: only ipRules get in"
+    )
+    ip_rules: list[str] = Field(
+        default_factory=list,
+        alias="ipRules",
+        max_length=200,
+        description="IPv4 addresses or CIDR ranges; only with Deny",
+    )
 
     @model_validator(mode="after")
     def _cross_checks(self) -> NetworkAccess:
@@ -472,16 +555,31 @@ def ip_filter(access: NetworkAccess | None) -> IpFilter | None:
 
 class BatchSettings(_Model):
     pool_allocation_mode: Literal["UserSubscription", "BatchService"] = Field(
-        "UserSubscription", alias="poolAllocationMode"
+        "UserSubscription", alias="poolAllocationMode", description="UserSubscription: pool VMs in your subscription"
     )
-    service_principal_object_id: str = Field("", alias="servicePrincipalObjectId")
-    # The role on the subscription is one per subscription: a second stack in the same subscription sets this false.
-    grant_subscription_role: StrictBool = Field(True, alias="grantSubscriptionRole")
-    # The account endpoint (data plane: jobs, tasks, `make smoke`). Disabled needs a private endpoint to reach it.
-    public_network_access: Literal["Enabled", "Disabled"] = Field("Enabled", alias="publicNetworkAccess")
-    account_access: NetworkAccess | None = Field(None, alias="accountAccess")
-    # The Key Vault the account keeps pool secrets in (user-subscription mode); Batch reaches it as a trusted service.
-    vault_network_access: NetworkAccess | None = Field(None, alias="vaultNetworkAccess")
+    service_principal_object_id: str = Field(
+        "",
+        alias="servicePrincipalObjectId",
+        description='the "Microsoft Azure Batch" principal\'s object id in your tenant; empty: looked up by its app id',
+    )
+    # The role on the subscription is one per subscription.
+    grant_subscription_role: StrictBool = Field(
+        True, alias="grantSubscriptionRole", description="false when another stack already granted it"
+    )
+    public_network_access: Literal["Enabled", "Disabled"] = Field(
+        "Enabled",
+        alias="publicNetworkAccess",
+        description="the account endpoint for jobs, tasks and make smoke; Disabled needs a private endpoint",
+    )
+    account_access: NetworkAccess | None = Field(
+        None, alias="accountAccess", description="who may call the account endpoint"
+    )
+    # Batch reaches its vault as a trusted service.
+    vault_network_access: NetworkAccess | None = Field(
+        None,
+        alias="vaultNetworkAccess",
+        description="the Batch Key Vault's network ACLs; Deny with no ipRules also disables its public network access",
+    )
 
     @field_validator("service_principal_object_id")
     @classmethod
@@ -510,24 +608,39 @@ class DeployerSettings(_Model):
     User otherwise (`az login` as a person). The signed-in caller is never a group, so Group is not offered.
     """
 
-    principal_type: Literal["User", "ServicePrincipal"] | None = Field(None, alias="principalType")
+    principal_type: Literal["User", "ServicePrincipal"] | None = Field(
+        None,
+        alias="principalType",
+        description="the type on the deployer's blob role assignment; default detected: ServicePrincipal when "
+        "azure-native:clientId or ARM_CLIENT_ID (or azure-native:useMsi / ARM_USE_MSI) is set, User otherwise; set it "
+        "when az login --service-principal is the only sign-in",
+    )
 
 
 class StorageSettings(_Model):
-    # Shared key (account keys, account SAS) on the image storage account. Off needs nothing to use keys: the builder
-    # on a managed disk (the gallery then takes the generalized VM), Batch auto-storage with its identity.
-    allow_shared_key_access: StrictBool = Field(True, alias="allowSharedKeyAccess")
-    # With Deny, the capture step (run where `pulumi up` runs) copies VHDs only from an address in ipRules.
-    network_access: NetworkAccess | None = Field(None, alias="networkAccess")
+    # Off needs nothing to use keys: the builder on a managed disk (the gallery then takes the generalized VM), Batch
+    # auto-storage with its identity.
+    allow_shared_key_access: StrictBool = Field(
+        True,
+        alias="allowSharedKeyAccess",
+        description="account keys and account SAS; false needs a managed builder OS disk and moves Batch auto-storage "
+        "to the Batch account's managed identity",
+    )
+    network_access: NetworkAccess | None = Field(
+        None,
+        alias="networkAccess",
+        description="Deny needs a managed builder OS disk and the address pulumi up runs from in ipRules (the capture "
+        "step copies blobs from there)",
+    )
 
 
 class Settings(_Model):
-    location: str
-    image: ImageSettings
-    batch: BatchSettings = BatchSettings()
-    pools: list[PoolSettings] = Field(min_length=1)
-    storage: StorageSettings = StorageSettings()
-    deployer: DeployerSettings = DeployerSettings()
+    location: str = Field(description="azure-native:location, the region of every resource")
+    image: ImageSettings = Field(description="The custom image.")
+    batch: BatchSettings = Field(BatchSettings(), description="The Batch account.")
+    pools: list[PoolSettings] = Field(min_length=1, description="The Batch pools, at least one.")
+    storage: StorageSettings = Field(StorageSettings(), description="The image storage account.")
+    deployer: DeployerSettings = Field(DeployerSettings(), description="Who runs pulumi up.")
 
     _location = field_validator("location")(_check_region)
 

@@ -14,8 +14,7 @@ import pytest
 from azure.batch import BatchClient
 from azure.batch.models import BatchJobCreateOptions, BatchPoolInfo, BatchTask, BatchTaskCreateOptions
 
-from fakes.provider_process import ProviderProcess, provider_processes
-from tests.smoke.fake_batch import (
+from fakes.batch import (
     ACCOUNT_ENDPOINT,
     ACCOUNT_ID,
     FakeBatch,
@@ -24,6 +23,7 @@ from tests.smoke.fake_batch import (
     FakePool,
     Scenario,
 )
+from fakes.provider_process import ProviderProcess, provider_processes
 from tools.plan.program_pickle import program_capture
 from tools.smoke.client import ClientSettings, make_client
 
@@ -125,18 +125,13 @@ def drain_props() -> Callable[..., dict[str, Any]]:
 
 
 @pytest.fixture
-def main_drain_props() -> Callable[..., dict[str, Any]]:
+def main_drain_props(drain_props: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """A drain record exactly as the program before `pool_resource_id` wrote it (main at 962c36f): three inputs and
     the pickled provider, nothing else."""
-    program = program_capture()
 
     def make(pool_name: str, drain_timeout: str = "PT2H") -> dict[str, Any]:
-        return {
-            "pool_name": pool_name,
-            "account_endpoint": ACCOUNT_ENDPOINT,
-            "drain_timeout": drain_timeout,
-            "__provider": program["drain_provider"],
-        }
+        keys = ("pool_name", "account_endpoint", "drain_timeout", "__provider")
+        return {key: drain_props(pool_name, drain_timeout)[key] for key in keys}
 
     return make
 

@@ -12,8 +12,8 @@ from azure.core.exceptions import HttpResponseError
 from azure.mgmt.batch import BatchManagementClient
 
 from components.common.loopback import LoopbackTestCredential
+from fakes.batch import ACCOUNT, RESOURCE_GROUP, SUBSCRIPTION
 from tests.pool_drain.conftest import OLD_POOL, live_pool, wait_for
-from tests.smoke.fake_batch import ACCOUNT, RESOURCE_GROUP, SUBSCRIPTION
 
 
 def _resize(dedicated: int, minutes: float = 15) -> BatchPoolResizeOptions:

@@ -2,7 +2,7 @@
 principal's read access to the gallery.
 
 The pool's recorded inputs are checked against the ARM schema of the api-version the installed azure-native SDK
-uses for Batch pools (2024-07-01; the schema subset is in tests/data/batch, see SOURCE.md there): every property name
+uses for Batch pools (2024-07-01; the schema subset is in fakes/data/batch, see SOURCE.md there): every property name
 exists in the spec, every enum value is one the spec lists, required properties are there.
 """
 
@@ -22,7 +22,7 @@ POOL = "azure-native:batch:Pool"
 GALLERY = "azure-native:compute:Gallery"
 ROLE = "azure-native:authorization:RoleAssignment"
 SPEC = json.loads(
-    (Path(__file__).parents[1] / "data/batch/BatchManagement_2024-07-01_pool_definitions.json").read_text()
+    (Path(__file__).parents[2] / "fakes/data/batch/BatchManagement_2024-07-01_pool_definitions.json").read_text()
 )
 DEFINITIONS: dict[str, Any] = SPEC["definitions"]
 

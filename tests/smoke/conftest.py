@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.smoke.fake_batch import FakeBatch, FakeBatchServer, Scenario
+from fakes.batch import FakeBatch, FakeBatchServer, Scenario
 from tools.smoke import cli
 
 GALLERY_VERSION_ID = (

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from components.common.loopback import LoopbackTestCredential
+from fakes.batch import FakeBatchServer, FakeNode, FakePool, Scenario
 from tests.smoke.conftest import FAST, RunSmoke, stack_outputs
-from tests.smoke.fake_batch import FakeBatchServer, FakeNode, FakePool, Scenario
 from tools.smoke import cli
 from tools.smoke.errors import ExitCode
 

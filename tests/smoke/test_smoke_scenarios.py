@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fakes.batch import DATA, FakeNode, FakePool, Scenario, default_supported_images, supported_image
 from tests.smoke.conftest import RunSmoke, stack_outputs
-from tests.smoke.fake_batch import DATA, FakeNode, FakePool, Scenario, default_supported_images, supported_image
 from tools.smoke.errors import ExitCode
 from tools.smoke.marker import EXPECTED_VARIABLE, TASK_ID
 

@@ -9,7 +9,7 @@ Management plane, under /subscriptions/{sub}/resourceGroups/{rg}/providers/Micro
 GET/PATCH/DELETE pools/{pool}, POST pools/{pool}/disableAutoScale and /stopResize, GET poolOperationResults/{op} (the
 LRO `Location` of a DELETE); and GET /subscriptions and GET /subscriptions/{sub}/providers/Microsoft.Batch/batchAccounts
 (how a drain record without the pool's ARM id finds its account). Response bodies follow the spec examples in
-tests/data/batch (see SOURCE.md there).
+fakes/data/batch (see SOURCE.md there).
 
 Batch's rules the fake enforces (each traced):
 - a resize timeout under 5 minutes is refused with 400 (data plane `BatchPoolResizeOptions.resizeTimeout`: "The
@@ -66,7 +66,7 @@ from components.common.iso_duration import duration_seconds
 from components.common.loopback import TEST_PRINCIPAL_OBJECT_ID as TEST_PRINCIPAL
 from fakes.tokens import accepts_test_token
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "batch"
+DATA = Path(__file__).resolve().parent / "data" / "batch"
 API_VERSION = "2025-06-01"
 ARM_API_VERSION = "2024-07-01"  # the management-plane spec the drain is written against
 SUBSCRIPTIONS_API_VERSION = "2022-12-01"  # GET /subscriptions (Microsoft.Resources subscriptions)
@@ -152,7 +152,7 @@ class FakePool:
     resize_errors: list[dict[str, Any]] = field(default_factory=list)
     reject_tasks: bool = False  # answer task creation with 400 (e.g. a malformed command line)
     # More pool GET properties (networkConfiguration, identity, ...; virtualMachineConfiguration merged key by key),
-    # e.g. from tests/data/batch/BatchData_Pool_Get_PrivateNetwork.json.
+    # e.g. from fakes/data/batch/BatchData_Pool_Get_PrivateNetwork.json.
     properties: dict[str, Any] = field(default_factory=dict)
     # -- the wall-clock model of the drain tests (used when task_seconds > 0) --
     task_seconds: float = 0.0  # how long a task runs on a node
@@ -369,7 +369,7 @@ class FakeBatch:
         return spec
 
     def live_pool_body(self, pool: FakePool) -> dict[str, Any]:
-        """The spec example's pool (tests/data/batch/BatchData_Pool_Get_Basic.json) in the pool's current state."""
+        """The spec example's pool (fakes/data/batch/BatchData_Pool_Get_Basic.json) in the pool's current state."""
         self.settle(pool)
         body = copy.deepcopy(_example("BatchData_Pool_Get_Basic.json")["responses"]["200"]["body"])
         dedicated, low_priority = pool.target if pool.target is not None else (len(pool.nodes), 0)
@@ -391,7 +391,7 @@ class FakeBatch:
         return body
 
     def arm_pool_body(self, pool: FakePool) -> dict[str, Any]:
-        """The management-plane pool (tests/data/batch/Batch_Pool_Get.json's shape) in the pool's current state."""
+        """The management-plane pool (fakes/data/batch/Batch_Pool_Get.json's shape) in the pool's current state."""
         self.settle(pool)
         body = copy.deepcopy(_example("Batch_Pool_Get.json")["responses"]["200"]["body"])
         props = body["properties"]
