@@ -172,17 +172,15 @@ def record_output(
     current: GalleryVersion,
     vhd_uri: pulumi.Input[str] | None,
     published: Mapping[str, PublishedVersion],
-    kept: list[str],
+    older: list[PublishedVersion],
 ) -> dict[str, Any]:
-    """The record this update leaves: image.version, the older versions kept, and the versions dropped (by this
-    update or earlier), so that a record left behind by an update that failed before its deletions still names them."""
-    image_version = settings.image.version
+    """The record this update leaves: image.version, the older versions kept (`older`: kept_versions but
+    image.version), and the versions dropped (by this update or earlier), so that a record left behind by an update
+    that failed before its deletions still names them."""
     retired = settings.builds_image and not settings.has_builder
-    record = {image_version: record_entry(current, vhd_uri, builder_retired=retired)}
-    for version in kept:
-        if version != image_version:
-            old = published[version]
-            record[version] = record_entry(old.in_gallery(True), old.vhd_uri, builder_retired=old.builder_retired)
+    record = {settings.image.version: record_entry(current, vhd_uri, builder_retired=retired)}
+    for old in older:
+        record[old.version] = record_entry(old.in_gallery(True), old.vhd_uri, builder_retired=old.builder_retired)
     dropped = sorted((v for v in published if v not in record), key=_order, reverse=True)[:_MAX_DROPPED]
     for version in dropped:
         old = published[version]
