@@ -7,7 +7,7 @@ base image (components/base_image.py: `latest` resolved once, so a new marketpla
 `Publisher.publish` then registers what one of these ways of publishing needs, one method each:
 
 - build (`_build`): the builder VM, the capture, and the VHD retention; the gallery takes the generalized VM
-  (osDisk managed; an exported VHD is an extra artifact) or the captured VHD (osDisk unmanaged, the only image there is);
+  (osDisk managed; an exported VHD is an extra artifact) or the captured VHD (osDisk unmanaged: the only image);
 - retired (`_retired`): the builder is gone, image.version is declared again exactly as this stack published it;
 - vhd (`_imported`): the gallery imports image.vhdUri from its storage account.
 
