@@ -86,7 +86,7 @@ class Publisher:
     older: list[PublishedVersion]  # the versions kept beside image.version, newest first (computed once, here)
     # The builder's subnet, for the storage account's network rules (the guest writes its build-proof markers there):
     # the account is registered before the builder that needs its endpoint, so the subnet id is resolved later.
-    builder_subnet_ids: list[pulumi.Output[str]] = field(default_factory=list)
+    builder_subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
     resolve_builder_subnet: Callable[[pulumi.Output[str]], None] | None = None
 
     @property
@@ -218,5 +218,7 @@ async def prepare_publication(settings: Settings, subscription_id: pulumi.Input[
     builder = await pinned_builder(LOOKUP_PROVIDER, image.builder, settings.location, subscription_id)
     if settings.storage.network_access is None:
         return Publisher(settings, builder, published, older)
+    subnet_id: pulumi.Output[str]
+    resolve: Callable[[pulumi.Output[str]], None]
     subnet_id, resolve = pulumi.deferred_output()
     return Publisher(settings, builder, published, older, [subnet_id], resolve)

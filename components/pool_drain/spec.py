@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from components.common.iso_duration import ISO_DURATION_RULE, duration_seconds
 
@@ -97,22 +97,33 @@ def input_failures(props: Mapping[str, Any]) -> list[tuple[str, str]]:
         if not isinstance(value, str) or not value.strip():
             failures.append((key, f"must be a non-empty string, got {value!r}"))
     endpoint = props.get("account_endpoint")
-    if isinstance(endpoint, str) and endpoint not in ("", UNKNOWN) and ("://" in endpoint or "/" in endpoint):
+    if _known(endpoint) and ("://" in endpoint or "/" in endpoint):
         failures.append(("account_endpoint", f"{endpoint!r} must be a host name like acct.westeurope.batch.azure.com"))
-    resource_id = props.get("pool_resource_id")
-    if isinstance(resource_id, str) and resource_id not in ("", UNKNOWN):
-        try:
-            reference = PoolReference.parse(resource_id)
-        except ValueError as err:
-            failures.append(("pool_resource_id", str(err)))
-        else:
-            name = props.get("pool_name")
-            if isinstance(name, str) and name != UNKNOWN and reference.pool != name:
-                failures.append(("pool_resource_id", f"{resource_id!r} names pool {reference.pool!r}, not {name!r}"))
+    failures += _pool_resource_id_failures(props)
     timeout = props.get("drain_timeout")
-    if isinstance(timeout, str) and timeout not in ("", UNKNOWN):
+    if _known(timeout):
         try:
             duration_seconds(timeout)
         except ValueError:
             failures.append(("drain_timeout", f"{timeout!r} is not {ISO_DURATION_RULE}"))
     return failures
+
+
+def _known(value: Any) -> TypeGuard[str]:
+    """A string given and known (not empty, not a preview's unknown)."""
+    return isinstance(value, str) and value not in ("", UNKNOWN)
+
+
+def _pool_resource_id_failures(props: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """pool_resource_id is a pool's ARM id, and the pool it names is pool_name."""
+    resource_id = props.get("pool_resource_id")
+    if not _known(resource_id):
+        return []
+    try:
+        reference = PoolReference.parse(resource_id)
+    except ValueError as err:
+        return [("pool_resource_id", str(err))]
+    name = props.get("pool_name")
+    if isinstance(name, str) and name != UNKNOWN and reference.pool != name:
+        return [("pool_resource_id", f"{resource_id!r} names pool {reference.pool!r}, not {name!r}")]
+    return []
