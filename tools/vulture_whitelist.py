@@ -48,3 +48,7 @@ policy_runner.PolicyReport.for_policy
 _.copy_seconds  # fakes/copy_proxy.py CopyProxy, set by tools/bench/capture.py
 offline.RecordingMonitor.make_urn  # called by the SDK's MockMonitor.RegisterResource (overridden)
 pools.POOL_IN_PLACE  # tests/pool_drain/test_drain_program.py checks it and POOL_REPLACE_ON_CHANGES cover batch.Pool
+
+# The program's copy of the node agent end dates: tests/policies/test_pack.py keeps it equal to the pack's support
+# windows (policies/batch_image_policies/data/support_windows.json).
+settings.NODE_AGENT_END_OF_LIFE
