@@ -20,6 +20,7 @@ from pulumi_azure_native import authorization, compute, managedidentity, network
 
 from components import windows_setup
 from components.cloud_init import encode_custom_data, render_user_data
+from components.common.os_type import OsType, is_windows
 from components.common.proof import PROOF_CONTAINER, fill_proof_target, proof_container_url
 from components.settings import Builder
 from components.storage import blob_contributor
@@ -31,12 +32,12 @@ ADMIN_PASSWORD_LENGTH = 32
 PASSWORD_SPECIALS = "!#%*+-=?@^_~"
 
 
-def render_guest_setup(os_type: str, setup_script: str, image_version: str) -> str:
+def render_guest_setup(os_type: OsType, setup_script: str, image_version: str) -> str:
     """The builder's custom data (plain text): the #cloud-config document on Linux, the build driver on Windows.
 
     It holds the proof tokens (components/common/proof.py) where the stack's proof container URL and identity client
     id go: this text is what the image content hashes, and BuilderVm fills the tokens in (`fill_proof_target`)."""
-    if os_type == "Windows":
+    if is_windows(os_type):
         return windows_setup.render_driver(setup_script, image_version)
     return render_user_data(setup_script, image_version)
 
@@ -51,7 +52,7 @@ class BuilderVmArgs:
     blob_endpoint: pulumi.Input[str]  # the image storage account's, for the classic unmanaged OS disk
     builder_container: pulumi.Input[str]
     security_type: str = "Standard"  # image.securityType: Standard | TrustedLaunch
-    os_type: str = "Linux"  # image.osType: Linux | Windows
+    os_type: OsType = "Linux"  # image.osType
     # The build proof (components/common/proof.py): the image storage account the guest writes its markers to.
     storage_account_id: pulumi.Input[str] = ""
     storage_account_name: pulumi.Input[str] = ""
@@ -184,7 +185,7 @@ def _os_profile(
 ) -> compute.OSProfileArgs:
     # No extension operations on the builder (CKV_AZURE_50): setup runs from custom data, and an extension would be
     # captured into the image (builder-vm-no-extension-operations).
-    windows = args.os_type == "Windows"
+    windows = is_windows(args.os_type)
     computer_name = f"{name}-{args.image_version.replace('.', '-')}"
     password, windows_configuration = _windows_logon(name, child) if windows else (None, None)
     return compute.OSProfileArgs(

@@ -12,13 +12,14 @@ import hashlib
 import json
 from collections.abc import Mapping
 
+from components.common.os_type import OsType
 from components.settings import Builder
 
 FINGERPRINT_TAG = "bci-content-fingerprint"
 
 
 def image_content(
-    setup_script: str, user_data: str, builder: Builder, os_type: str, security_type: str = "Standard"
+    setup_script: str, user_data: str, builder: Builder, os_type: OsType, security_type: str = "Standard"
 ) -> dict[str, str]:
     base = builder.base_image
     content = {

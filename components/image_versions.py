@@ -45,7 +45,7 @@ _MAX_DROPPED = 20  # dropped versions the record remembers (newest first)
 
 class RecordError(pulumi.RunError):
     """The stack's record of published versions can't be read back safely: names the output, the version and the
-    repair. A RunError, so `pulumi up`/`preview` print the message alone (components/settings.py SettingsError)."""
+    repair. A RunError, so `pulumi up`/`preview` print the message alone (as components.settings' SettingsError)."""
 
 
 @dataclass(frozen=True)

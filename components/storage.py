@@ -24,7 +24,7 @@ class ImageStorageArgs:
     # The deployer's principal type (User | ServicePrincipal): Azure refuses a role assignment whose type is wrong
     # (UnmatchedPrincipalType), and azure-native sends User when it is not said.
     deployer_principal_type: str = "User"
-    # Account keys and account SAS; false once nothing needs them (see components/settings.py StorageSettings).
+    # Account keys and account SAS; false once nothing needs them (see components/settings/models.py StorageSettings).
     allow_shared_key_access: bool = True
     # networkRuleSet: (defaultAction, ipRules), or None for an account every network reaches.
     network_access: tuple[str, list[str]] | None = None

@@ -30,6 +30,7 @@ from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 
 from components.common.console import proof_line
 from components.common.loopback import LoopbackTestCredential
+from components.common.os_type import OsType
 from components.common.proof import (
     BLOB_API_VERSION,
     FAILED,
@@ -216,7 +217,7 @@ class ArmWorld:
         disk_bytes: int = 64 * 1024,
         deprovisioned: bool = True,
         age_minutes: float = 0.0,
-        os_type: str = "Linux",
+        os_type: OsType = "Linux",
         failure: str | None = None,
         com1: bool = True,
         marker_vm_id: str | None = None,

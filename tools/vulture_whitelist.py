@@ -8,7 +8,7 @@ Vulture reads this file as code that uses the names below; nothing imports it. E
 
 from components import pools, settings
 from components.capture import resource, spec
-from components.common import loopback
+from components.common import loopback, os_type
 from tools.plan import offline, policy_runner
 
 # Framework hooks: pydantic calls validators (with `cls`) and reads model_config; Pulumi reads a dynamic provider's
@@ -47,6 +47,7 @@ policy_runner.PolicyResult.skipped_in_preview
 policy_runner.PolicyReport.for_policy
 _.copy_seconds  # fakes/copy_proxy.py CopyProxy, set by tools/bench/capture.py
 offline.RecordingMonitor.make_urn  # called by the SDK's MockMonitor.RegisterResource (overridden)
+os_type.Architecture  # the type of the image.architecture key (settings), for the program and the providers
 pools.POOL_IN_PLACE  # tests/pool_drain/test_drain_program.py checks it and POOL_REPLACE_ON_CHANGES cover batch.Pool
 
 # The program's copy of the node agent end dates: tests/policies/test_pack.py keeps it equal to the pack's support

@@ -16,6 +16,7 @@ import pulumi.dynamic
 from components.capture.provider import CaptureProvider, CleanupProvider
 from components.capture.spec import INPUT_KEYS, OUTPUT_KEYS
 from components.capture.vhd_retention import VhdRetentionProvider
+from components.common.os_type import OsType
 from components.common.progress import URN_KEY
 from components.naming import own_urn
 
@@ -26,7 +27,7 @@ class GeneralizedImageArgs:
 
     vm_id: pulumi.Input[str]
     os_disk_mode: str
-    os_type: str
+    os_type: OsType
     image_version: str
     image_content: Mapping[str, str]
     export_vhd: bool

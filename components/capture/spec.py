@@ -20,13 +20,13 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from components.capture.arm_ids import storage_account_id_parts, vm_id_parts
 from components.common.image_version import IMAGE_VERSION_RULE, is_image_version
+from components.common.os_type import OS_TYPES, OsType
 
 # How a changed input is handled: a new capture, an in-place update of the recorded state only, or nothing at all.
 Change = Literal["replace", "state", "ignore"]
 Rule = Callable[[Any, Mapping[str, Any]], str | None]
 
 DISK_MODES = ("managed", "unmanaged")
-OS_TYPES = ("Linux", "Windows")
 MAX_GUEST_TIMEOUT_MINUTES = 24 * 60
 _CONTAINER = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,69}$")  # 70: the name adds "-<key>" (artifact_stem)
@@ -147,7 +147,7 @@ class CaptureSpec:
     os_disk_mode: str = _input(
         "'managed' or 'unmanaged' (classic VHD-in-storage OS disk)", "replace", _one_of(DISK_MODES)
     )
-    os_type: str = _input("'Linux' or 'Windows'", "replace", _one_of(OS_TYPES))
+    os_type: OsType = _input("'Linux' or 'Windows'", "replace", _one_of(OS_TYPES))
     image_version: str = _input(
         "gallery image version this capture is for (a new version = a new capture)", "replace", _image_version
     )

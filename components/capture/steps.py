@@ -31,6 +31,7 @@ from components.capture.spec import (
 )
 from components.capture.vhd_store import BlobState, VhdStore, matches, ownership
 from components.common.console import FAILURE_LINES, WINDOWS_SETUP_LOG, WINDOWS_SYSPREP_LOG, proof_line
+from components.common.os_type import is_windows
 from components.common.progress import Progress, silent
 from components.common.proof import FAILED, GENERALIZED, PROOF_CONTAINER, Markers, marker_name
 from components.common.proof import PHASES as MARKER_PHASES
@@ -192,12 +193,12 @@ def wait_for_guest_power_off(ctx: StepContext) -> InstanceState:
 
 
 def _generalizer(spec: CaptureSpec) -> str:
-    return "sysprep" if spec.os_type == "Windows" else "deprovision"
+    return "sysprep" if is_windows(spec.os_type) else "deprovision"
 
 
 def _where_to_look(spec: CaptureSpec) -> str:
     """Where a guest that failed shows it: the serial log, and on Windows also the driver's window."""
-    if spec.os_type != "Windows":
+    if not is_windows(spec.os_type):
         return ""
     return (
         " (boot diagnostics: the screenshot shows the build driver's window with the failure and the log's last "

@@ -12,6 +12,8 @@ serial port is usable, never the gate.
 
 from __future__ import annotations
 
+from components.common.os_type import OsType, is_windows
+
 PREFIX = "batch-image:"
 SETUP_FAILED = f"{PREFIX} setup FAILED"
 DEPROVISION_FAILED = f"{PREFIX} deprovision FAILED"
@@ -36,6 +38,6 @@ def sysprep_generalized_line(vm_instance_id: str) -> str:
     return f"{PREFIX} sysprep generalized vm {vm_instance_id.lower()}"
 
 
-def proof_line(os_type: str, vm_instance_id: str) -> str:
+def proof_line(os_type: OsType, vm_instance_id: str) -> str:
     """The line a guest of this OS prints once it generalized itself."""
-    return (sysprep_generalized_line if os_type == "Windows" else deprovisioned_line)(vm_instance_id)
+    return (sysprep_generalized_line if is_windows(os_type) else deprovisioned_line)(vm_instance_id)

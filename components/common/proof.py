@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from components.common.console import PREFIX, proof_line
+from components.common.os_type import OsType
 
 PROOF_CONTAINER = "build-proof"  # in the image storage account; the builder identity may write here only
 SETUP_DONE = "setup-done"
@@ -66,7 +67,7 @@ def marker_header(phase: str, vm_instance_id: str) -> str:
     return f"{PREFIX} {phase} vm {vm_instance_id.lower()}"
 
 
-def generalized_body(os_type: str, vm_instance_id: str) -> str:
+def generalized_body(os_type: OsType, vm_instance_id: str) -> str:
     return f"{marker_header(GENERALIZED, vm_instance_id)}\n{proof_line(os_type, vm_instance_id)}\n"
 
 
@@ -85,7 +86,7 @@ class Markers:
 
     bodies: Mapping[str, str]  # phase -> body (only the phases found)
     vm_instance_id: str
-    os_type: str
+    os_type: OsType
 
     def foreign(self) -> str | None:
         """A marker whose header does not name this VM instance and its phase (copied from another VM, or forged)."""

@@ -2,8 +2,8 @@
 the node agent SKUs the pack knows (their end dates are support windows: _support.py), and who the Batch service
 principal is.
 
-The node agent data is duplicated on purpose from the program's settings (components/settings.py): the pack runs in
-its own virtualenv and imports nothing from the program. A test asserts both copies agree.
+The node agent data is duplicated on purpose from the program's settings (components/settings/facts.py): the pack
+runs in its own virtualenv and imports nothing from the program. A test asserts both copies agree.
 Sources: Azure/Batch#200 (Ubuntu 22.04 agent end of life), `az batch pool supported-images list`.
 """
 

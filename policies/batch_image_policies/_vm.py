@@ -6,7 +6,7 @@ from typing import Any
 
 from ._props import keys, peek
 
-# Marketplace publishers of Windows images. components/settings.py keeps its own copy (the pack runs in its own
+# Marketplace publishers of Windows images. components/settings/facts.py keeps its own copy (the pack runs in its own
 # virtualenv); tests/policies asserts the two agree.
 WINDOWS_PUBLISHERS = frozenset({"microsoftwindowsserver", "microsoftwindowsdesktop", "microsoftsqlserver"})
 

@@ -31,6 +31,7 @@ from components.common.console import (
     deprovisioned_line,
     sysprep_generalized_line,
 )
+from components.common.os_type import OsType
 from components.common.proof import (
     FAILED,
     GENERALIZED,
@@ -206,7 +207,7 @@ def _spec(**overrides: Any) -> CaptureSpec:
     return replace(spec, **overrides)
 
 
-def proven(os_type: str = "Linux", instance: str = INSTANCE) -> dict[str, str]:
+def proven(os_type: OsType = "Linux", instance: str = INSTANCE) -> dict[str, str]:
     """The markers a guest that succeeded writes (components/common/proof.py)."""
     return {SETUP_DONE: f"{marker_header(SETUP_DONE, instance)}\n", GENERALIZED: generalized_body(os_type, instance)}
 

@@ -13,6 +13,7 @@ import pytest
 
 from components.cloud_init import _FINISH_SCRIPT, DEPROVISION_LOG, SETUP_LOG, SETUP_OK_MARKER, WORK_DIR
 from components.common.console import FAILURE_LINES, proof_line
+from components.common.os_type import OsType
 from components.common.proof import Markers, fill_proof_target
 from tests.image.tools import require_tool
 
@@ -46,7 +47,7 @@ else:
 """
 
 
-def shows_proof(serial_log: str, os_type: str, vm_instance_id: str) -> bool:
+def shows_proof(serial_log: str, os_type: OsType, vm_instance_id: str) -> bool:
     """The serial console (a diagnostic) carries the proof line too."""
     return any(line.strip().lower() == proof_line(os_type, vm_instance_id) for line in serial_log.splitlines())
 

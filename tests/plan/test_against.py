@@ -103,7 +103,7 @@ def test_an_export_from_before_the_progress_urn_input_changes_nothing(dev_export
     code, out, _ = _main("--stack", "dev", "--graph", "none", "--against", str(older))
 
     assert code == 0
-    assert f"Against {older}: 0 to create, 0 to update, 0 to replace, 0 to delete, 32 unchanged" in out
+    assert f"Against {older}: 0 to create, 0 to update, 0 to replace, 0 to delete, 35 unchanged" in out
 
 
 def test_a_version_bump_publishes_beside_the_old_version_and_rolls_the_pools(dev_export: Path, tmp_path: Path) -> None:
@@ -282,7 +282,7 @@ def test_an_export_of_a_stack_never_updated_is_an_empty_stack(tmp_path: Path) ->
     export.write_text(json.dumps({"version": 3, "deployment": None}))
     code, out, err = _main("--stack", "dev", "--graph", "none", "--against", str(export))
     assert code == 0, err
-    assert f"Against {export}: 32 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged" in out
+    assert f"Against {export}: 35 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged" in out
 
 
 def test_an_export_of_another_project_with_the_same_stack_name_exits_2(tmp_path: Path) -> None:
@@ -308,7 +308,7 @@ def test_old_copies_pending_deletion_and_interrupted_operations_are_shown(dev_ex
     export.write_text(json.dumps(document))
     code, out, _ = _main("--stack", "dev", "--graph", "none", "--against", str(export))
     assert code == 0
-    assert "0 to create, 0 to update, 0 to replace, 1 to delete, 32 unchanged" in out
+    assert "0 to create, 0 to update, 0 to replace, 1 to delete, 35 unchanged" in out
     assert (
         "-  delete  pools-render (Pool) [old copy marked delete: true: a replace or delete an earlier update did "
         "not finish]" in out.splitlines()

@@ -1,8 +1,7 @@
-"""The stack's settings: read the whole `batch-custom-image:` config, validate it, and return typed objects.
+"""The stack's settings as typed, validated models: one schema for the whole `batch-custom-image:` config.
 
-This is the ground floor of the program: it imports no component. Everything is validated before any resource
-is registered; a bad value raises one `SettingsError` whose message names each key, the value found and what is
-allowed. Defaults live here (Pulumi.yaml only describes the structured keys: the CLI can't type them).
+Defaults live here (Pulumi.yaml only describes the keys). The cross-field rules span image, pools and storage
+(`Settings._cross_checks`), which is why this is one schema rather than one per component.
 """
 
 from __future__ import annotations
@@ -10,14 +9,12 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import math
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pulumi import RunError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -25,121 +22,38 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
 from components.common.image_version import IMAGE_VERSION_RULE, is_image_version
 from components.common.iso_duration import duration_minutes
-from components.common.project import NAMESPACE as NAMESPACE  # re-exported: today's imports keep working
-from components.common.project import PROJECT_ROOT as PROJECT_ROOT
-
-# Node agent SKUs Batch supports for custom images, and the OS each one runs. The policy pack keeps its own copy on
-# purpose (it runs in its own virtualenv); tests/policies asserts the two agree.
-NODE_AGENT_SKUS: dict[str, str] = {
-    "batch.node.ubuntu 24.04": "Linux",
-    "batch.node.ubuntu 22.04": "Linux",
-    "batch.node.el 9": "Linux",
-    "batch.node.windows amd64": "Windows",
-}
-# Azure/Batch#200: the Ubuntu 22.04 node agent reaches end of life on 30 June 2027.
-NODE_AGENT_END_OF_LIFE: dict[str, str] = {"batch.node.ubuntu 22.04": "2027-06-30"}
-
-# Azure public-cloud regions (`az account list-locations --query "[].name"`), for catching typos before Azure does.
-AZURE_REGIONS: frozenset[str] = frozenset(
-    """
-    australiacentral australiacentral2 australiaeast australiasoutheast austriaeast belgiumcentral brazilsouth
-    brazilsoutheast canadacentral canadaeast centralindia centralus chilecentral denmarkeast eastasia eastus eastus2
-    francecentral francesouth germanynorth germanywestcentral indonesiacentral israelcentral italynorth japaneast
-    japanwest jioindiacentral jioindiawest koreacentral koreasouth malaysiawest mexicocentral newzealandnorth
-    northcentralus northeurope norwayeast norwaywest polandcentral qatarcentral southafricanorth southafricawest
-    southcentralus southeastasia southindia spaincentral swedencentral swedensouth switzerlandnorth switzerlandwest
-    uaecentral uaenorth uksouth ukwest westcentralus westeurope westindia westus westus2 westus3
-    """.split()
-)
-
-# Blob endpoints' host suffixes in the Azure clouds (public, China, US Government).
-BLOB_HOST_SUFFIXES = (".blob.core.windows.net", ".blob.core.chinacloudapi.cn", ".blob.core.usgovcloudapi.net")
-
-DEFAULT_DRAIN_TIMEOUT = "PT2H"
-MAX_DRAIN_TIMEOUT_HOURS = 168  # `pulumi up` waits for a drain: a week is already far past any sensible wait
-
-BATCH_SERVICE_PRINCIPAL_APP_ID = "ddbf3205-c6bd-46ae-8127-60eb93363864"  # "Microsoft Azure Batch", every tenant
-
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")
-# \Z, not $: `$` also matches before a trailing newline ("Standard_D4ds_v5\n" is no VM size)
-_VM_SIZE = re.compile(r"^(?i:standard)_[A-Za-z0-9_]+\Z")
-_STORAGE_ACCOUNT_ID = re.compile(
-    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Storage/storageAccounts/([a-z0-9]{3,24})\Z",
-    re.IGNORECASE,
-)
-_GUID_TEXT = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
-# A subnet's ARM id; provider and type segments are case-insensitive (ARM ids are), names keep Azure's characters.
-SUBNET_ID = re.compile(
-    rf"^/subscriptions/{_GUID_TEXT}/resourceGroups/[-\w.()]{{1,90}}/providers/Microsoft\.Network/"
-    r"virtualNetworks/[\w][-\w.]{0,63}/subnets/[\w][-\w.]{0,79}\Z",
-    re.IGNORECASE,
-)
-SUBNET_ID_RULE = (
-    "a subnet's ARM id /subscriptions/<subscription guid>/resourceGroups/<rg>/providers/Microsoft.Network/"
-    "virtualNetworks/<vnet>/subnets/<subnet>"
-)
-USER_ASSIGNED_IDENTITY_ID = re.compile(
-    rf"^/subscriptions/{_GUID_TEXT}/resourceGroups/[-\w.()]{{1,90}}/providers/Microsoft\.ManagedIdentity/"
-    r"userAssignedIdentities/[A-Za-z0-9][-\w]{2,127}\Z",
-    re.IGNORECASE,
-)
-# A container image reference as `docker pull` takes it (the distribution/reference grammar), with a tag or a sha256
-# digest: Batch prefetches it when a node joins, so an untagged (latest) reference could differ from node to node.
-_DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-_PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-CONTAINER_IMAGE = re.compile(
-    rf"^(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?/)?{_PATH_PART}(?:/{_PATH_PART})*"
-    r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?\Z"
-)
-
-
-def is_container_image(value: str) -> bool:
-    """A pullable reference (CONTAINER_IMAGE) that pins a tag or a digest; the name is at most 255 characters."""
-    match = CONTAINER_IMAGE.match(value)
-    if match is None or not (match.group("tag") or match.group("digest")):
-        return False
-    name_end = match.start("tag") - 1 if match.group("tag") else match.start("digest") - 1
-    return name_end <= 255
-
-
-_IDENTITY_RULE = (
-    "a user-assigned managed identity's ARM id /subscriptions/<subscription guid>/resourceGroups/<rg>/providers/"
-    "Microsoft.ManagedIdentity/userAssignedIdentities/<name>"
-)
-CONTAINER_IMAGE_RULE = (
-    "a docker image reference with a tag or a sha256 digest and a lowercase repository, no spaces, such as "
-    "myregistry.azurecr.io/tools/render:2.1 or docker.io/library/ubuntu@sha256:<64 hex digits>"
+from components.common.os_type import OsType, is_windows
+from components.common.project import PROJECT_ROOT
+from components.settings.errors import KeyedError
+from components.settings.facts import (
+    AZURE_REGIONS,
+    BLOB_HOST_SUFFIXES,
+    CONTAINER_IMAGE_RULE,
+    DEFAULT_DRAIN_TIMEOUT,
+    GUID,
+    IDENTITY_RULE,
+    MAX_DRAIN_TIMEOUT_HOURS,
+    NODE_AGENT_SKUS,
+    SETUP_SCRIPT_RUNNERS,
+    SETUP_SCRIPT_SUFFIXES,
+    STORAGE_ACCOUNT_ID,
+    SUBNET_ID,
+    SUBNET_ID_RULE,
+    USER_ASSIGNED_IDENTITY_ID,
+    VM_SIZE,
+    WINDOWS_BASE_IMAGE,
+    WINDOWS_PUBLISHERS,
+    WINDOWS_SETUP_SCRIPT,
+    is_container_image,
 )
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-
-class SettingsError(RunError, ValueError):
-    """One message for the whole configuration: each line names a key, the value found and what is allowed.
-
-    A `pulumi.RunError`: the Python language host prints a RunError's message alone, any other exception as "Program
-    failed with an unhandled exception" with its traceback (pulumi/pulumi sdk/python/cmd/pulumi-language-python-exec).
-    """
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid stack configuration ({len(problems)} problem(s)):\n{lines}")
-
-
-class _KeyedError(ValueError):
-    """A cross-field problem: carries the key it is about, so the message can name it."""
-
-    def __init__(self, key: str, value: Any, allowed: str):
-        self.key, self.value, self.allowed = key, value, allowed
-        super().__init__(allowed)
 
 
 def _check_region(value: str) -> str:
@@ -152,7 +66,7 @@ def _check_region(value: str) -> str:
 
 
 def _check_vm_size(value: str) -> str:
-    if not _VM_SIZE.match(value):
+    if not VM_SIZE.match(value):
         raise ValueError("allowed: an Azure VM size name such as Standard_D4ds_v5")
     return value
 
@@ -168,21 +82,6 @@ class BaseImage(_Model):
     offer: NonEmpty
     sku: NonEmpty
     version: NonEmpty = "latest"
-
-
-# Marketplace publishers of Windows images: a Windows build starts from one of them, a Linux build from none of them.
-# The policy pack keeps its own copy on purpose; tests/policies asserts the two agree.
-WINDOWS_PUBLISHERS = frozenset({"microsoftwindowsserver", "microsoftwindowsdesktop", "microsoftsqlserver"})
-# The Windows builder's defaults (image.osType Windows, source build): Windows Server 2022 Datacenter Azure Edition,
-# Generation 2 (`2025-datacenter-azure-edition` is the 2025 choice), and the PowerShell setup script.
-WINDOWS_BASE_IMAGE = {
-    "publisher": "MicrosoftWindowsServer",
-    "offer": "WindowsServer",
-    "sku": "2022-datacenter-azure-edition",
-}
-WINDOWS_SETUP_SCRIPT = "image/setup.ps1"
-# What each OS's builder runs the setup script with (cloud-init runs a shell script, the first logon PowerShell).
-SETUP_SCRIPT_SUFFIXES = {"Linux": (".sh",), "Windows": (".ps1",)}
 
 
 class Builder(_Model):
@@ -242,7 +141,7 @@ class Replica(_Model):
 class ImageSettings(_Model):
     name: str = Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$")
     version: str
-    os_type: Literal["Linux", "Windows"] = Field("Linux", alias="osType")
+    os_type: OsType = Field("Linux", alias="osType")
     hyper_v_generation: Literal["V1", "V2"] = Field("V2", alias="hyperVGeneration")
     # The builder VM, the gallery image definition and every pool are set to this one security type (they must agree:
     # a pool on a definition of another security type fails to create). Standard sends nothing, as before the setting.
@@ -283,7 +182,7 @@ class ImageSettings(_Model):
     @field_validator("vhd_storage_account_id")
     @classmethod
     def _account_id(cls, value: str | None) -> str | None:
-        if value is not None and not _STORAGE_ACCOUNT_ID.match(value):
+        if value is not None and not STORAGE_ACCOUNT_ID.match(value):
             raise ValueError(
                 "allowed: a storage account ARM id "
                 "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>"
@@ -294,13 +193,13 @@ class ImageSettings(_Model):
     def _source_rules(self) -> ImageSettings:
         if self.source == "vhd":
             if not self.vhd_uri:
-                raise _KeyedError("vhdUri", None, "required when image.source is vhd")
+                raise KeyedError("vhdUri", None, "required when image.source is vhd")
             if not self.vhd_storage_account_id:
-                raise _KeyedError("vhdStorageAccountId", None, "required when image.source is vhd (the VHD's account)")
-            account = _STORAGE_ACCOUNT_ID.match(self.vhd_storage_account_id)
+                raise KeyedError("vhdStorageAccountId", None, "required when image.source is vhd (the VHD's account)")
+            account = STORAGE_ACCOUNT_ID.match(self.vhd_storage_account_id)
             host_account = (urlsplit(self.vhd_uri).hostname or "").split(".")[0]
             if account and account.group(1).lower() != host_account.lower():
-                raise _KeyedError(
+                raise KeyedError(
                     "vhdStorageAccountId",
                     self.vhd_storage_account_id,
                     f"must name the account that holds vhdUri ('{host_account}')",
@@ -311,7 +210,7 @@ class ImageSettings(_Model):
             # managed disk or snapshot; a VHD source makes a TrustedLaunchSupported image, which this definition
             # (and the pools on it, set to Trusted Launch) would misdescribe.
             where = "image.source is vhd" if self.source == "vhd" else "image.builder.osDisk is unmanaged"
-            raise _KeyedError(
+            raise KeyedError(
                 "securityType",
                 "TrustedLaunch",
                 f"Standard while {where}: the gallery then takes a VHD, which Azure publishes only under the "
@@ -319,7 +218,7 @@ class ImageSettings(_Model):
                 "Trusted Launch VM); for Trusted Launch build the image with source build and builder.osDisk managed",
             )
         if self.security_type == "TrustedLaunch" and self.hyper_v_generation != "V2":
-            raise _KeyedError(
+            raise KeyedError(
                 "securityType",
                 "TrustedLaunch",
                 f"Standard while hyperVGeneration is {self.hyper_v_generation}; "
@@ -328,7 +227,7 @@ class ImageSettings(_Model):
         regions = [r.region for r in self.replicas]
         duplicates = sorted({r for r in regions if regions.count(r) > 1})
         if duplicates:
-            raise _KeyedError("replicas", duplicates, "each region at most once")
+            raise KeyedError("replicas", duplicates, "each region at most once")
         if self.source == "build":
             _check_builder_os(self.builder, self.os_type)
         return self
@@ -337,7 +236,7 @@ class ImageSettings(_Model):
     @classmethod
     def _os_defaults(cls, data: Any) -> Any:
         """A Windows builder gets the Windows defaults for what it leaves unset (base image, setup script)."""
-        if not isinstance(data, Mapping) or data.get("osType") != "Windows":
+        if not isinstance(data, Mapping) or not is_windows(data.get("osType", "Linux")):
             return data
         builder = data.get("builder", {})
         if not isinstance(builder, Mapping):
@@ -346,29 +245,28 @@ class ImageSettings(_Model):
         return {**data, "builder": {**defaults, **builder}}
 
 
-def _check_builder_os(builder: Builder, os_type: str) -> None:
+def _check_builder_os(builder: Builder, os_type: OsType) -> None:
     """The builder's OS-specific keys agree with image.osType (checked on what the user wrote, before OS defaults)."""
     given = builder.model_fields_set
-    if os_type == "Windows" and builder.ssh_public_key is not None:
-        raise _KeyedError(
+    if is_windows(os_type) and builder.ssh_public_key is not None:
+        raise KeyedError(
             "builder.sshPublicKey",
             builder.ssh_public_key[:24] + "...",
             "unset when osType is Windows (the Windows builder has no SSH; its admin password is generated and secret)",
         )
     if "base_image" in given:
         windows_base = builder.base_image.publisher.lower() in WINDOWS_PUBLISHERS
-        if windows_base != (os_type == "Windows"):
-            kind = "a Windows publisher (MicrosoftWindowsServer)" if os_type == "Windows" else "a Linux publisher"
-            raise _KeyedError(
+        if windows_base != is_windows(os_type):
+            kind = "a Windows publisher (MicrosoftWindowsServer)" if is_windows(os_type) else "a Linux publisher"
+            raise KeyedError(
                 "builder.baseImage.publisher", builder.base_image.publisher, f"{kind}: the image's osType is {os_type}"
             )
     if "setup_script" in given and not builder.setup_script.lower().endswith(SETUP_SCRIPT_SUFFIXES[os_type]):
         wanted = " or ".join(SETUP_SCRIPT_SUFFIXES[os_type])
-        raise _KeyedError(
+        raise KeyedError(
             "builder.setupScript",
             builder.setup_script,
-            f"a {wanted} script: the image's osType is {os_type}"
-            + (" (run by PowerShell at the builder's first logon)" if os_type == "Windows" else " (run by cloud-init)"),
+            f"a {wanted} script: the image's osType is {os_type} (run by {SETUP_SCRIPT_RUNNERS[os_type]})",
         )
 
 
@@ -449,19 +347,19 @@ class PoolSettings(_Model):
     def _one_scale_mode(self) -> PoolSettings:
         fixed = self.target_dedicated_nodes is not None or self.target_spot_nodes is not None
         if fixed and self.auto_scale is not None:
-            raise _KeyedError(
+            raise KeyedError(
                 "autoScale",
                 self.auto_scale.formula,
                 "either fixed targets (targetDedicatedNodes/targetSpotNodes) or autoScale, not both",
             )
         if self.public_ips == "None" and self.subnet_id is None:
-            raise _KeyedError(
+            raise KeyedError(
                 "publicIPs",
                 "None",
                 "BatchManaged, or None together with subnetId (nodes without public IP addresses reach Batch and "
                 "Storage only from a subnet of yours, through your NAT gateway or firewall)",
             )
-        self._check_list("identities", self.identities, USER_ASSIGNED_IDENTITY_ID.match, _IDENTITY_RULE, True)
+        self._check_list("identities", self.identities, USER_ASSIGNED_IDENTITY_ID.match, IDENTITY_RULE, True)
         self._check_list("containerImages", self.container_images, is_container_image, CONTAINER_IMAGE_RULE, False)
         return self
 
@@ -471,10 +369,10 @@ class PoolSettings(_Model):
         seen: set[str] = set()
         for index, value in enumerate(values):
             if not isinstance(value, str) or not valid(value):
-                raise _KeyedError(f"{key}[{index}]", value, f"allowed: {rule}")
+                raise KeyedError(f"{key}[{index}]", value, f"allowed: {rule}")
             folded = value.lower() if ignore_case else value
             if folded in seen:
-                raise _KeyedError(f"{key}[{index}]", value, f"each entry at most once; allowed: {rule}")
+                raise KeyedError(f"{key}[{index}]", value, f"each entry at most once; allowed: {rule}")
             seen.add(folded)
 
     @property
@@ -490,6 +388,44 @@ class PoolSettings(_Model):
         """At least 15 minutes per 1,000 target nodes (Batch guidance), never under Batch's default PT15M."""
         minutes = 15 * max(1, math.ceil((self.dedicated + self.spot) / 1000))
         return f"PT{minutes}M"
+
+
+class NetworkAccess(_Model):
+    """An IP filter on a data-plane endpoint: the Batch account's (networkProfile.accountAccess), the image storage
+    account's (networkRuleSet) or the Batch vault's (networkAcls). `pulumi up` goes through ARM and is not affected;
+    with Deny, trusted Azure services still get in (bypass AzureServices) and everything else needs an IP rule."""
+
+    default_action: Literal["Allow", "Deny"] = Field("Allow", alias="defaultAction")
+    ip_rules: list[str] = Field(default_factory=list, alias="ipRules", max_length=200)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> NetworkAccess:
+        for index, value in enumerate(self.ip_rules):
+            try:
+                network = ipaddress.ip_network(value, strict=True)
+            except ValueError:
+                network = None
+            if not isinstance(network, ipaddress.IPv4Network):
+                raise KeyedError(
+                    f"ipRules[{index}]",
+                    value,
+                    "allowed: an IPv4 address or CIDR range with no host bits set, such as 203.0.113.7 or "
+                    "203.0.113.0/24",
+                )
+        if self.ip_rules and self.default_action == "Allow":
+            raise KeyedError(
+                "defaultAction", "Allow", "Deny when ipRules are listed (with Allow every address gets in anyway)"
+            )
+        return self
+
+
+IpFilter = tuple[str, list[str]]
+"""(defaultAction, ipRules) as the components take them. Where the resource has a bypass list (the storage account,
+the Key Vault), trusted Azure services always pass: Batch reaches its vault and auto-storage that way."""
+
+
+def ip_filter(access: NetworkAccess | None) -> IpFilter | None:
+    return (access.default_action, list(access.ip_rules)) if access is not None else None
 
 
 class BatchSettings(_Model):
@@ -508,14 +444,14 @@ class BatchSettings(_Model):
     @field_validator("service_principal_object_id")
     @classmethod
     def _guid(cls, value: str) -> str:
-        if value and not _GUID.match(value):
+        if value and not GUID.match(value):
             raise ValueError("allowed: empty (looked up by app id) or the principal's object id, a GUID")
         return value
 
     @model_validator(mode="after")
     def _cross_checks(self) -> BatchSettings:
         if self.public_network_access == "Disabled" and self.account_access is not None:
-            raise _KeyedError(
+            raise KeyedError(
                 "accountAccess",
                 self.account_access.model_dump(by_alias=True),
                 "no accountAccess when publicNetworkAccess is Disabled (IP rules apply only to public access)",
@@ -543,44 +479,6 @@ class StorageSettings(_Model):
     network_access: NetworkAccess | None = Field(None, alias="networkAccess")
 
 
-class NetworkAccess(_Model):
-    """An IP filter on a data-plane endpoint: the Batch account's (networkProfile.accountAccess), the image storage
-    account's (networkRuleSet) or the Batch vault's (networkAcls). `pulumi up` goes through ARM and is not affected;
-    with Deny, trusted Azure services still get in (bypass AzureServices) and everything else needs an IP rule."""
-
-    default_action: Literal["Allow", "Deny"] = Field("Allow", alias="defaultAction")
-    ip_rules: list[str] = Field(default_factory=list, alias="ipRules", max_length=200)
-
-    @model_validator(mode="after")
-    def _cross_checks(self) -> NetworkAccess:
-        for index, value in enumerate(self.ip_rules):
-            try:
-                network = ipaddress.ip_network(value, strict=True)
-            except ValueError:
-                network = None
-            if not isinstance(network, ipaddress.IPv4Network):
-                raise _KeyedError(
-                    f"ipRules[{index}]",
-                    value,
-                    "allowed: an IPv4 address or CIDR range with no host bits set, such as 203.0.113.7 or "
-                    "203.0.113.0/24",
-                )
-        if self.ip_rules and self.default_action == "Allow":
-            raise _KeyedError(
-                "defaultAction", "Allow", "Deny when ipRules are listed (with Allow every address gets in anyway)"
-            )
-        return self
-
-
-IpFilter = tuple[str, list[str]]
-"""(defaultAction, ipRules) as the components take them. Where the resource has a bypass list (the storage account,
-the Key Vault), trusted Azure services always pass: Batch reaches its vault and auto-storage that way."""
-
-
-def ip_filter(access: NetworkAccess | None) -> IpFilter | None:
-    return (access.default_action, list(access.ip_rules)) if access is not None else None
-
-
 class Settings(_Model):
     location: str
     image: ImageSettings
@@ -596,11 +494,11 @@ class Settings(_Model):
         names = [p.name.lower() for p in self.pools]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise _KeyedError("pools", duplicates, "pool names must be unique (case-insensitive)")
+            raise KeyedError("pools", duplicates, "pool names must be unique (case-insensitive)")
         for index, pool in enumerate(self.pools):
             pool_os = NODE_AGENT_SKUS[pool.node_agent_sku_id]
             if pool_os != self.image.os_type:
-                raise _KeyedError(
+                raise KeyedError(
                     f"pools[{index}].nodeAgentSkuId",
                     pool.node_agent_sku_id,
                     f"a {self.image.os_type} node agent SKU: the image's osType is {self.image.os_type}",
@@ -616,7 +514,7 @@ class Settings(_Model):
         """The platform reads the account for the classic builder's VHD disk: keep the account open for it. (The
         gallery takes a managed builder's generalized VM; an exported VHD is written, never read, by Azure.)"""
         if self.has_builder and self.image.builder.os_disk == "unmanaged":
-            raise _KeyedError(
+            raise KeyedError(
                 "storage.networkAccess.defaultAction",
                 "Deny",
                 "Allow while image.builder.osDisk is unmanaged (the builder's OS disk is a VHD in the account), which "
@@ -627,7 +525,7 @@ class Settings(_Model):
     def _check_no_shared_key_user(self) -> None:
         """What still reads the image storage account with its keys refuses `allowSharedKeyAccess: false`."""
         if self.has_builder and self.image.builder.os_disk == "unmanaged":
-            raise _KeyedError(
+            raise KeyedError(
                 "storage.allowSharedKeyAccess",
                 False,
                 "true while image.builder.osDisk is unmanaged (the builder's VHD disk lives in the account and the "
@@ -659,137 +557,3 @@ class Settings(_Model):
             nodes = sum(p.dedicated + p.spot for p in self.pools)
             replicas.insert(0, Replica(region=self.location, count=max(1, math.ceil(nodes / 300))))
         return replicas
-
-
-# Top-level config keys and the Settings field each one fills.
-_TOP_LEVEL = {"image": "image", "batch": "batch", "pools": "pools", "storage": "storage", "deployer": "deployer"}
-
-
-def parse_settings(config: Mapping[str, Any], location: Any) -> Settings:
-    """Validate the raw `batch-custom-image:` values (as the YAML holds them) and `azure-native:location`."""
-    raw: dict[str, Any] = {k: config[k] for k in _TOP_LEVEL if config.get(k) is not None}
-    if location is not None:
-        raw["location"] = location
-    problems: list[str] = []
-    unknown = sorted(set(config) - set(_TOP_LEVEL))
-    problems += [_unknown_key(k) for k in unknown]
-    try:
-        settings = Settings.model_validate(raw)
-    except ValidationError as exc:
-        problems += [_describe(error, raw) for error in exc.errors()]
-    if problems:
-        raise SettingsError(problems)
-    return settings
-
-
-def _unknown_key(key: str) -> str:
-    """An unknown top-level key; `image.version` set without --path is one key with a dot in its name."""
-    text = f"{NAMESPACE}:{key}: unknown key; allowed keys: {', '.join(_TOP_LEVEL)}"
-    head = re.split(r"[.\[]", key, maxsplit=1)[0]
-    if head != key and head in _TOP_LEVEL:
-        text += (
-            f" (a nested key is set with --path: `pulumi config rm '{key}'`, then "
-            f"`pulumi config set --path '{key}' <value>`)"
-        )
-    return text
-
-
-def _describe(error: Any, raw: Mapping[str, Any]) -> str:
-    loc = list(error["loc"])
-    cause = error.get("ctx", {}).get("error")
-    if isinstance(cause, _KeyedError):
-        loc = [*loc, *_split_key(cause.key)]
-        value: Any = cause.value
-        allowed = cause.allowed
-    else:
-        value = error.get("input")
-        allowed = _allowed(error)
-    key = _key_name(loc)
-    shown = "missing" if error["type"] == "missing" or value is None else repr(value)
-    return f"{key} = {shown}: {allowed}"
-
-
-def _split_key(key: str) -> list[str | int]:
-    parts: list[str | int] = []
-    for part in re.findall(r"[^.\[\]]+", key):
-        parts.append(int(part) if part.isdigit() else part)
-    return parts
-
-
-def _key_name(loc: list[Any]) -> str:
-    if loc and loc[0] == "location":
-        return "azure-native:location"
-    text = f"{NAMESPACE}:"
-    for index, part in enumerate(loc):
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += ("." if index else "") + str(part)
-    return text
-
-
-def _allowed(error: Any) -> str:
-    kind = error["type"]
-    message = str(error["msg"])
-    if kind == "value_error":
-        return message.removeprefix("Value error, ")
-    if kind == "missing" and tuple(error["loc"]) == ("location",):
-        return "required: the Azure region to deploy to, such as westeurope (pulumi config set azure-native:location)"
-    if kind == "missing":
-        return "required"
-    if kind == "extra_forbidden":
-        return "unknown key (check the spelling; see Pulumi.yaml for the keys)"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return "allowed: a whole number"
-    if kind == "bool_type":
-        return "allowed: true or false"
-    if kind == "string_pattern_mismatch":
-        return f"allowed: a name matching {error.get('ctx', {}).get('pattern')} (Azure's characters and length)"
-    return f"allowed: {message[0].lower()}{message[1:]}" if message else kind
-
-
-def load_settings() -> Settings:
-    """Read and validate the current stack's config through the Pulumi SDK (inside `pulumi up` or mocks)."""
-    from pulumi.runtime import config as runtime_config
-
-    everything = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    prefix = f"{NAMESPACE}:"
-    raw = {key.removeprefix(prefix): _decode(value) for key, value in everything.items() if key.startswith(prefix)}
-    settings = parse_settings(raw, everything.get("azure-native:location"))
-    if settings.deployer.principal_type is None:
-        detected = detect_deployer_principal_type(everything, os.environ)
-        settings = settings.model_copy(
-            update={"deployer": DeployerSettings.model_validate({"principalType": detected})}
-        )
-    return settings
-
-
-def detect_deployer_principal_type(config: Mapping[str, Any], environ: Mapping[str, str]) -> str:
-    """ServicePrincipal when the azure-native provider signs in as an application or a managed identity, else User.
-
-    The provider takes its client id from `azure-native:clientId` or `ARM_CLIENT_ID` (OIDC, client secret or
-    certificate sign-in) and a managed identity from `azure-native:useMsi` or `ARM_USE_MSI`; without them it uses the
-    Azure CLI's account. `az login --service-principal` alone is not visible here: such a deployer sets
-    `batch-custom-image:deployer.principalType: ServicePrincipal`.
-    """
-    client_id = config.get("azure-native:clientId") or environ.get("ARM_CLIENT_ID")
-    use_msi = str(config.get("azure-native:useMsi") or environ.get("ARM_USE_MSI") or "").lower() == "true"
-    return "ServicePrincipal" if client_id or use_msi else "User"
-
-
-def _decode(value: Any) -> Any:
-    """Structured config reaches the program as JSON text; plain strings stay strings."""
-    import json
-
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-def record_problem(key: str, value: Any, allowed: str) -> SettingsError:
-    """A key valid on its own but not against what the stack has published (components/image_versions.py): the
-    same one-line message, raised before any resource is registered."""
-    return SettingsError([f"{_key_name(_split_key(key))} = {value!r}: {allowed}"])
