@@ -24,6 +24,7 @@ _._vhd_uri
 _._account_id
 _._source_rules
 _._os_defaults
+_._nvme_for_v6_pools
 _._sku
 _._one_scale_mode
 _._subnet

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from tools.plan import cli
+from tools.plan.offline import run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_STACK = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
@@ -111,3 +112,36 @@ def test_the_dev_stack_has_no_end_date_and_lists_the_pending_api_retirement(tmp_
     code, plan = _plan(tmp_path)
     assert code == 0 and plan["supportWindows"]["nearest"] is None
     assert [p["source"] for p in plan["supportWindows"]["pending"]] == ["https://github.com/Azure/Batch/issues/140"]
+
+
+def test_the_arm64_stack_plans_with_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["--stack", "arm64", "--graph", "none"])
+    out = capsys.readouterr().out
+    assert code == 0 and "PASS: no mandatory violation" in out and "mandatory: 0" in out
+    run = run_program(stack="arm64")
+    definition = run.one("azure-native:compute:GalleryImage")
+    assert definition.inputs["architecture"] == "Arm64"
+    builder = run.one("azure-native:compute:VirtualMachine")
+    assert builder.inputs["hardwareProfile"]["vmSize"] == "Standard_D2ps_v6"
+    assert builder.inputs["storageProfile"]["imageReference"]["sku"] == "server-arm64"
+
+
+def test_an_arm64_image_on_an_x64_pool_size_exits_1(tmp_path: Path) -> None:
+    code, plan = _plan(tmp_path, {"architecture": "Arm64", "builder": {"vmSize": "Standard_D2ps_v6"}})
+    assert code == 1 and _mandatory_policies(plan) == {GATE}
+    assert all("[architecture]" in m and 'architecture "Arm64"' in m for m in _gate(plan))
+
+
+def test_an_nvme_only_v6_pool_gets_a_definition_declaring_nvme_and_plans_with_exit_0(tmp_path: Path) -> None:
+    # Before the program declared DiskControllerTypes itself, this stack exited 1 on the gate's [disk-controller].
+    code, plan = _plan(tmp_path, pools={"vmSize": "Standard_D8s_v6"})
+    assert code == 0 and plan["policies"]["mandatory"] == []
+    overrides = {"pools": [{**p, "vmSize": "Standard_D8s_v6"} for p in DEV_STACK["config"]["batch-custom-image:pools"]]}
+    features = run_program(overrides).one("azure-native:compute:GalleryImage").inputs["features"]
+    assert {"name": "DiskControllerTypes", "value": "SCSI, NVMe"} in features
+
+
+def test_an_nvme_only_v6_pool_on_a_definition_kept_at_scsi_exits_1(tmp_path: Path) -> None:
+    code, plan = _plan(tmp_path, {"diskControllerTypes": "SCSI"}, pools={"vmSize": "Standard_D8s_v6"})
+    assert code == 1 and _mandatory_policies(plan) == {GATE}
+    assert all("[disk-controller]" in m and "Standard_D8s_v6" in m for m in _gate(plan))
