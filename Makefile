@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: setup test test-stages lint typecheck unit plan smoke bench-capture bench-plan bench-policies bench-test policy-venv system-deps constraints audit clean
+.PHONY: setup test test-stages lint typecheck unit plan preflight smoke bench-capture bench-plan bench-policies bench-test policy-venv system-deps constraints audit clean
 
 ## setup: create .venv and install the pinned dependencies (and test tools)
 setup: $(VENV)/.installed
@@ -96,6 +96,12 @@ unit: setup node_modules/.installed
 ## plan: offline plan of a stack (no cloud credentials): resources, graph, critical path, policy results
 plan: setup
 	$(PY) -m tools.plan --stack $(STACK)
+
+## preflight: before the first `pulumi up`, read-only checks of the subscription (needs az login; PREFLIGHT_FLAGS adds
+## flags, e.g. PREFLIGHT_FLAGS="--json --resource-group my-rg --batch-endpoint acct.westeurope.batch.azure.com")
+PREFLIGHT_FLAGS ?=
+preflight: setup
+	$(PY) -m tools.preflight --stack $(STACK) $(PREFLIGHT_FLAGS)
 
 ## smoke: after `pulumi up`, check the pool with the Batch API (needs az login)
 smoke: setup

@@ -1,4 +1,4 @@
-"""The exit codes of the command-line tools (`make plan`, `make smoke`) and the error that carries one.
+"""The exit codes of the command-line tools (`make plan`, `smoke`, `preflight`) and the error that carries one.
 
 One table and one root, as pip keeps its status codes in one module and twine has one exception root: each tool
 raises a `ToolError` (`PlanError`, `SmokeError`) from its work, and its `main` is the one place an error becomes a
@@ -13,7 +13,9 @@ from enum import IntEnum
 class ExitCode(IntEnum):
     OK = 0
     MANDATORY_VIOLATION = 1  # plan: at least one mandatory policy violation
-    BAD_INPUT = 2  # invalid stack file, settings, policy-pack config, export, stack outputs or flags (argparse uses 2)
+    PREFLIGHT_PROBLEM = 1  # preflight: at least one check found a problem (an alias: 1 = what blocks the deployment)
+    BAD_INPUT = 2  # invalid stack file, settings, policy-pack config, export, stack outputs or flags (argparse uses 2);
+    # preflight: no Azure credentials either (nothing could be checked)
     UNSUPPORTED_SKU = 3  # smoke: node agent SKU not offered by Batch, or past its end of life
     ALLOCATION_FAILED = 4  # smoke: pool resize errors (quota, image), no nodes, or pool being deleted
     NODE_UNUSABLE = 5  # smoke: a node reached the `unusable` state

@@ -10,6 +10,7 @@ from components import pools, settings
 from components.capture import resource, spec
 from components.common import loopback, os_type
 from tools.plan import offline, policy_runner
+from tools.preflight import report as preflight_report
 
 # Framework hooks: pydantic calls validators (with `cls`) and reads model_config; Pulumi reads a dynamic provider's
 # serialize_as_secret_always and calls its mocks' new_resource/call; azure-core calls a credential's get_token; the
@@ -50,6 +51,7 @@ _.copy_seconds  # fakes/copy_proxy.py CopyProxy, set by tools/bench/capture.py
 offline.RecordingMonitor.make_urn  # called by the SDK's MockMonitor.RegisterResource (overridden)
 os_type.Architecture  # the type of the image.architecture key (settings), for the program and the providers
 pools.POOL_IN_PLACE  # tests/pool_drain/test_drain_program.py checks it and POOL_REPLACE_ON_CHANGES cover batch.Pool
+preflight_report.SCHEMA_PATH  # tools/preflight/preflight.schema.json, read by tests/preflight (--json follows it)
 
 # The program's copy of the node agent end dates: tests/policies/test_pack.py keeps it equal to the pack's support
 # windows (policies/batch_image_policies/data/support_windows.json).

@@ -5,7 +5,8 @@ Where to look:
 - `resource.py`: the program side (the capture resource and its clean-up resource).
 - `provider.py`: the providers, pickled by reference into the state and run in the engine's dynamic-provider
   process; what they do on Ctrl-C, a crash, refresh, a replacement and destroy is in its docstring.
-- `steps.py` + `export.py`: the create sequence as named, resumable steps; `refresh.py` (read), `teardown.py`
+- `steps.py` + `export.py`: the create sequence as named, resumable steps, on `context.py` (the step context,
+  `run_step`); `refresh.py` (read), `teardown.py`
   (delete), `leftovers.py` (what interrupted runs left), `interrupt.py` (noticing the engine's SIGINT).
 - `compute.py`, `vhd_store.py` (the VHD blobs, and the guest's build-proof markers, components/common/proof.py),
   `serial_log.py` (a diagnostic in errors, never the proof): the injectable Azure calls; `environment.py`, `clients.py`,

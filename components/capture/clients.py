@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from azure.core.credentials import TokenCredential
-from azure.identity import DefaultAzureCredential
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.core.polling.arm_polling import ARMPolling
 
 from components.capture.environment import Endpoints
 from components.capture.interrupt import Interrupted
-from components.common.loopback import LoopbackTestCredential
 from components.common.retry import StopAwareBlobRetry, StopAwareRetryPolicy
-
-
-def credential(endpoints: Endpoints) -> TokenCredential:
-    if endpoints.fake_credential:
-        return LoopbackTestCredential()
-    return DefaultAzureCredential(connection_verify=endpoints.verify)
 
 
 def compute_client(endpoints: Endpoints, cred: TokenCredential, subscription_id: str) -> ComputeManagementClient:

@@ -7,12 +7,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from components.capture.arm_ids import vm_id_parts
-from components.capture.clients import compute_client, credential
+from components.capture.clients import compute_client
 from components.capture.compute import AzureCompute, ComputeCalls
 from components.capture.environment import Endpoints, from_environment
 from components.capture.errors import CaptureError
 from components.capture.interrupt import Clock, SystemClock
 from components.capture.vhd_store import AzureVhdStore, VhdStore
+from components.common.environment import credential
+from components.common.provider_kit import closing
 
 
 @dataclass
@@ -31,13 +33,6 @@ def open_cloud(vm_id: str, blob_endpoint: str) -> Iterator[Cloud]:
         raise CaptureError(f"vm_id {vm_id!r} is not the ARM id of a virtual machine")
     endpoints = from_environment()
     clock = SystemClock()
-    cred = credential(endpoints)
-    client = compute_client(endpoints, cred, vm.subscription_id)
-    try:
+    with closing(credential(endpoints)) as cred, compute_client(endpoints, cred, vm.subscription_id) as client:
         vhds = AzureVhdStore(endpoints, cred, blob_endpoint) if blob_endpoint else None
         yield Cloud(endpoints, AzureCompute(client, endpoints, vm, clock), vhds, clock)
-    finally:
-        client.close()
-        close = getattr(cred, "close", None)
-        if close:
-            close()

@@ -6,13 +6,12 @@ from typing import Any
 
 from pulumi.dynamic import DiffResult
 
-from components.capture.spec import DESTINATION_KEYS, REPLACE_KEYS, STATE_KEYS, is_unknown, makes_vhd
-from components.common.progress import URN_KEY
+from components.capture.spec import DESTINATION_KEYS, REPLACE_KEYS, STATE_KEYS, makes_vhd
+from components.common.provider_kit import DIFF_IGNORED, changed_inputs
 
 
 def _changed(olds: dict[str, Any], news: dict[str, Any], key: str) -> bool:
-    new = news.get(key)
-    return is_unknown(new) or olds.get(key) != new
+    return bool(changed_inputs(olds, news, (key,)))
 
 
 def _drifted(olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
@@ -42,5 +41,5 @@ def diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
 def diff_cleanup(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
     """The clean-up resource follows its builder VM: a new VM is a new clean-up resource; the rest is recorded."""
     replaces = ["vm_id"] if _changed(olds, news, "vm_id") else []
-    others = [k for k in news if k not in ("__provider", "vm_id", URN_KEY) and _changed(olds, news, k)]
+    others = [k for k in news if k not in (*DIFF_IGNORED, "vm_id") and _changed(olds, news, k)]
     return DiffResult(changes=bool(replaces or others), replaces=replaces, delete_before_replace=False)

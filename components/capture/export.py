@@ -9,10 +9,10 @@ A rerun resumes a copy that is still running, and discards one that cannot finis
 from __future__ import annotations
 
 from components.capture.compute import DiskFacts
+from components.capture.context import StepContext, Ticks
 from components.capture.errors import CaptureError, redact
 from components.capture.interrupt import Interrupted
 from components.capture.spec import export_blob_name
-from components.capture.steps import StepContext, Ticks
 from components.capture.vhd_store import BlobState, matches, ownership
 from components.common.progress import CopyRate
 

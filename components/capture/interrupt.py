@@ -8,12 +8,9 @@ cleanup (abort the copy, request revoke-access) then fits well inside the engine
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
-from typing import Protocol
-
 from components.capture.errors import CaptureError
-from components.common.stopping import CHECK_SECONDS, engine_cancelled, sleep_unless_stopped, utc_iso
+from components.common.stopping import CHECK_SECONDS, Clock, engine_cancelled, utc_iso
+from components.common.stopping import SystemClock as _SystemClock
 
 __all__ = ["CHECK_SECONDS", "Clock", "Interrupted", "SystemClock", "engine_cancelled", "utc_iso"]
 
@@ -22,25 +19,11 @@ class Interrupted(CaptureError):
     """The engine stopped the provider: the step cleaned up what it could and says what, if anything, is left."""
 
 
-class Clock(Protocol):
-    def monotonic(self) -> float: ...
-    def now(self) -> datetime: ...
-    def sleep(self, seconds: float) -> None: ...  # raises Interrupted when the engine stops the provider
-    def cancelled(self) -> bool: ...
+class SystemClock(_SystemClock):
+    """The shared clock (components/common/stopping.py), interrupted with the capture's `Interrupted`."""
 
-
-class SystemClock:
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def cancelled(self) -> bool:
-        return engine_cancelled()
-
-    def sleep(self, seconds: float) -> None:
-        sleep_unless_stopped(seconds, self.cancelled, _interrupted)
+    def __init__(self) -> None:
+        super().__init__(_interrupted)
 
 
 def _interrupted() -> Interrupted:

@@ -23,20 +23,14 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pulumi.dynamic import (
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from components.capture import diffing
 from components.capture.errors import CaptureError
 from components.capture.interrupt import Interrupted
 from components.capture.spec import INPUT_KEYS, CaptureSpec, content_failures, input_failures
-from components.common.progress import URN_KEY, Progress, reporting
+from components.common.progress import Progress, reporting
+from components.common.provider_kit import recorded
 
 # The Azure SDKs (behind cloud, steps, refresh and teardown) are imported inside the methods that call Azure: the
 # program process only pickles these classes (by reference) and never runs those methods, and importing
@@ -54,7 +48,7 @@ def resource_id(spec: CaptureSpec) -> str:
 
 
 def _inputs(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: props[k] for k in (*INPUT_KEYS, URN_KEY) if k in props}
+    return recorded(props, INPUT_KEYS)
 
 
 def _normalized(news: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +75,7 @@ def _blob_endpoint(props: dict[str, Any]) -> str:
 def _in_cloud(props: dict[str, Any], step: str, action: Callable[[Cloud], T], progress: Progress | None = None) -> T:
     """Run one named step with the clients for the recorded VM's subscription and the stack's VHD store."""
     from components.capture.cloud import open_cloud
-    from components.capture.steps import run_step
+    from components.capture.context import run_step
 
     with open_cloud(str(props.get("vm_id") or ""), _blob_endpoint(props)) as cloud:
         return run_step(step, lambda: action(cloud), progress)
@@ -107,7 +101,8 @@ class CaptureProvider(_CaptureInputs):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         from components.capture.cloud import open_cloud
-        from components.capture.steps import StepContext, run_create
+        from components.capture.context import StepContext
+        from components.capture.steps import run_create
 
         spec = _spec(props)
         with (

@@ -15,6 +15,7 @@ import pulumi.dynamic
 
 from components.capture.provider import CaptureProvider, CleanupProvider
 from components.capture.spec import INPUT_KEYS, OUTPUT_KEYS
+from components.capture.vhd_retention import INPUT_KEYS as RETENTION_KEYS
 from components.capture.vhd_retention import VhdRetentionProvider
 from components.common.os_type import OsType
 from components.common.progress import URN_KEY
@@ -69,20 +70,38 @@ class GeneralizedImage(pulumi.dynamic.Resource, module="capture", name="Generali
         super().__init__(CaptureProvider(), name, {**args.props(), **own, **dict.fromkeys(OUTPUT_KEYS)}, opts)
 
 
+@dataclass
+class VhdRetentionArgs:
+    """The retention's inputs, field for field `vhd_retention.RetentionSpec` (see its documentation of each)."""
+
+    blob_endpoint: pulumi.Input[str]
+    vhd_container: pulumi.Input[str]
+    keep: pulumi.Input[list[pulumi.Input[str]]]
+
+    def props(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in RETENTION_KEYS}
+
+
+if tuple(f.name for f in fields(VhdRetentionArgs)) != RETENTION_KEYS:  # pragma: no cover - caught at import
+    raise TypeError(f"VhdRetentionArgs must declare exactly vhd_retention.RetentionSpec's inputs {RETENTION_KEYS}")
+
+
 class VhdRetention(pulumi.dynamic.Resource, module="capture", name="VhdRetention"):
     """Deletes the stack's finished VHDs that `keep` doesn't name (vhd_retention.py): the kept versions' only."""
 
     def __init__(
         self,
         name: str,
-        blob_endpoint: pulumi.Input[str],
-        vhd_container: pulumi.Input[str],
-        keep: pulumi.Input[list[pulumi.Input[str]]],
+        args: VhdRetentionArgs | pulumi.Input[str],
+        vhd_container: pulumi.Input[str] = "",
+        keep: pulumi.Input[list[pulumi.Input[str]]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        props = {"blob_endpoint": blob_endpoint, "vhd_container": vhd_container, "keep": keep}
-        props[URN_KEY] = own_urn(name, RETENTION_TYPE, opts)
-        super().__init__(VhdRetentionProvider(), name, props, opts)
+        if not isinstance(args, VhdRetentionArgs):  # the positional form until the program's one call passes the Args
+            args = VhdRetentionArgs(args, vhd_container, keep if keep is not None else [])
+        super().__init__(
+            VhdRetentionProvider(), name, {**args.props(), URN_KEY: own_urn(name, RETENTION_TYPE, opts)}, opts
+        )
 
 
 # The type tokens the engine, the policy pack and the offline plan see (the pack keeps its own copy, tested to agree).

@@ -12,19 +12,19 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlparse
 
 from pulumi.dynamic import CheckFailure
-from pulumi.runtime.rpc import UNKNOWN
 
 from components.capture.arm_ids import storage_account_id_parts, vm_id_parts
+from components.common import provider_kit
 from components.common.image_version import IMAGE_VERSION_RULE, is_image_version
 from components.common.os_type import OS_TYPES, OsType
+from components.common.provider_kit import Rule, failure_text, input_field, input_keys, is_unknown, keys_for
 
-# How a changed input is handled: a new capture, an in-place update of the recorded state only, or nothing at all.
-Change = Literal["replace", "state", "ignore"]
-Rule = Callable[[Any, Mapping[str, Any]], str | None]
+# How a changed input is handled (provider_kit.Change): "replace" = a new capture, "state" = an in-place update of
+# the recorded state only, "ignore" = nothing at all.
 
 DISK_MODES = ("managed", "unmanaged")
 MAX_GUEST_TIMEOUT_MINUTES = 24 * 60
@@ -39,24 +39,17 @@ def makes_vhd(os_disk_mode: Any, export_vhd: Any) -> bool:
     return os_disk_mode == "unmanaged" or export_vhd is True
 
 
-def is_unknown(value: Any) -> bool:
-    """A value not known yet: the wire sentinel, or the `pulumi.output.Unknown` the servicer decodes it to."""
-    kind = type(value)
-    return (isinstance(value, str) and value == UNKNOWN) or (
-        kind.__name__ == "Unknown" and kind.__module__ == "pulumi.output"
-    )
-
-
 # --- validation rules (one clear sentence of what is allowed each) -----------------------------------------------
 
 
-def _vm_id(value: Any, _: Mapping[str, Any]) -> str | None:
-    if vm_id_parts(value) is None:
-        return (
-            "must be the ARM id of a virtual machine: "
-            "/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.Compute/virtualMachines/<name>"
-        )
-    return None
+def _arm_id(parts: Callable[[Any], object | None], what: str, path: str) -> Rule:
+    """The ARM id of one kind of resource, e.g. what="a virtual machine", path="Microsoft.Compute/virtualMachines"."""
+    shape = f"/subscriptions/<guid>/resourceGroups/<group>/providers/{path}/<name>"
+    return lambda value, _: None if parts(value) is not None else f"must be the ARM id of {what}: {shape}"
+
+
+_vm_id = _arm_id(vm_id_parts, "a virtual machine", "Microsoft.Compute/virtualMachines")
+_storage_account_id = _arm_id(storage_account_id_parts, "a storage account", "Microsoft.Storage/storageAccounts")
 
 
 def _urn(value: Any, _: Mapping[str, Any]) -> str | None:
@@ -97,16 +90,7 @@ def _needed_for_vhd(rule: Rule) -> Rule:
     return check
 
 
-def _storage_account_id(value: Any, _: Mapping[str, Any]) -> str | None:
-    if storage_account_id_parts(value) is None:
-        return (
-            "must be the ARM id of a storage account: "
-            "/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>"
-        )
-    return None
-
-
-def _blob_endpoint(value: Any, _: Mapping[str, Any]) -> str | None:
+def blob_endpoint_rule(value: Any, _: Mapping[str, Any]) -> str | None:
     parsed = urlparse(value) if isinstance(value, str) else None
     if not parsed or parsed.scheme != "https" or not parsed.netloc or parsed.query or not value.endswith("/"):
         return (
@@ -115,7 +99,7 @@ def _blob_endpoint(value: Any, _: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _container(value: Any, _: Mapping[str, Any]) -> str | None:
+def container_rule(value: Any, _: Mapping[str, Any]) -> str | None:
     ok = isinstance(value, str) and _CONTAINER.match(value)
     return None if ok else "must be a blob container name: 3-63 lowercase letters, digits and single hyphens"
 
@@ -132,10 +116,6 @@ def _timeout(value: Any, _: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _input(doc: str, change: Change, rule: Rule) -> Any:
-    return field(metadata={"doc": doc, "change": change, "rule": rule})
-
-
 # --- the declarations ---------------------------------------------------------------------------------------------
 
 
@@ -143,52 +123,54 @@ def _input(doc: str, change: Change, rule: Rule) -> Any:
 class CaptureSpec:
     """The capture resource's inputs (dict keys on the wire are these field names)."""
 
-    vm_id: str = _input("ARM id of the builder VM (an output of the VM, so the VM exists first)", "replace", _vm_id)
-    os_disk_mode: str = _input(
+    vm_id: str = input_field(
+        "ARM id of the builder VM (an output of the VM, so the VM exists first)", "replace", _vm_id
+    )
+    os_disk_mode: str = input_field(
         "'managed' or 'unmanaged' (classic VHD-in-storage OS disk)", "replace", _one_of(DISK_MODES)
     )
-    os_type: OsType = _input("'Linux' or 'Windows'", "replace", _one_of(OS_TYPES))
-    image_version: str = _input(
+    os_type: OsType = input_field("'Linux' or 'Windows'", "replace", _one_of(OS_TYPES))
+    image_version: str = input_field(
         "gallery image version this capture is for (a new version = a new capture)", "replace", _image_version
     )
-    image_content: Mapping[str, str] = _input(
+    image_content: Mapping[str, str] = input_field(
         "what goes into the image, part by part (setup script, user data, base image, VM size, disk mode, OS): "
         "`check` refuses a change of it under the same image_version (content_failures)",
         "replace",
         _content,
     )
-    export_vhd: bool = _input(
+    export_vhd: bool = input_field(
         "managed disk only: copy the generalized OS disk into the storage account", "replace", _boolean
     )
-    storage_account_id: str = _input(
+    storage_account_id: str = input_field(
         "ARM id of the image storage account", "replace", _needed_for_vhd(_storage_account_id)
     )
-    blob_endpoint: str = _input(
+    blob_endpoint: str = input_field(
         "that account's primary blob endpoint, e.g. https://acct.blob.core.windows.net/: where the VHD goes, and "
         "where the guest's build-proof markers are read (components/common/proof.py), so it is always required",
         "replace",
-        _blob_endpoint,
+        blob_endpoint_rule,
     )
-    vhd_container: str = _input(
+    vhd_container: str = input_field(
         "container for exported VHDs; for the unmanaged capture, its destinationContainerName",
         "replace",
-        _needed_for_vhd(_container),
+        _needed_for_vhd(container_rule),
     )
-    vhd_prefix: str = _input(
+    vhd_prefix: str = input_field(
         "VHD name prefix; the name adds a key of the VM instance and version (see artifact_stem)", "replace", _prefix
     )
-    guest_timeout_minutes: float = _input(
+    guest_timeout_minutes: float = input_field(
         "deadline for the guest to deprovision and power off, counted from the VM's creation; a new deadline does "
         "not redo a finished capture",
         "ignore",
         _timeout,
     )
-    vm_urn: str = _input(
+    vm_urn: str = input_field(
         "Pulumi URN of the builder VM, named in errors that tell how to rebuild it (`pulumi up --replace`)",
         "ignore",
         _urn,
     )
-    retain_vhd_on_delete: bool = _input(
+    retain_vhd_on_delete: bool = input_field(
         "keep the VHD blob when this resource is deleted (recorded in the state, no cloud change)",
         "state",
         _optional_boolean,
@@ -207,7 +189,7 @@ class CaptureSpec:
         """The typed inputs; raises ValueError naming every bad key (create calls check's rules again)."""
         failures = input_failures(props)
         if failures:
-            raise ValueError("; ".join(f"{f.property}: {f.reason}" for f in failures))
+            raise ValueError(failure_text(failures))
         return CaptureSpec(
             vm_id=props["vm_id"],
             os_disk_mode=props["os_disk_mode"],
@@ -238,25 +220,17 @@ class CaptureOutcome:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-INPUT_KEYS = tuple(f.name for f in fields(CaptureSpec))
+INPUT_KEYS = input_keys(CaptureSpec)
 OUTPUT_KEYS = tuple(f.name for f in fields(CaptureOutcome))
-REPLACE_KEYS = tuple(f.name for f in fields(CaptureSpec) if f.metadata["change"] == "replace")
-STATE_KEYS = tuple(f.name for f in fields(CaptureSpec) if f.metadata["change"] == "state")
+REPLACE_KEYS = keys_for(CaptureSpec, "replace")
+STATE_KEYS = keys_for(CaptureSpec, "state")
 # A replacement writes to the same place when these and the VM instance are the same.
 DESTINATION_KEYS = ("blob_endpoint", "vhd_container", "vhd_prefix", "os_disk_mode", "image_version")
 
 
 def input_failures(props: Mapping[str, Any]) -> list[CheckFailure]:
     """One failure per bad input; values unknown during preview are not judged."""
-    failures = []
-    for spec_field in fields(CaptureSpec):
-        value = props.get(spec_field.name)
-        if is_unknown(value):
-            continue
-        reason = spec_field.metadata["rule"](value, props)
-        if reason:
-            failures.append(CheckFailure(spec_field.name, f"{reason} (got {value!r})"))
-    return failures
+    return provider_kit.input_failures(CaptureSpec, props)
 
 
 def content_failures(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[CheckFailure]:

@@ -9,25 +9,56 @@ dropped past image.keepVersions, the VHD of an earlier build of the same version
 ours and stay; unfinished copies are the leftovers' business (leftovers.py). Its `delete` removes nothing: with the
 builder retired the kept VHDs stay, and `pulumi destroy` deletes the storage account with every blob in it.
 
+Its contract (`RetentionSpec`) is declared with components/common/provider_kit.py like the capture's and the drain's;
+`check` judges it, and any change is an update in place (never a replacement: there is nothing to recreate).
+
 Pickled by reference into the state like the capture's providers; imports Azure SDKs, pulumi.dynamic and stdlib only.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ResourceProvider, UpdateResult
 
-from components.capture.spec import CAPTURE_CONTAINER
-from components.common.progress import URN_KEY, reporting
+from components.capture.spec import CAPTURE_CONTAINER, blob_endpoint_rule, container_rule
+from components.common.progress import reporting
+from components.common.provider_kit import (
+    changed_inputs,
+    closing,
+    input_failures,
+    input_field,
+    input_keys,
+    is_unknown,
+    recorded,
+)
 
 if TYPE_CHECKING:  # azure-storage-blob loads in the provider process only, when a method runs (see provider.py)
     from components.capture.vhd_store import VhdStore
 
-INPUT_KEYS = ("blob_endpoint", "vhd_container", "keep")
 log = logging.getLogger("components.capture")
+
+
+def _uris(value: Any, _: Mapping[str, Any]) -> str | None:
+    ok = isinstance(value, Sequence) and not isinstance(value, str)
+    ok = ok and all(isinstance(uri, str) or is_unknown(uri) for uri in value)
+    return None if ok else "must be a list of VHD URIs (strings)"
+
+
+@dataclass(frozen=True)
+class RetentionSpec:
+    """The retention resource's inputs (dict keys on the wire are these field names); every change is in place."""
+
+    blob_endpoint: str = input_field("the image storage account's blob endpoint", "state", blob_endpoint_rule)
+    vhd_container: str = input_field("the container the captures export VHDs to", "state", container_rule)
+    keep: Sequence[str] = input_field("the VHD URIs of the versions the gallery keeps (the others go)", "state", _uris)
+
+
+INPUT_KEYS = input_keys(RetentionSpec)
 
 
 def prune(store: VhdStore, container: str, keep: list[str]) -> list[str]:
@@ -46,36 +77,34 @@ def prune(store: VhdStore, container: str, keep: list[str]) -> list[str]:
 
 
 def _inputs(props: dict[str, Any]) -> dict[str, Any]:
-    return {**{key: props.get(key) for key in INPUT_KEYS}, **({URN_KEY: props[URN_KEY]} if URN_KEY in props else {})}
+    return recorded(props, INPUT_KEYS, absent_as_none=True)
 
 
 def _prune(props: dict[str, Any]) -> list[str]:
-    from components.capture.clients import credential
     from components.capture.environment import from_environment
     from components.capture.vhd_store import AzureVhdStore
+    from components.common.environment import credential
 
     with reporting(props, "VHD retention") as progress:
         progress.phase("prune", f"deleting the VHDs no kept version names in {props['vhd_container']}")
         endpoints = from_environment()
-        cred = credential(endpoints)
-        try:
+        with closing(credential(endpoints)) as cred:
             store = AzureVhdStore(endpoints, cred, str(props["blob_endpoint"]))
             deleted = prune(store, str(props["vhd_container"]), list(props.get("keep") or []))
-        finally:
-            close = getattr(cred, "close", None)
-            if close:
-                close()
     log.info("VHD retention: %s", "; ".join(f"deleted {name}" for name in deleted) or "nothing to delete")
     return deleted
 
 
 class VhdRetentionProvider(ResourceProvider):
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        return CheckResult(news, input_failures(RetentionSpec, news))
+
     def create(self, props: dict[str, Any]) -> CreateResult:
         _prune(props)
         return CreateResult(f"{props['blob_endpoint']}{props['vhd_container']}/vhdRetention", _inputs(props))
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        changed = [key for key in INPUT_KEYS if _olds.get(key) != _news.get(key)]
+        changed = changed_inputs(_olds, _news, INPUT_KEYS)
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:

@@ -23,14 +23,18 @@ from components.common.stopping import engine_cancelled, sleep_unless_stopped
 Interruption = Callable[[str], Exception]  # builds the error raised when the provider stops, from what it gave up
 
 
-class StopAwareRetryPolicy(RetryPolicy):
-    """azure-core's RetryPolicy (Retry-After, else exponential back-off) whose sleep ends when the provider stops."""
+class _StopAware:
+    """What both policies take besides the SDK's settings: the error to raise, and how to tell the provider stops."""
 
     def __init__(
         self, *, interrupted: Interruption, stopped: Callable[[], bool] = engine_cancelled, **kwargs: Any
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # the SDK policy's own settings (the next class in the MRO)
         self._interrupted, self._stopped = interrupted, stopped
+
+
+class StopAwareRetryPolicy(_StopAware, RetryPolicy):
+    """azure-core's RetryPolicy (Retry-After, else exponential back-off) whose sleep ends when the provider stops."""
 
     def sleep(self, settings: dict[str, Any], _transport: Any, response: Any = None) -> None:
         retry_after = self.get_retry_after(response) if response is not None else None
@@ -38,14 +42,8 @@ class StopAwareRetryPolicy(RetryPolicy):
         _wait(seconds, self._stopped, self._interrupted, _gave_up(response, seconds))
 
 
-class StopAwareBlobRetry(ExponentialRetry):
+class StopAwareBlobRetry(_StopAware, ExponentialRetry):
     """azure-storage-blob's default retry (exponential back-off from 15 s) whose sleep ends when the provider stops."""
-
-    def __init__(
-        self, *, interrupted: Interruption, stopped: Callable[[], bool] = engine_cancelled, **kwargs: Any
-    ) -> None:
-        super().__init__(**kwargs)
-        self._interrupted, self._stopped = interrupted, stopped
 
     def sleep(self, settings: dict[str, Any], _transport: Any) -> None:
         seconds = self.get_backoff_time(settings)

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 CHECK_SECONDS = 0.2
 
@@ -47,6 +48,34 @@ def sleep_unless_stopped(seconds: float, stopped: Callable[[], bool], interrupte
         if remaining <= 0:
             return
         time.sleep(min(CHECK_SECONDS, remaining))
+
+
+class Clock(Protocol):
+    """What a provider's waits need of time (injected, so tests run them without waiting)."""
+
+    def monotonic(self) -> float: ...
+    def now(self) -> datetime: ...
+    def sleep(self, seconds: float) -> None: ...  # raises the provider's interruption when the engine stops it
+    def cancelled(self) -> bool: ...
+
+
+class SystemClock:
+    """The real clock: `sleep` ends with `interrupted()` within CHECK_SECONDS of the engine's SIGINT."""
+
+    def __init__(self, interrupted: Callable[[], Exception]) -> None:
+        self._interrupted = interrupted
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def cancelled(self) -> bool:
+        return engine_cancelled()
+
+    def sleep(self, seconds: float) -> None:
+        sleep_unless_stopped(seconds, self.cancelled, self._interrupted)
 
 
 def utc_iso(when: datetime) -> str:

@@ -33,9 +33,10 @@ from typing import Any, Protocol
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.batch import BatchManagementClient
 
-from components.common.loopback import LoopbackTestCredential
+from components.common.environment import ArmEnvironment, credential
+from components.common.provider_kit import closing
 from components.common.retry import StopAwareRetryPolicy
-from components.pool_drain.environment import ArmEndpoint, from_environment
+from components.pool_drain.environment import from_environment
 from components.pool_drain.errors import DrainError, DrainInterrupted
 
 ARM_API_VERSION = "2024-07-01"
@@ -188,14 +189,6 @@ class AzureBatchPools:
         )
 
 
-def _credential(endpoint: ArmEndpoint) -> Any:
-    if endpoint.fake_credential:
-        return LoopbackTestCredential()
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential(connection_verify=endpoint.verify)
-
-
 def _interrupted(gave_up: str) -> DrainInterrupted:
     return DrainInterrupted(
         f"{gave_up} because the Pulumi engine is stopping the provider; the pool keeps what Batch already accepted, "
@@ -204,29 +197,25 @@ def _interrupted(gave_up: str) -> DrainInterrupted:
 
 
 @contextmanager
-def management_client(subscription: str) -> Iterator[tuple[BatchManagementClient, ArmEndpoint]]:
+def management_client(subscription: str) -> Iterator[tuple[BatchManagementClient, ArmEnvironment]]:
     """A management-plane client for the subscription, built from the environment and closed afterwards."""
     endpoint = from_environment()
-    credential = _credential(endpoint)
-    client = BatchManagementClient(
-        credential,
-        subscription,
-        base_url=endpoint.url,
-        credential_scopes=[endpoint.scope],
-        connection_verify=endpoint.verify,
-        api_version=ARM_API_VERSION,
-        polling_interval=endpoint.poll_seconds,
-        # azure-core's retry decisions, with a wait that ends when the engine stops the provider (a throttled call's
-        # Retry-After can be minutes, longer than the engine's 5-second grace after SIGINT)
-        retry_policy=StopAwareRetryPolicy(interrupted=_interrupted),
-    )
-    try:
+    with (
+        closing(credential(endpoint)) as cred,
+        BatchManagementClient(
+            cred,
+            subscription,
+            base_url=endpoint.arm_endpoint,
+            credential_scopes=[endpoint.arm_scope],
+            connection_verify=endpoint.verify,
+            api_version=ARM_API_VERSION,
+            polling_interval=endpoint.poll_seconds,
+            # azure-core's retry decisions, with a wait that ends when the engine stops the provider (a throttled
+            # call's Retry-After can be minutes, longer than the engine's 5-second grace after SIGINT)
+            retry_policy=StopAwareRetryPolicy(interrupted=_interrupted),
+        ) as client,
+    ):
         yield client, endpoint
-    finally:
-        client.close()
-        close = getattr(credential, "close", None)
-        if close:
-            close()
 
 
 def _subscriptions(client: BatchManagementClient, arm_url: str) -> list[str]:
@@ -249,7 +238,7 @@ def locate_account(account_endpoint: str) -> str | None:
     subscription the credential can list (for a drain record written before it kept its pool's ARM id); None when
     none matches. A subscription whose accounts can't be listed (403) is skipped."""
     with management_client("00000000-0000-0000-0000-000000000000") as (client, endpoint):
-        subscriptions = _subscriptions(client, endpoint.url)
+        subscriptions = _subscriptions(client, endpoint.arm_endpoint)
     for subscription in subscriptions:
         with management_client(subscription) as (client, _):
             try:

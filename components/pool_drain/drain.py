@@ -21,10 +21,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from components.common.progress import Progress, silent
-from components.common.stopping import engine_cancelled, sleep_unless_stopped, utc_iso
+from components.common.stopping import Clock, utc_iso
+from components.common.stopping import SystemClock as _SystemClock
 from components.pool_drain.batch import PoolCalls, PoolState
 from components.pool_drain.errors import DrainError, DrainInterrupted
 from components.pool_drain.spec import DRAIN_STARTED_METADATA, DrainSpec
@@ -38,20 +38,12 @@ DELETE_WAIT = timedelta(minutes=30)  # how long a deleting pool may take to disa
 __all__ = ["DELETE_WAIT", "MIN_RESIZE_TIMEOUT", "Clock", "Drain", "DrainError", "DrainInterrupted", "SystemClock"]
 
 
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-    def sleep(self, seconds: float) -> None: ...  # raises DrainInterrupted when the engine stops the provider
+class SystemClock(_SystemClock):
+    """The shared clock (components/common/stopping.py), interrupted with `DrainInterrupted` naming the pool."""
 
-
-class SystemClock:
     def __init__(self, pool_name: str) -> None:
+        super().__init__(self._interrupted)
         self._pool_name = pool_name
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def sleep(self, seconds: float) -> None:
-        sleep_unless_stopped(seconds, engine_cancelled, self._interrupted)
 
     def _interrupted(self) -> DrainInterrupted:
         return DrainInterrupted(

@@ -22,17 +22,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
-from components.common.progress import URN_KEY, reporting
+from components.common.progress import reporting
+from components.common.provider_kit import changed_inputs, recorded
 from components.pool_drain.spec import (
     INPUT_KEYS,
     REPLACE_KEYS,
@@ -46,7 +39,7 @@ log = logging.getLogger("components.pool_drain")
 
 
 def _inputs(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: props[k] for k in (*INPUT_KEYS, URN_KEY) if k in props}
+    return recorded(props, INPUT_KEYS)
 
 
 def _spec(props: dict[str, Any]) -> DrainSpec:
@@ -88,10 +81,10 @@ class PoolDrainProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return CheckResult(news, [CheckFailure(key, reason) for key, reason in input_failures(news)])
+        return CheckResult(news, input_failures(news))
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        changed = [k for k in INPUT_KEYS if _olds.get(k) != _news.get(k)]
+        changed = changed_inputs(_olds, _news, INPUT_KEYS)
         replaces = [k for k in REPLACE_KEYS if k in changed]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 

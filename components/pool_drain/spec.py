@@ -1,4 +1,5 @@
-"""The pool drain's contract: its inputs, how a change of each is handled, and their validation.
+"""The pool drain's contract: its inputs, how a change of each is handled, and their validation, declared once in
+`DrainSpec` with components/common/provider_kit.py, as the capture's (components/capture/spec.py).
 
 Inputs (also its outputs: the provider computes nothing else):
 - `pool_name`: the Batch pool id (the `batch.Pool`'s auto-generated name). A new name is a new pool: the drain
@@ -20,15 +21,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.common.iso_duration import ISO_DURATION_RULE, duration_seconds
+from pulumi.dynamic import CheckFailure
 
-INPUT_KEYS = ("pool_name", "account_endpoint", "drain_timeout", "pool_resource_id")
-REPLACE_KEYS = ("pool_name", "account_endpoint")  # never pool_resource_id: see above
-OPTIONAL_KEYS = ("pool_resource_id",)  # absent from records written before it existed
+from components.common import provider_kit
+from components.common.iso_duration import ISO_DURATION_RULE, duration_seconds
+from components.common.provider_kit import failure_text, input_field, input_keys, is_unknown, keys_for
+
 # The pool metadata item where a drain records when it began, so that a resumed drain keeps the first deadline.
 DRAIN_STARTED_METADATA = "batch-custom-image-drain-started"
-# The engine's placeholder for a value not known yet (a preview of a new pool): pulumi.runtime.rpc.UNKNOWN.
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 _POOL_ID = re.compile(
@@ -58,12 +58,70 @@ class PoolReference:
         return cls(**match.groupdict())
 
 
+# --- validation rules (each sentence names the value, so check shows it once) --------------------------------------
+
+
+def _non_empty(value: Any) -> str | None:
+    return None if isinstance(value, str) and value.strip() else f"must be a non-empty string, got {value!r}"
+
+
+def _pool_name(value: Any, _: Mapping[str, Any]) -> str | None:
+    return _non_empty(value)
+
+
+def _account_endpoint(value: Any, _: Mapping[str, Any]) -> str | None:
+    if _non_empty(value):
+        return _non_empty(value)
+    if "://" in value or "/" in value:
+        return f"{value!r} must be a host name like acct.westeurope.batch.azure.com"
+    return None
+
+
+def _drain_timeout(value: Any, _: Mapping[str, Any]) -> str | None:
+    if _non_empty(value):
+        return _non_empty(value)
+    try:
+        duration_seconds(value)
+    except ValueError:
+        return f"{value!r} is not {ISO_DURATION_RULE}"
+    return None
+
+
+def _pool_resource_id(value: Any, props: Mapping[str, Any]) -> str | None:
+    if not value:
+        return None  # absent from records written before it existed
+    if _non_empty(value):
+        return _non_empty(value)
+    try:
+        reference = PoolReference.parse(value)
+    except ValueError as err:
+        return str(err)
+    name = props.get("pool_name")
+    if isinstance(name, str) and not is_unknown(name) and reference.pool != name:
+        return f"{value!r} names pool {reference.pool!r}, not {name!r}"
+    return None
+
+
+# --- the declaration ------------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class DrainSpec:
-    pool_name: str
-    account_endpoint: str
-    drain_timeout: str
-    pool_resource_id: str = ""  # "" for a record written before the input existed
+    """The drain's inputs (dict keys on the wire are these field names; see the module docstring for each)."""
+
+    pool_name: str = input_field("the Batch pool id (the batch.Pool's name)", "replace", _pool_name)
+    account_endpoint: str = input_field(
+        "the Batch account endpoint <account>.<region>.batch.azure.com", "replace", _account_endpoint
+    )
+    drain_timeout: str = input_field(
+        "how long a drain waits for running tasks (ISO 8601, pools[].drainTimeout)", "state", _drain_timeout
+    )
+    pool_resource_id: str = input_field(
+        "the pool's ARM id; never a replacement (a record written before it existed has none)",
+        "state",
+        _pool_resource_id,
+        default="",
+    )
 
     @property
     def timeout_seconds(self) -> int:
@@ -78,8 +136,12 @@ class DrainSpec:
     def from_props(cls, props: Mapping[str, Any]) -> DrainSpec:
         failures = input_failures(props)
         if failures:
-            raise ValueError("; ".join(f"{key}: {reason}" for key, reason in failures))
-        return cls(*(str(props.get(key) or "") for key in INPUT_KEYS))
+            raise ValueError(failure_text(failures))
+        return cls(**{key: str(props.get(key) or "") for key in INPUT_KEYS})
+
+
+INPUT_KEYS = input_keys(DrainSpec)
+REPLACE_KEYS = keys_for(DrainSpec, "replace")  # never pool_resource_id: see above
 
 
 def drain_resource_id(props: Mapping[str, Any]) -> str:
@@ -87,32 +149,6 @@ def drain_resource_id(props: Mapping[str, Any]) -> str:
     return f"{props.get('account_endpoint', '')}/pools/{props.get('pool_name', '')}/drain"
 
 
-def input_failures(props: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(input, reason) for each input that is missing or malformed; unknown values (a preview) pass."""
-    failures = []
-    for key in INPUT_KEYS:
-        value = props.get(key)
-        if value == UNKNOWN or (key in OPTIONAL_KEYS and not value):
-            continue
-        if not isinstance(value, str) or not value.strip():
-            failures.append((key, f"must be a non-empty string, got {value!r}"))
-    endpoint = props.get("account_endpoint")
-    if isinstance(endpoint, str) and endpoint not in ("", UNKNOWN) and ("://" in endpoint or "/" in endpoint):
-        failures.append(("account_endpoint", f"{endpoint!r} must be a host name like acct.westeurope.batch.azure.com"))
-    resource_id = props.get("pool_resource_id")
-    if isinstance(resource_id, str) and resource_id not in ("", UNKNOWN):
-        try:
-            reference = PoolReference.parse(resource_id)
-        except ValueError as err:
-            failures.append(("pool_resource_id", str(err)))
-        else:
-            name = props.get("pool_name")
-            if isinstance(name, str) and name != UNKNOWN and reference.pool != name:
-                failures.append(("pool_resource_id", f"{resource_id!r} names pool {reference.pool!r}, not {name!r}"))
-    timeout = props.get("drain_timeout")
-    if isinstance(timeout, str) and timeout not in ("", UNKNOWN):
-        try:
-            duration_seconds(timeout)
-        except ValueError:
-            failures.append(("drain_timeout", f"{timeout!r} is not {ISO_DURATION_RULE}"))
-    return failures
+def input_failures(props: Mapping[str, Any]) -> list[CheckFailure]:
+    """One failure per input that is missing or malformed; unknown values (a preview) pass."""
+    return provider_kit.input_failures(DrainSpec, props, show_value=False)

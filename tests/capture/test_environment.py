@@ -7,8 +7,9 @@ import pickletools
 
 import pytest
 
-from components.capture.environment import PUBLIC_ARM_ENDPOINT, PUBLIC_ARM_SCOPE, from_environment
+from components.capture.environment import from_environment
 from components.capture.errors import CaptureError, redact
+from components.common.environment import PUBLIC_ARM_ENDPOINT, PUBLIC_ARM_SCOPE
 from tools.plan.program_pickle import program_capture
 
 

@@ -125,18 +125,13 @@ def drain_props() -> Callable[..., dict[str, Any]]:
 
 
 @pytest.fixture
-def main_drain_props() -> Callable[..., dict[str, Any]]:
+def main_drain_props(drain_props: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """A drain record exactly as the program before `pool_resource_id` wrote it (main at 962c36f): three inputs and
     the pickled provider, nothing else."""
-    program = program_capture()
 
     def make(pool_name: str, drain_timeout: str = "PT2H") -> dict[str, Any]:
-        return {
-            "pool_name": pool_name,
-            "account_endpoint": ACCOUNT_ENDPOINT,
-            "drain_timeout": drain_timeout,
-            "__provider": program["drain_provider"],
-        }
+        keys = ("pool_name", "account_endpoint", "drain_timeout", "__provider")
+        return {key: drain_props(pool_name, drain_timeout)[key] for key in keys}
 
     return make
 

@@ -19,11 +19,19 @@ STEADY = PoolState("active", "steady", False, 2, 0, 2, 0)
 
 
 class FakeClock:
+    """The providers' one Clock (components/common/stopping.py): time moves only when the drain sleeps."""
+
     def __init__(self) -> None:
         self.moment = START
 
+    def monotonic(self) -> float:
+        return (self.moment - START).total_seconds()
+
     def now(self) -> datetime:
         return self.moment
+
+    def cancelled(self) -> bool:
+        return False
 
     def sleep(self, seconds: float) -> None:
         self.moment += timedelta(seconds=seconds)
