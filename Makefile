@@ -74,6 +74,11 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/vulture components tools policies/batch_image_policies policies/__main__.py __main__.py  # dead code; tools/vulture_whitelist.py lists what it cannot see
 	PYTHONPATH=policies $(VENV)/bin/lint-imports --no-logo  # the layering: [tool.importlinter] in pyproject.toml
+	@# cyclomatic complexity (radon): nothing of rank D (above 20) in the program, components and tools, and nothing
+	@# above 10 in __main__.py, which only composes (components/publication.py decides how the image is published)
+	@too_complex=$$($(VENV)/bin/radon cc -s -n D __main__.py components tools; $(VENV)/bin/radon cc -s -n C __main__.py); \
+	if [ -n "$$too_complex" ]; then echo "$$too_complex"; echo "radon cc: split the functions above"; exit 1; fi
+	@test $$(wc -l < __main__.py) -le 120 || { echo "__main__.py: $$(wc -l < __main__.py) lines, more than 120: it only composes"; exit 1; }
 
 # One mypy cache for the three runs: the policy pack's and the consumer's __main__.py are checked on their own (three
 # modules named __main__), but the SDKs they import are analysed only once. stubs/ keeps mypy to the SDK services the

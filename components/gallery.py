@@ -80,7 +80,9 @@ class ImageGallery(pulumi.ComponentResource):
             hyper_v_generation=image.hyper_v_generation,
             # The definition's identity; for `source: vhd` the builder's base image names the lineage.
             identifier=compute.GalleryImageIdentifierArgs(publisher=base.publisher, offer=base.offer, sku=base.sku),
-            features=_features(image.security_type),
+            # Sent only when not Azure's default x64, so definitions created before image.architecture stay as they are.
+            architecture=image.architecture if image.architecture != "x64" else None,
+            features=_features(image.security_type, image.disk_controller_types),
             opts=child,
         )
         self.image_version_ids = {
@@ -138,12 +140,18 @@ def _image_version(
     )
 
 
-def _features(security_type: str) -> list[compute.GalleryImageFeatureArgs] | None:
+def _features(security_type: str, disk_controllers: str | None) -> list[compute.GalleryImageFeatureArgs] | None:
     """TrustedLaunch: the definition's SecurityType feature says its images boot only as Trusted Launch VMs, which
-    pools must match (securityProfile). Standard: no feature, as definitions created before image.securityType."""
-    if security_type != "TrustedLaunch":
-        return None
-    return [compute.GalleryImageFeatureArgs(name="SecurityType", value="TrustedLaunch")]
+    pools must match (securityProfile). Standard: no feature, as definitions created before image.securityType.
+    DiskControllerTypes (image.diskControllerTypes, "SCSI, NVMe" when a pool's size boots only from NVMe): the OS disk
+    controllers the images support (feature name and value as https://learn.microsoft.com/azure/virtual-machines/nvme-overview
+    shows them; the failure without it: hashicorp/packer-plugin-azure#521). None when neither applies."""
+    features = []
+    if security_type == "TrustedLaunch":
+        features.append(compute.GalleryImageFeatureArgs(name="SecurityType", value="TrustedLaunch"))
+    if disk_controllers is not None:
+        features.append(compute.GalleryImageFeatureArgs(name="DiskControllerTypes", value=disk_controllers))
+    return features or None
 
 
 def _storage_profile(source: GallerySource) -> compute.GalleryImageVersionStorageProfileArgs:

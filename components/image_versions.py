@@ -71,35 +71,8 @@ class PublishedVersion:
             raise _bad(version, f"the key is not a version ({IMAGE_VERSION_RULE})")
         if not isinstance(entry, Mapping):
             raise _bad(version, f"the entry is {type(entry).__name__}, not an object")
-        source = entry.get("source")
-        if not isinstance(source, Mapping):
-            raise _bad(version, "source is missing or not an object")
-        strings = {k: source.get(k) for k in ("virtualMachineId", "vhdUri", "storageAccountId")}
-        for key, value in strings.items():
-            if value is not None and (not isinstance(value, str) or not value):
-                raise _bad(version, f"source.{key} is {value!r}, not an id")
-        if bool(strings["virtualMachineId"]) == bool(strings["vhdUri"]) or (
-            strings["vhdUri"] and not strings["storageAccountId"]
-        ):
-            raise _bad(version, "source needs exactly one of virtualMachineId, or vhdUri with storageAccountId")
-        regions = entry.get("targetRegions")
-        if not isinstance(regions, list) or not regions:
-            raise _bad(version, f"targetRegions is {regions!r}: at least one {{region, count}} is needed")
-        target_regions = []
-        for index, region in enumerate(regions):
-            name = region.get("region") if isinstance(region, Mapping) else None
-            count = region.get("count") if isinstance(region, Mapping) else None
-            # a whole number: the SDK reads every number back as a float (1.0)
-            if (
-                not isinstance(name, str)
-                or not name
-                or not isinstance(count, int | float)
-                or isinstance(count, bool)
-                or not float(count).is_integer()
-                or count < 1
-            ):
-                raise _bad(version, f"targetRegions[{index}] is {region!r}, not {{region: <name>, count: <1 or more>}}")
-            target_regions.append((name, int(count)))
+        source = _recorded_source(version, entry.get("source"))
+        target_regions = _recorded_regions(version, entry.get("targetRegions"))
         texts = {k: entry.get(k, "") for k in ("contentFingerprint", "vhdUri")}
         for key, value in texts.items():
             if not isinstance(value, str):
@@ -110,11 +83,7 @@ class PublishedVersion:
                 raise _bad(version, f"{key} is {value!r}, not true or false")
         return cls(
             version=version,
-            source=GallerySource(
-                virtual_machine_id=strings["virtualMachineId"] or None,
-                vhd_uri=strings["vhdUri"] or None,
-                storage_account_id=strings["storageAccountId"] or None,
-            ),
+            source=source,
             target_regions=target_regions,
             content_fingerprint=texts["contentFingerprint"] or None,
             vhd_uri=texts["vhdUri"] or None,
@@ -131,6 +100,47 @@ class PublishedVersion:
             content_fingerprint=self.content_fingerprint,
             exclude_from_latest=exclude_from_latest,
         )
+
+
+def _recorded_source(version: str, source: Any) -> GallerySource:
+    """The entry's `source`: exactly one of a VM id, or a VHD URI with its storage account id."""
+    if not isinstance(source, Mapping):
+        raise _bad(version, "source is missing or not an object")
+    strings = {k: source.get(k) for k in ("virtualMachineId", "vhdUri", "storageAccountId")}
+    for key, value in strings.items():
+        if value is not None and (not isinstance(value, str) or not value):
+            raise _bad(version, f"source.{key} is {value!r}, not an id")
+    if bool(strings["virtualMachineId"]) == bool(strings["vhdUri"]) or (
+        strings["vhdUri"] and not strings["storageAccountId"]
+    ):
+        raise _bad(version, "source needs exactly one of virtualMachineId, or vhdUri with storageAccountId")
+    return GallerySource(
+        virtual_machine_id=strings["virtualMachineId"] or None,
+        vhd_uri=strings["vhdUri"] or None,
+        storage_account_id=strings["storageAccountId"] or None,
+    )
+
+
+def _recorded_regions(version: str, regions: Any) -> list[tuple[str, int]]:
+    """The entry's `targetRegions`: at least one {region, count}, count a whole number of 1 or more."""
+    if not isinstance(regions, list) or not regions:
+        raise _bad(version, f"targetRegions is {regions!r}: at least one {{region, count}} is needed")
+    target_regions = []
+    for index, region in enumerate(regions):
+        name = region.get("region") if isinstance(region, Mapping) else None
+        count = region.get("count") if isinstance(region, Mapping) else None
+        # a whole number: the SDK reads every number back as a float (1.0)
+        if (
+            not isinstance(name, str)
+            or not name
+            or not isinstance(count, int | float)
+            or isinstance(count, bool)
+            or not float(count).is_integer()
+            or count < 1
+        ):
+            raise _bad(version, f"targetRegions[{index}] is {region!r}, not {{region: <name>, count: <1 or more>}}")
+        target_regions.append((name, int(count)))
+    return target_regions
 
 
 def _bad(version: str, problem: str) -> RecordError:
@@ -172,17 +182,15 @@ def record_output(
     current: GalleryVersion,
     vhd_uri: pulumi.Input[str] | None,
     published: Mapping[str, PublishedVersion],
-    kept: list[str],
+    older: list[PublishedVersion],
 ) -> dict[str, Any]:
-    """The record this update leaves: image.version, the older versions kept, and the versions dropped (by this
-    update or earlier), so that a record left behind by an update that failed before its deletions still names them."""
-    image_version = settings.image.version
+    """The record this update leaves: image.version, the older versions kept (`older`: kept_versions but
+    image.version), and the versions dropped (by this update or earlier), so that a record left behind by an update
+    that failed before its deletions still names them."""
     retired = settings.builds_image and not settings.has_builder
-    record = {image_version: record_entry(current, vhd_uri, builder_retired=retired)}
-    for version in kept:
-        if version != image_version:
-            old = published[version]
-            record[version] = record_entry(old.in_gallery(True), old.vhd_uri, builder_retired=old.builder_retired)
+    record = {settings.image.version: record_entry(current, vhd_uri, builder_retired=retired)}
+    for old in older:
+        record[old.version] = record_entry(old.in_gallery(True), old.vhd_uri, builder_retired=old.builder_retired)
     dropped = sorted((v for v in published if v not in record), key=_order, reverse=True)[:_MAX_DROPPED]
     for version in dropped:
         old = published[version]
@@ -257,6 +265,33 @@ def kept_versions(settings: Settings, published: Mapping[str, PublishedVersion])
     image = settings.image
     current = image.version
     live = {v: p for v, p in published.items() if not p.dropped}
+    _refuse_unpublishable(settings, published, live)
+    _refuse_new_bits(settings, live.get(current))
+    older = sorted((v for v in live if v != current), key=_order, reverse=True)
+    pinned = {settings.pool_image_version(pool) for pool in settings.pools} - {current}
+    kept = [current] + [v for v in older if v in pinned]
+    kept += [v for v in older if v not in pinned][: max(0, image.keep_versions - len(kept))]
+    for index, pool in enumerate(settings.pools):
+        if pool.image_version is not None and pool.image_version not in kept:
+            dropped = pool.image_version in published
+            raise record_problem(
+                f"pools[{index}].imageVersion",
+                pool.image_version,
+                _dropped_text(pool.image_version, published)
+                if dropped
+                else f"a version this stack has published and keeps: {current} (image.version) or one of "
+                f"{_listing(live)}; a version not published yet is built by setting image.version",
+            )
+    return sorted(kept, key=_order, reverse=True)
+
+
+def _refuse_unpublishable(
+    settings: Settings, published: Mapping[str, PublishedVersion], live: Mapping[str, PublishedVersion]
+) -> None:
+    """image.version can't be had: dropped earlier, new while the builder is retired, or older than one the builder
+    published (it would build it again)."""
+    image = settings.image
+    current = image.version
     if current in published and published[current].dropped:
         raise record_problem("image.version", current, _dropped_text(current, published))
     if settings.builds_image and not image.builder.enabled and current not in live:
@@ -275,23 +310,6 @@ def kept_versions(settings: Settings, published: Mapping[str, PublishedVersion])
             f"{current} again. To run pools on {current}, set pools[].imageVersion (or retire the builder with "
             "image.builder.enabled: false, which publishes nothing)",
         )
-    _refuse_new_bits(settings, live.get(current))
-    older = sorted((v for v in live if v != current), key=_order, reverse=True)
-    pinned = {settings.pool_image_version(pool) for pool in settings.pools} - {current}
-    kept = [current] + [v for v in older if v in pinned]
-    kept += [v for v in older if v not in pinned][: max(0, image.keep_versions - len(kept))]
-    for index, pool in enumerate(settings.pools):
-        if pool.image_version is not None and pool.image_version not in kept:
-            dropped = pool.image_version in published
-            raise record_problem(
-                f"pools[{index}].imageVersion",
-                pool.image_version,
-                _dropped_text(pool.image_version, published)
-                if dropped
-                else f"a version this stack has published and keeps: {current} (image.version) or one of "
-                f"{_listing(live)}; a version not published yet is built by setting image.version",
-            )
-    return sorted(kept, key=_order, reverse=True)
 
 
 def _refuse_new_bits(settings: Settings, recorded: PublishedVersion | None) -> None:

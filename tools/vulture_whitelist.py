@@ -25,6 +25,7 @@ _._vhd_uri
 _._account_id
 _._source_rules
 _._os_defaults
+_._nvme_for_v6_pools
 _._sku
 _._one_scale_mode
 _._subnet
@@ -53,3 +54,7 @@ os_type.Architecture  # the type of the image.architecture key (settings), for t
 pools.POOL_IN_PLACE  # tests/pool_drain/test_drain_program.py checks it and POOL_REPLACE_ON_CHANGES cover batch.Pool
 image_stack.CONTRACT_OUTPUTS  # the image stack's output contract, checked by tests/program/test_image_stack.py
 preflight_report.SCHEMA_PATH  # tools/preflight/preflight.schema.json, read by tests/preflight (--json follows it)
+
+# The program's copy of the node agent end dates: tests/policies/test_pack.py keeps it equal to the pack's support
+# windows (policies/batch_image_policies/data/support_windows.json).
+settings.NODE_AGENT_END_OF_LIFE

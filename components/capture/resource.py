@@ -92,13 +92,9 @@ class VhdRetention(pulumi.dynamic.Resource, module="capture", name="VhdRetention
     def __init__(
         self,
         name: str,
-        args: VhdRetentionArgs | pulumi.Input[str],
-        vhd_container: pulumi.Input[str] = "",
-        keep: pulumi.Input[list[pulumi.Input[str]]] | None = None,
+        args: VhdRetentionArgs,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        if not isinstance(args, VhdRetentionArgs):  # the positional form until the program's one call passes the Args
-            args = VhdRetentionArgs(args, vhd_container, keep if keep is not None else [])
         super().__init__(
             VhdRetentionProvider(), name, {**args.props(), URN_KEY: own_urn(name, RETENTION_TYPE, opts)}, opts
         )

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.batch import BatchManagementClient
+from azure.mgmt.batch.models import PoolProperties
 
 from components.common.environment import ArmEnvironment, credential
 from components.common.provider_kit import closing
@@ -139,19 +140,7 @@ class AzureBatchPools:
             if err.status_code == 403:
                 raise self._denied(pool_id, err) from None
             raise
-        props = pool.properties
-        scale = props.scale_settings if props is not None else None
-        fixed = scale.fixed_scale if scale is not None else None
-        return PoolState(
-            state="deleting" if _lower(props and props.provisioning_state) == "deleting" else "active",
-            allocation_state=_lower(props and props.allocation_state),
-            auto_scale=scale is not None and scale.auto_scale is not None,
-            target_dedicated=(fixed.target_dedicated_nodes or 0) if fixed else 0,
-            target_spot=(fixed.target_low_priority_nodes or 0) if fixed else 0,
-            current_dedicated=(props and props.current_dedicated_nodes) or 0,
-            current_spot=(props and props.current_low_priority_nodes) or 0,
-            metadata={item.name: item.value for item in (props and props.metadata) or []},
-        )
+        return _pool_state(pool.properties)
 
     def disable_auto_scale(self, pool_id: str) -> None:
         self._call(
@@ -187,6 +176,22 @@ class AzureBatchPools:
             pool_id,
             lambda: self._client.pool.begin_delete(self._group, self._account, pool_id, polling=False),
         )
+
+
+def _pool_state(props: PoolProperties | None) -> PoolState:
+    """The drain's view of an ARM pool's properties."""
+    scale = props.scale_settings if props is not None else None
+    fixed = scale.fixed_scale if scale is not None else None
+    return PoolState(
+        state="deleting" if _lower(props and props.provisioning_state) == "deleting" else "active",
+        allocation_state=_lower(props and props.allocation_state),
+        auto_scale=scale is not None and scale.auto_scale is not None,
+        target_dedicated=(fixed.target_dedicated_nodes or 0) if fixed else 0,
+        target_spot=(fixed.target_low_priority_nodes or 0) if fixed else 0,
+        current_dedicated=(props and props.current_dedicated_nodes) or 0,
+        current_spot=(props and props.current_low_priority_nodes) or 0,
+        metadata={item.name: item.value for item in (props and props.metadata) or []},
+    )
 
 
 def _interrupted(gave_up: str) -> DrainInterrupted:

@@ -107,3 +107,20 @@ WINDOWS_SETUP_SCRIPT = "image/setup.ps1"
 # What each OS's builder runs the setup script with (cloud-init runs a shell script, the first logon PowerShell).
 SETUP_SCRIPT_SUFFIXES: dict[OsType, tuple[str, ...]] = {"Linux": (".sh",), "Windows": (".ps1",)}
 SETUP_SCRIPT_RUNNERS: dict[OsType, str] = {"Linux": "cloud-init", "Windows": "PowerShell at the builder's first logon"}
+
+# image.architecture Arm64: the Linux builder's defaults. Canonical publishes Ubuntu 24.04 for Arm64 under the same
+# offer as sku `server-arm64` (generation 2 only); an Arm64 (Cobalt 100, Dpsv6) builder size. Batch supports Arm64 pools
+# since 2026-01-12 (Azure/Batch#185).
+ARM64_BASE_IMAGE = {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server-arm64"}
+ARM64_BUILDER_VM_SIZE = "Standard_D2ps_v6"
+# Azure's VM size naming: the additive feature letter `p` after the vCPU count marks an Arm-based processor
+# (https://learn.microsoft.com/azure/virtual-machines/vm-naming-conventions: "p = ARM Cpu"), e.g. Standard_D4ps_v6,
+# Standard_E8pds_v6; every other size is x64.
+ARM64_VM_SIZE = re.compile(r"^standard_[a-z]+\d+(?:-\d+)?[a-z]*p[a-z]*_v\d+\Z", re.IGNORECASE)
+# Sizes that boot only from an NVMe OS disk controller: the Intel and AMD v6 general-purpose and memory families
+# (Dsv6, Ddsv6, Dlsv6, Dasv6, Esv6, ...: https://learn.microsoft.com/azure/virtual-machines/nvme-overview;
+# hashicorp/packer-plugin-azure#521). The image definition then declares DiskControllerTypes "SCSI, NVMe"; the Arm64
+# v6 sizes take either controller, so declaring NVMe for them too does no harm. The policy pack judges each size on its
+# own data (policies/batch_image_policies/data/vm_sizes.json).
+NVME_VM_SIZE = re.compile(r"^standard_[a-z]+\d+(?:-\d+)?[a-z]*_v(?:[6-9]|\d\d)\Z", re.IGNORECASE)
+NVME_DISK_CONTROLLERS = "SCSI, NVMe"

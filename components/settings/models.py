@@ -28,10 +28,13 @@ from pydantic import (
 
 from components.common.image_version import IMAGE_VERSION_RULE, is_image_version
 from components.common.iso_duration import duration_minutes
-from components.common.os_type import OsType, is_windows
+from components.common.os_type import Architecture, OsType, is_windows
 from components.common.project import PROJECT_ROOT
 from components.settings.errors import KeyedError
 from components.settings.facts import (
+    ARM64_BASE_IMAGE,
+    ARM64_BUILDER_VM_SIZE,
+    ARM64_VM_SIZE,
     AZURE_REGIONS,
     BLOB_HOST_SUFFIXES,
     CONTAINER_IMAGE_RULE,
@@ -40,6 +43,8 @@ from components.settings.facts import (
     IDENTITY_RULE,
     MAX_DRAIN_TIMEOUT_HOURS,
     NODE_AGENT_SKUS,
+    NVME_DISK_CONTROLLERS,
+    NVME_VM_SIZE,
     SETUP_SCRIPT_RUNNERS,
     SETUP_SCRIPT_SUFFIXES,
     STORAGE_ACCOUNT_ID,
@@ -183,6 +188,18 @@ class ImageSettings(_Model):
     )
     os_type: OsType = Field("Linux", alias="osType", description="the guest OS; picks the builder's defaults")
     hyper_v_generation: Literal["V1", "V2"] = Field("V2", alias="hyperVGeneration", description="the VM generation")
+    architecture: Architecture = Field(
+        "x64",
+        description="the CPU the image is built for: the definition's architecture, the builder's size and (through "
+        "the pack's gate) the pools' sizes; Arm64 defaults the Linux builder to Ubuntu 24.04 server-arm64 on "
+        "Standard_D2ps_v6",
+    )
+    disk_controller_types: Literal["SCSI", "SCSI, NVMe"] | None = Field(
+        None,
+        alias="diskControllerTypes",
+        description="the definition's DiskControllerTypes feature; unset: the program declares SCSI, NVMe when a pool "
+        "uses a size that boots only from NVMe, else sends none (SCSI)",
+    )
     # A pool on a definition of another security type fails to create; Standard sends nothing, as before the setting.
     security_type: Literal["Standard", "TrustedLaunch"] = Field(
         "Standard",
@@ -262,6 +279,7 @@ class ImageSettings(_Model):
     def _source_rules(self) -> ImageSettings:
         if self.source == "stack":
             self._stack_source_rules()
+            self._check_architecture()
             return self
         if self.from_stack is not None:
             raise KeyedError("fromStack", self.from_stack, "set only when image.source is stack")
@@ -307,6 +325,7 @@ class ImageSettings(_Model):
             raise KeyedError("replicas", duplicates, "each region at most once")
         if self.source == "build":
             _check_builder_os(self.builder, self.os_type)
+        self._check_architecture()
         return self
 
     def _stack_source_rules(self) -> None:
@@ -329,10 +348,44 @@ class ImageSettings(_Model):
                     "its replicas, VHD and builder there)",
                 )
 
+    def _check_architecture(self) -> None:
+        """Arm64 images: Linux, generation 2, built on an Arm64 size; x64 images on an x64 size."""
+        if self.architecture == "Arm64" and is_windows(self.os_type):
+            raise KeyedError(
+                "architecture", "Arm64", "x64 while osType is Windows (Batch's Windows node agent is amd64)"
+            )
+        if self.architecture == "Arm64" and self.hyper_v_generation != "V2":
+            raise KeyedError(
+                "architecture", "Arm64", f"x64 while hyperVGeneration is {self.hyper_v_generation} (Arm64 VMs are V2)"
+            )
+        if self.disk_controller_types == NVME_DISK_CONTROLLERS and self.hyper_v_generation != "V2":
+            raise KeyedError(
+                "diskControllerTypes",
+                self.disk_controller_types,
+                f"SCSI while hyperVGeneration is {self.hyper_v_generation} (NVMe boots generation 2 images only)",
+            )
+        if self.source == "build" and bool(ARM64_VM_SIZE.match(self.builder.vm_size)) != (self.architecture == "Arm64"):
+            kind = (
+                "an Arm64 size (a `p` after the vCPU count, e.g. Standard_D2ps_v6)"
+                if self.architecture == "Arm64"
+                else "an x64 size (no `p` after the vCPU count, e.g. Standard_D2ds_v5)"
+            )
+            raise KeyedError(
+                "builder.vmSize",
+                self.builder.vm_size,
+                f"{kind}: image.architecture is {self.architecture} (or set image.architecture to the size's)",
+            )
+
     @model_validator(mode="before")
     @classmethod
     def _os_defaults(cls, data: Any) -> Any:
-        """A Windows builder gets the Windows defaults for what it leaves unset (base image, setup script)."""
+        """A Windows builder gets the Windows defaults for what it leaves unset (base image, setup script); an Arm64
+        Linux builder the Arm64 base image and builder size."""
+        if isinstance(data, Mapping) and data.get("architecture") == "Arm64" and data.get("osType", "Linux") == "Linux":
+            builder = data.get("builder", {})
+            if isinstance(builder, Mapping):
+                arm = {"baseImage": ARM64_BASE_IMAGE, "vmSize": ARM64_BUILDER_VM_SIZE}
+                return {**data, "builder": {**arm, **builder}}
         if not isinstance(data, Mapping) or not is_windows(data.get("osType", "Linux")):
             return data
         builder = data.get("builder", {})
@@ -643,6 +696,23 @@ class Settings(_Model):
     deployer: DeployerSettings = Field(DeployerSettings(), description="Who runs pulumi up.")
 
     _location = field_validator("location")(_check_region)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nvme_for_v6_pools(cls, data: Any) -> Any:
+        """A pool on a size that boots only from NVMe (facts.NVME_VM_SIZE) needs an image definition declaring it:
+        the program sets image.diskControllerTypes "SCSI, NVMe" unless the user set it (to SCSI: the gate refuses)."""
+        if not isinstance(data, Mapping):
+            return data
+        image, pools = data.get("image"), data.get("pools")
+        if not isinstance(image, Mapping) or "diskControllerTypes" in image or not isinstance(pools, list):
+            return data
+        if image.get("hyperVGeneration", "V2") != "V2":
+            return data  # generation 1 boots from SCSI only; the gate names the sizes that cannot boot it
+        sizes = [p.get("vmSize") for p in pools if isinstance(p, Mapping)]
+        if any(isinstance(s, str) and NVME_VM_SIZE.match(s) for s in sizes):
+            return {**data, "image": {**image, "diskControllerTypes": NVME_DISK_CONTROLLERS}}
+        return data
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Settings:

@@ -1,5 +1,6 @@
 """Batch facts several policies share: where a pool's VM configuration sits, the allocation mode Azure assumes, and
-the node agent SKUs the pack knows with their announced end of life, and who the Batch service principal is.
+the node agent SKUs the pack knows (their end dates are support windows: _support.py), and who the Batch service
+principal is.
 
 The node agent data is duplicated on purpose from the program's settings (components/settings/facts.py): the pack
 runs in its own virtualenv and imports nothing from the program. A test asserts both copies agree.
@@ -25,11 +26,6 @@ NODE_AGENT_SKUS: Final[dict[str, str]] = {
     "batch.node.ubuntu 22.04": "Linux",
     "batch.node.el 9": "Linux",
     "batch.node.windows amd64": "Windows",
-}
-
-# ISO dates after which Batch no longer supports the agent.
-NODE_AGENT_END_OF_LIFE: Final[dict[str, str]] = {
-    "batch.node.ubuntu 22.04": "2027-06-30",
 }
 
 

@@ -62,6 +62,14 @@ EXTRA.update({"batch-pool-no-public-ip": "advisory", "gallery-batch-image-reader
 EXTRA["builder-vm-windows-access"] = "mandatory"
 # Added with issue 24 (what Checkov 3.3.30 still found on the rendered template): encryption at host on the builder.
 EXTRA["builder-vm-encryption-at-host"] = "advisory"
+# Added with issue 19 (the compatibility gate, support windows as data).
+EXTRA.update(
+    {
+        "batch-pool-image-compatible": "mandatory",
+        "batch-pool-vm-size-unchecked": "advisory",
+        "batch-pool-support-window": "mandatory",
+    }
+)
 STACK_POLICIES = {
     "builder-vm-no-extensions",
     "keyvault-batch-access-policy",
@@ -72,6 +80,9 @@ STACK_POLICIES = {
     "image-security-type-consistent",  # builder VM, gallery image definition and pools: three resources
     "gallery-batch-image-reader",  # pools, their image versions, the gallery and role assignments
     "builder-vm-windows-access",  # the password's generator and the network security groups are other resources
+    "batch-pool-image-compatible",  # the pool's size against its gallery image definition
+    "batch-pool-support-window",  # the image's base is on its gallery image definition; builder VMs too
+    "batch-pool-node-agent-end-of-life",  # the warning half of the row above
 }
 PACK = load_pack()
 VMC = "deploymentConfiguration.virtualMachineConfiguration"
@@ -134,12 +145,13 @@ def test_pack_imports_nothing_from_the_program_or_tools():
 
 
 def test_node_agent_data_agrees_with_the_program_settings():
-    from batch_image_policies._batch import NODE_AGENT_END_OF_LIFE, NODE_AGENT_SKUS
+    from batch_image_policies._batch import NODE_AGENT_SKUS
+    from batch_image_policies._support import node_agent_ends
 
     from components import settings
 
     assert settings.NODE_AGENT_SKUS == NODE_AGENT_SKUS
-    assert settings.NODE_AGENT_END_OF_LIFE == NODE_AGENT_END_OF_LIFE
+    assert node_agent_ends() == settings.NODE_AGENT_END_OF_LIFE
 
 
 def test_the_capture_type_token_agrees_with_the_program():

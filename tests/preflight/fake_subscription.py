@@ -3,8 +3,8 @@ permissions), Microsoft Graph (service principals) and the Batch data plane (sup
 trustme certificates, all on one URL.
 
 Bodies are the REST specs' own examples (tests/data/preflight, SOURCE.md there; the supported images come from
-fakes/data/batch, via fakes/batch.py): each element the fake returns is a copy of the example's element with only the fields a scenario is
-about set. Rules the fake enforces, each traced:
+fakes/data/batch, via fakes/batch.py): each element the fake returns is a copy of the example's element with only the
+fields a scenario is about set. Rules the fake enforces, each traced:
 - every request carries a bearer token for the endpoint's audience (the unsigned test tokens of
   components.common.loopback; ARM and Graph: the fake's URL, Batch: https://batch.core.windows.net/), else 401;
 - every ARM request carries `api-version`, else 400 MissingApiVersionParameter (ARM's common error for it; the specs
@@ -36,8 +36,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import trustme
 
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID
-from fakes.tokens import accepts_test_token
 from fakes.batch import default_supported_images
+from fakes.tokens import accepts_test_token
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "preflight"
 BATCH_AUDIENCE = "https://batch.core.windows.net/"

@@ -14,9 +14,9 @@ from pathlib import Path
 import jsonschema
 
 from components.common.project import PROJECT_ROOT
+from fakes.batch import supported_image
 from tests.preflight.conftest import RunPreflight, dev_stack
 from tests.preflight.fake_subscription import CONTRIBUTOR, SUBSCRIPTION, Scenario, Size
-from fakes.batch import supported_image
 from tools.preflight.report import SCHEMA_PATH
 
 

@@ -261,6 +261,41 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str, str]] = [
         "'Standard' or 'TrustedLaunch'",
     ),
     (
+        "arm64-image-on-an-x64-builder-size",
+        {"image": {"architecture": "Arm64", "builder": {"vmSize": "Standard_D2ds_v5"}}},
+        "image.builder.vmSize",
+        "Standard_D2ds_v5",
+        "an Arm64 size (a `p` after the vCPU count, e.g. Standard_D2ps_v6): image.architecture is Arm64",
+    ),
+    (
+        "x64-image-on-an-arm64-builder-size",
+        {"image": {"builder": {"vmSize": "Standard_D2ps_v6"}}},
+        "image.builder.vmSize",
+        "Standard_D2ps_v6",
+        "an x64 size",
+    ),
+    (
+        "arm64-windows-image",
+        {"image": {**WINDOWS_IMAGE, "architecture": "Arm64"}, **_WINDOWS_POOLS},
+        "image.architecture",
+        "Arm64",
+        "x64 while osType is Windows",
+    ),
+    (
+        "arm64-generation-1-image",
+        {"image": {"architecture": "Arm64", "hyperVGeneration": "V1"}},
+        "image.architecture",
+        "Arm64",
+        "Arm64 VMs are V2",
+    ),
+    (
+        "nvme-on-a-generation-1-image",
+        {"image": {"hyperVGeneration": "V1", "diskControllerTypes": "SCSI, NVMe"}},
+        "image.diskControllerTypes",
+        "SCSI, NVMe",
+        "NVMe boots generation 2 images only",
+    ),
+    (
         "trusted-launch-on-gen1",
         {"image": {"securityType": "TrustedLaunch", "hyperVGeneration": "V1"}},
         "image.securityType",
@@ -539,3 +574,17 @@ def test_a_linux_build_keeps_the_linux_defaults() -> None:
     }
     builder = parse_settings(raw, "westeurope").image.builder
     assert builder.base_image.publisher == "Canonical" and builder.setup_script == "image/setup.sh"
+
+
+def test_an_arm64_image_defaults_the_builder_to_ubuntu_24_04_arm64_on_a_cobalt_size() -> None:
+    image = {"name": "arm", "version": "1.0.0", "architecture": "Arm64"}
+    settings = parse_settings({"image": image, "pools": [{**POOL0, "vmSize": "Standard_D4ps_v6"}]}, "westeurope")
+    builder = settings.image.builder
+    assert (builder.base_image.offer, builder.base_image.sku, builder.vm_size) == (
+        "ubuntu-24_04-lts",
+        "server-arm64",
+        "Standard_D2ps_v6",
+    )
+    assert settings.image.disk_controller_types == "SCSI, NVMe"  # a v6 pool size: declared by the program
+    x64 = parse_settings({"image": {**image, "architecture": "x64"}, "pools": [POOL0]}, "westeurope")
+    assert (x64.image.builder.base_image.sku, x64.image.disk_controller_types) == ("server", None)

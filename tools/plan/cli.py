@@ -106,7 +106,7 @@ def plan(args: argparse.Namespace, out: TextIO | None = None) -> ExitCode:
     if args.as_deployed:
         export = deployed.as_deployed(run, args.stack, NAMESPACE)
         args.as_deployed.write_text(json.dumps(export, indent=2) + "\n")
-    document = report.build_plan(run, policies, args.stack, config_path, comparison)
+    document = report.build_plan(run, policies, args.stack, config_path, comparison, policy_config)
     code = ExitCode(document["exitCode"])
     if args.json == "-":
         print(json.dumps(document, indent=2), file=out)

@@ -13,7 +13,7 @@ from pulumi.runtime import rpc
 
 from components.common.project import PROJECT_ROOT
 from tools.errors import ExitCode
-from tools.plan import catalog, deployed
+from tools.plan import catalog, deployed, support
 from tools.plan import graph as plan_graph
 from tools.plan.offline import ProgramRun, RegisteredResource
 from tools.plan.policy_runner import PolicyReport, load_pack
@@ -42,8 +42,10 @@ def build_plan(
     stack: str,
     policy_config: Path | None = None,
     against: deployed.Comparison | None = None,
+    policy_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The plan as one JSON-ready document (see tools/plan/plan.schema.json)."""
+    """The plan as one JSON-ready document (see tools/plan/plan.schema.json); `policy_options` is the loaded policy
+    pack config (the support windows are judged on its batch-pool-support-window asOf)."""
     # Everything in URN order (run.resources is sorted by URN), policy results by URN then policy: the same stack
     # gives byte-identical text, markdown and JSON on every run.
     names = {r.urn: r.name for r in run.resources}
@@ -92,6 +94,7 @@ def build_plan(
             if catalog.idle_cost(r.typ)
         ],
         "policyPackConfig": _shown_path(policy_config) if policy_config else None,
+        "supportWindows": support.support_windows(run.resources, policy_options),
         "outputs": _display(run.outputs),
         **({"against": _display(deployed.to_json(against))} if against else {}),
         "exitCode": int(ExitCode.MANDATORY_VIOLATION if report.mandatory else ExitCode.OK),
@@ -171,6 +174,8 @@ def render(
     lines += [f"- {item['name']}: {item['cost']}" for item in plan["billingAfterUp"]] or ["nothing: no builder"]
     if plan["billingAfterUp"]:
         lines += [RETIRE_HINT]
+    if "supportWindows" in plan:
+        lines += support.render(plan["supportWindows"], head)
     lines += ["", f"{head}Policy results", ""]
     lines += [f"policy pack config: {plan.get('policyPackConfig') or 'none (the levels the pack declares)'}"]
     for level in ("mandatory", "advisory"):

@@ -56,20 +56,35 @@ def mismatches(expected: PoolConfig, pool: BatchPool) -> list[str]:
     subnet = network.subnet_id if network else None
     if (subnet or "").lower() != (expected.subnet_id or "").lower():
         found.append(f"subnet: configured {expected.subnet_id or 'none'}, pool {subnet or 'none'}")
-    public = network.public_ip_address_configuration if network else None
-    provision = _text(public.ip_address_provisioning_type) if public and public.ip_address_provisioning_type else ""
-    actual_ips = _PROVISIONING.get(provision.lower(), provision) if provision else "BatchManaged"
+    actual_ips = _public_ips(pool)
     if actual_ips != expected.public_ips:
         found.append(f"public IPs: configured {expected.public_ips}, pool {actual_ips}")
-    identities = (
-        sorted(i.resource_id.lower() for i in (pool.identity.user_assigned_identities or [])) if (pool.identity) else []
-    )
+    identities = _identities(pool)
     if identities != sorted(i.lower() for i in expected.identities):
         found.append(f"identities: configured {list(expected.identities)}, pool {identities}")
-    vm = pool.virtual_machine_configuration
-    containers = vm.container_configuration if vm else None
-    images = list(containers.container_image_names or []) if containers else []
+    images = _container_images(pool)
     missing = [i for i in expected.container_images if i not in images]
     if missing:
         found.append(f"container images: configured {list(expected.container_images)}, pool {images}")
     return found
+
+
+def _public_ips(pool: BatchPool) -> str:
+    """The pool's public IP provisioning as the settings name it (BatchManaged when Batch reports none)."""
+    network = pool.network_configuration
+    public = network.public_ip_address_configuration if network else None
+    provision = _text(public.ip_address_provisioning_type) if public and public.ip_address_provisioning_type else ""
+    return _PROVISIONING.get(provision.lower(), provision) if provision else "BatchManaged"
+
+
+def _identities(pool: BatchPool) -> list[str]:
+    """The pool's user-assigned identities' resource ids, lower case and sorted."""
+    identities = pool.identity.user_assigned_identities if pool.identity else None
+    return sorted(i.resource_id.lower() for i in identities or [])
+
+
+def _container_images(pool: BatchPool) -> list[str]:
+    """The container images the pool prefetches."""
+    vm = pool.virtual_machine_configuration
+    containers = vm.container_configuration if vm else None
+    return list(containers.container_image_names or []) if containers else []

@@ -1,41 +1,45 @@
-"""batch-pool-node-agent-end-of-life: the pool's node agent has no announced end of life (the advisory half of
-batch-pool-node-agent-sku; a policy has one level)."""
+"""batch-pool-node-agent-end-of-life: the advisory half of batch-pool-support-window (a policy has one level): what a
+pool runs on (node agent, the marketplace base of its image, the builder's marketplace image) has an announced end of
+support still ahead on the day of the option `asOf` (default: today); the message names the date. Its name predates
+the other support windows and is kept: users' pack configs name it."""
 
 from __future__ import annotations
 
-import datetime as dt
+from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
+from .._batch import NODE_AGENT_SKUS
+from .._policy import Finding, Findings, schema, stack_rule
+from .._support import AS_OF_OPTION, as_of, endings, node_agent_ends
+from .._tokens import BATCH_POOL, VIRTUAL_MACHINE
 
-from .._batch import NODE_AGENT_END_OF_LIFE, NODE_AGENT_SKUS, VM_CONFIG
-from .._policy import Finding, Findings, resource_rule
-from .._props import peek, text
-from .._tokens import BATCH_POOL
-
-SUPPORTED = sorted(s for s in NODE_AGENT_SKUS if s not in NODE_AGENT_END_OF_LIFE)
+SUPPORTED = sorted(s for s in NODE_AGENT_SKUS if s not in node_agent_ends())
+OPTIONS = schema(asOf=AS_OF_OPTION)
 
 
-def _check(args: ResourceValidationArgs) -> Findings:
-    sku = peek(args.props, f"{VM_CONFIG}.nodeAgentSkuId")
-    end = NODE_AGENT_END_OF_LIFE.get(sku) if isinstance(sku, str) else None
-    if end is None:
-        return
-    ended = dt.date.fromisoformat(end) <= dt.datetime.now(dt.UTC).date()
-    yield Finding(
-        f"the node agent {'reached' if ended else 'reaches'} end of life on {end}", f"nodeAgentSkuId {text(sku)}"
-    )
+def _check(args: StackValidationArgs) -> Findings:
+    day = as_of(args.get_config())
+    for ending in endings(args.resources):
+        if day <= ending.end:
+            yield Finding(
+                f"support ends on {ending.end.isoformat()} ({ending.source})",
+                ending.what,
+                f"a node agent without an announced end of life ({', '.join(SUPPORTED)}) and a base image without one",
+                kind=ending.kind,
+                resource=ending.resource,
+            )
 
 
 REMEDIATION = (
-    "Build the image from a newer base (e.g. Ubuntu 24.04 with batch.node.ubuntu 24.04) and move the pool to its node "
-    "agent."
+    "Build the image from a newer base (e.g. Ubuntu 24.04 with batch.node.ubuntu 24.04, Windows Server 2022) and "
+    "move the pool to its node agent before the date the message names."
 )
 DESCRIPTION = (
-    "The pool's node agent SKU has no announced end of life (the advisory half of batch-pool-node-agent-sku): after "
-    "that date Batch no longer supports pools on the agent, and nodes may fail to allocate or update."
+    "The pool's node agent SKU and image base have no announced end of support (the advisory half of "
+    "batch-pool-support-window): after that date Batch no longer supports pools on them, and nodes may fail to "
+    "allocate or update."
 )
 
-policy = resource_rule(
+policy = stack_rule(
     name="batch-pool-node-agent-end-of-life",
     description=DESCRIPTION,
     remediation_steps=REMEDIATION,
@@ -44,9 +48,9 @@ policy = resource_rule(
     url="https://github.com/Azure/Batch/issues/200",
     benchmark="",
     topics="batch, image, lifecycle",
-    types=[BATCH_POOL],
+    types=[BATCH_POOL, VIRTUAL_MACHINE],
     check=_check,
-    config_schema=None,
+    config_schema=OPTIONS,
     subject="Batch pool",
-    allowed=f"a node agent without an announced end of life ({', '.join(SUPPORTED)})",
+    allowed="",
 )
