@@ -67,6 +67,24 @@ async def read_image_stack(settings: Settings) -> ConsumedImage:
 def consumed_image(settings: Settings, version_id: Any, record: Any) -> ConsumedImage:
     """Validate the image stack's outputs against this stack's settings (ImageStackError, SettingsError)."""
     stack = settings.image.from_stack or ""
+    prefix, current, live = _published(stack, version_id, record)
+    pool_versions = _pool_versions(settings, stack, current, live)
+    for version in sorted(set(pool_versions.values())):
+        _check_replica(settings, stack, live[version])
+    used = sorted({current, *pool_versions.values()})
+    return ConsumedImage(
+        stack=stack,
+        current=current,
+        gallery_id=prefix.split("/images/", 1)[0],
+        version_ids={v: f"{prefix}/versions/{v}" for v in used},
+        pool_versions=pool_versions,
+        versions={v: live[v] for v in used},
+    )
+
+
+def _published(stack: str, version_id: Any, record: Any) -> tuple[str, str, dict[str, PublishedVersion]]:
+    """The image stack's version id prefix (.../images/<image>), its current version and its live published versions:
+    ImageStackError when it published nothing or its outputs don't read back."""
     if record is None or version_id is None:
         missing = " and ".join(k for k, v in ((VERSION_ID_OUTPUT, version_id), (RECORD_OUTPUT, record)) if v is None)
         raise ImageStackError(
@@ -89,6 +107,14 @@ def consumed_image(settings: Settings, version_id: Any, record: Any) -> Consumed
             f"image.fromStack {stack}: its {VERSION_ID_OUTPUT} names version {current}, which its "
             f"{RECORD_OUTPUT} does not hold as published: the image stack's outputs disagree; run `pulumi up` on it"
         )
+    return prefix, current, live
+
+
+def _pool_versions(
+    settings: Settings, stack: str, current: str, live: Mapping[str, PublishedVersion]
+) -> dict[str, str]:
+    """The version each pool boots: pools[].imageVersion, else image.version, else the image stack's current one;
+    SettingsError naming the key for one the image stack has not published (or dropped)."""
     default = settings.image.version or current
     wanted = {"image.version": default} if settings.image.version else {}
     pool_versions = {}
@@ -99,17 +125,7 @@ def consumed_image(settings: Settings, version_id: Any, record: Any) -> Consumed
     for key, version in wanted.items():
         if version not in live:
             raise record_problem(key, version, f"a version the image stack {stack} has published: {_listing(live)}")
-    for version in sorted(set(pool_versions.values())):
-        _check_replica(settings, stack, live[version])
-    used = sorted({current, *pool_versions.values()})
-    return ConsumedImage(
-        stack=stack,
-        current=current,
-        gallery_id=prefix.split("/images/", 1)[0],
-        version_ids={v: f"{prefix}/versions/{v}" for v in used},
-        pool_versions=pool_versions,
-        versions={v: live[v] for v in used},
-    )
+    return pool_versions
 
 
 def _check_replica(settings: Settings, stack: str, version: PublishedVersion) -> None:

@@ -281,11 +281,7 @@ class ImageSettings(_Model):
             self._stack_source_rules()
             self._check_architecture()
             return self
-        if self.from_stack is not None:
-            raise KeyedError("fromStack", self.from_stack, "set only when image.source is stack")
-        for key, value in (("name", self.name), ("version", self.version)):
-            if not value:
-                raise KeyedError(key, None, f"required when image.source is {self.source}")
+        self._own_image_rules()
         if self.source == "vhd":
             if not self.vhd_uri:
                 raise KeyedError("vhdUri", None, "required when image.source is vhd")
@@ -327,6 +323,14 @@ class ImageSettings(_Model):
             _check_builder_os(self.builder, self.os_type)
         self._check_architecture()
         return self
+
+    def _own_image_rules(self) -> None:
+        """A stack that publishes its own image (source build or vhd) names it and takes it from no other stack."""
+        if self.from_stack is not None:
+            raise KeyedError("fromStack", self.from_stack, "set only when image.source is stack")
+        for key, value in (("name", self.name), ("version", self.version)):
+            if not value:
+                raise KeyedError(key, None, f"required when image.source is {self.source}")
 
     def _stack_source_rules(self) -> None:
         """A pool stack (components/image_stack.py) builds, captures and publishes nothing: what only an image stack

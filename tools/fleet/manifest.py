@@ -120,6 +120,17 @@ def parse_manifest(document: Any, source: str, read_config: Any) -> Fleet:
     if not isinstance(document, Mapping):
         raise ManifestError(f"{source}: a mapping with imageStacks and poolStacks is expected, not {document!r}")
     _unknown(source, "", document, _TOP)
+    organization, max_parallel, branch = _top_level(source, document)
+    entries = _entries(source, document)
+    stacks = {name: _stack(source, name, kind, item, entries, read_config) for name, (kind, item) in entries.items()}
+    ordered = _order(source, stacks)
+    fleet = Fleet(organization, max_parallel, branch, {s.name: s for s in ordered}, source)
+    for stack in fleet.pool_stacks:
+        _check_pool_stack(fleet, stack)
+    return fleet
+
+
+def _top_level(source: str, document: Mapping[str, Any]) -> tuple[str, int, str]:
     organization = document.get("organization")
     if not isinstance(organization, str) or not re.match(r"^[A-Za-z0-9][-A-Za-z0-9_.]*\Z", organization):
         raise ManifestError(f"{source}: organization = {organization!r}: allowed: your Pulumi organization's name")
@@ -129,7 +140,11 @@ def parse_manifest(document: Any, source: str, read_config: Any) -> Fleet:
     branch = document.get("defaultBranch", "main")
     if not isinstance(branch, str) or not re.match(r"^[\w./-]+\Z", branch):
         raise ManifestError(f"{source}: defaultBranch = {branch!r}: allowed: a branch name")
+    return organization, max_parallel, branch
 
+
+def _entries(source: str, document: Mapping[str, Any]) -> dict[str, tuple[str, Mapping[str, Any]]]:
+    """Every stack of imageStacks and poolStacks by name, with its kind: each named once, validly."""
     entries: dict[str, tuple[str, Mapping[str, Any]]] = {}
     for list_key, kind in (("imageStacks", "image"), ("poolStacks", "pools")):
         items = document.get(list_key) or []
@@ -151,13 +166,7 @@ def parse_manifest(document: Any, source: str, read_config: Any) -> Fleet:
             entries[name] = (kind, item)
     if not any(kind == "image" for kind, _ in entries.values()):
         raise ManifestError(f"{source}: imageStacks is empty: a fleet needs at least one image stack")
-
-    stacks = {name: _stack(source, name, kind, item, entries, read_config) for name, (kind, item) in entries.items()}
-    ordered = _order(source, stacks)
-    fleet = Fleet(organization, max_parallel, branch, {s.name: s for s in ordered}, source)
-    for stack in fleet.pool_stacks:
-        _check_pool_stack(fleet, stack)
-    return fleet
+    return entries
 
 
 def _unknown(source: str, where: str, item: Mapping[str, Any], allowed: set[str]) -> None:
@@ -179,6 +188,26 @@ def _stack(
     region = item.get("region")
     if not isinstance(region, str) or region not in AZURE_REGIONS:
         raise ManifestError(f"{where}: region = {region!r}: allowed: an Azure region name such as westeurope")
+    refs = _references(where, kind, item, entries)
+    config_file, config = _config(where, item, region, read_config)
+    policy = item.get("policyPackConfig")
+    if policy is not None and not isinstance(policy, str):
+        raise ManifestError(f"{where}: policyPackConfig = {policy!r}: allowed: a policy pack config file's path")
+    return FleetStack(
+        name=name,
+        kind=kind,
+        subscription=subscription,
+        region=region,
+        config_file=config_file,
+        config=config,
+        image=refs[0] if kind == "pools" else None,
+        depends_on=tuple(refs) if kind == "image" else (),
+        policy_pack_config=policy,
+    )
+
+
+def _references(where: str, kind: str, item: Mapping[str, Any], entries: Mapping[str, Any]) -> list[str]:
+    """A pool stack's image, an image stack's dependsOn: image stacks of the manifest."""
     refs: list[str] = []
     if kind == "pools":
         image = item.get("image")
@@ -196,6 +225,11 @@ def _stack(
             raise ManifestError(f"{where}: {key} names {ref!r}, a stack the manifest does not hold (unknown stack)")
         if entries[ref][0] != "image":
             raise ManifestError(f"{where}: {key} names {ref!r}, a pool stack: allowed: an image stack in imageStacks")
+    return refs
+
+
+def _config(where: str, item: Mapping[str, Any], region: str, read_config: Any) -> tuple[str, dict[str, Any]]:
+    """The stack's config file and its config, its location the manifest's region."""
     config_file = item.get("config")
     if not isinstance(config_file, str) or not config_file:
         raise ManifestError(f"{where}: config = {config_file!r}: allowed: the path of its Pulumi.<stack>.yaml")
@@ -210,20 +244,7 @@ def _stack(
             "make them the same"
         )
     config["azure-native:location"] = region
-    policy = item.get("policyPackConfig")
-    if policy is not None and not isinstance(policy, str):
-        raise ManifestError(f"{where}: policyPackConfig = {policy!r}: allowed: a policy pack config file's path")
-    return FleetStack(
-        name=name,
-        kind=kind,
-        subscription=subscription,
-        region=region,
-        config_file=config_file,
-        config=config,
-        image=refs[0] if kind == "pools" else None,
-        depends_on=tuple(refs) if kind == "image" else (),
-        policy_pack_config=policy,
-    )
+    return config_file, config
 
 
 def _order(source: str, stacks: Mapping[str, FleetStack]) -> list[FleetStack]:
