@@ -108,9 +108,11 @@ plan: setup
 
 ## fleet-plan: offline plan + policy pack of every stack of a fleet manifest (MANIFEST), one table; exit 1 on any
 ## mandatory result, 2 for a manifest that names an unknown stack, has a cycle or a region its image doesn't reach
+## (make itself exits 2 for any failed recipe: the line it prints, or `python -m tools.fleet plan`, gives the code)
 MANIFEST ?= fleet/fleet.yaml
 fleet-plan: setup
-	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache $(PY) -m tools.fleet plan --manifest $(MANIFEST)
+	@env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache $(PY) -m tools.fleet plan \
+	  --manifest $(MANIFEST) || { rc=$$?; echo "fleet-plan: exit $$rc (1: a mandatory result; 2: the manifest or a stack is invalid)"; exit $$rc; }
 
 ## fleet-workflow: regenerate .github/workflows/fleet.yml from the manifest (tests/fleet checks it is up to date)
 fleet-workflow: setup
