@@ -11,7 +11,6 @@ import pulumi
 from pulumi_azure_native import authorization, resources
 
 from components.batch_account import BatchAccount, BatchAccountArgs
-from components.image_versions import RECORD_OUTPUT
 from components.invokes import service_principal_object_id
 from components.naming import stack_names
 from components.pools import BatchPools, BatchPoolsArgs, pool_output_extras
@@ -92,10 +91,8 @@ async def main() -> None:
     pulumi.export("resourceGroupName", group.name)
     pulumi.export("location", settings.location)
     pulumi.export("storageAccountName", storage.account_name)
-    if publication.vhd_uri is not None:
-        pulumi.export("imageVhdUri", publication.vhd_uri)
-    pulumi.export("galleryImageVersionId", publication.image_version_id)
-    pulumi.export(RECORD_OUTPUT, publication.record)
+    for name, value in publication.outputs.items():  # the VHD, the version id, the record (or the image stack)
+        pulumi.export(name, value)
     pulumi.export("batchAccountName", account.account_name)
     pulumi.export("batchAccountEndpoint", account.account_endpoint)
     pulumi.export(

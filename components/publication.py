@@ -9,11 +9,15 @@ base image (components/base_image.py: `latest` resolved once, so a new marketpla
 - build (`_build`): the builder VM, the capture, and the VHD retention; the gallery takes the generalized VM
   (osDisk managed; an exported VHD is an extra artifact) or the captured VHD (osDisk unmanaged: the only image);
 - retired (`_retired`): the builder is gone, image.version is declared again exactly as this stack published it;
-- vhd (`_imported`): the gallery imports image.vhdUri from its storage account.
+- vhd (`_imported`): the gallery imports image.vhdUri from its storage account;
+- stack (`_consumed`): a pool stack publishes nothing: its pools boot the versions another stack (the image stack)
+  published, read through a StackReference before anything is registered (components/image_stack.py). No builder,
+  capture or gallery; no record of its own (the record stays the image stack's), the stack output imageStack instead.
 
-Each way ends the same (`_in_gallery`): the gallery holds image.version first, then the older kept versions as they
-were published (excludeFromLatest), and the record the next run reads back names them all. The result is one value,
-`Publication`, which `__main__.py` wires into the Batch account, the pools and the stack outputs.
+Each of the first three ends the same (`_in_gallery`): the gallery holds image.version first, then the older kept
+versions as they were published (excludeFromLatest), and the record the next run reads back names them all. The
+result is one value, `Publication`, which `__main__.py` wires into the Batch account, the pools and the stack outputs
+(`Publication.outputs`: the same keys whichever way the image was published, but the record or the image stack).
 
 Resource names and parents are those the program always used (no component of its own: a parent would change every
 URN), so deployed stacks plan without a replacement (tests/plan/test_upgrade_exports.py).
@@ -33,7 +37,14 @@ from components.capture.resource import GeneralizedImageArgs, VhdRetention, VhdR
 from components.capture.spec import makes_vhd
 from components.gallery import GallerySource, GalleryVersion, ImageGallery, ImageGalleryArgs
 from components.image_content import fingerprint, image_content
-from components.image_versions import PublishedVersion, kept_versions, read_published_versions, record_output
+from components.image_stack import ConsumedImage, read_image_stack
+from components.image_versions import (
+    RECORD_OUTPUT,
+    PublishedVersion,
+    kept_versions,
+    read_published_versions,
+    record_output,
+)
 from components.settings import Builder, Settings
 from components.storage import ImageStorage
 
@@ -60,10 +71,12 @@ class Publication:
     current: GalleryVersion  # image.version as the gallery holds it: its source, regions, content fingerprint
     versions: list[GalleryVersion]  # every version the gallery holds: `current` first, then the older kept ones
     vhd_uri: pulumi.Input[str] | None  # the image's VHD in a storage account, when there is one (output imageVhdUri)
-    record: dict[str, Any]  # the record of published versions (stack output publishedImageVersions)
+    # the record of published versions (stack output publishedImageVersions); None for a pool stack (image stack's)
+    record: dict[str, Any] | None
     gallery_id: pulumi.Output[str]  # the gallery's ARM id: the scope of the Batch principal's image read access
     image_version_ids: Mapping[str, pulumi.Output[str]]  # the ARM id of every version the gallery holds, by version
     pool_versions: Mapping[str, str]  # the version each pool boots from, by pool name (pools[].imageVersion or current)
+    image_stack: str | None = None  # a pool stack's image stack, <organization>/<project>/<stack> (output imageStack)
 
     @property
     def image_version_id(self) -> pulumi.Output[str]:
@@ -74,6 +87,18 @@ class Publication:
     def pool_image_version_ids(self) -> dict[str, pulumi.Output[str]]:
         """The ARM id of the version each pool boots from, by pool name."""
         return {pool: self.image_version_ids[version] for pool, version in self.pool_versions.items()}
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """The stack outputs of the published image (README "Stack outputs"): imageVhdUri when there is a VHD,
+        galleryImageVersionId, and the record (publishedImageVersions) or, for a pool stack, imageStack."""
+        outputs: dict[str, Any] = {} if self.vhd_uri is None else {"imageVhdUri": self.vhd_uri}
+        outputs["galleryImageVersionId"] = self.image_version_id
+        if self.record is not None:
+            outputs[RECORD_OUTPUT] = self.record
+        if self.image_stack is not None:
+            outputs["imageStack"] = self.image_stack
+        return outputs
 
 
 @dataclass(frozen=True)
@@ -88,6 +113,7 @@ class Publisher:
     # the account is registered before the builder that needs its endpoint, so the subnet id is resolved later.
     builder_subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
     resolve_builder_subnet: Callable[[pulumi.Output[str]], None] | None = None
+    consumed: ConsumedImage | None = None  # image.source stack: the image stack's versions the pools boot
 
     @property
     def deployer_blob_access(self) -> bool:
@@ -97,6 +123,8 @@ class Publisher:
 
     def publish(self, args: PublicationArgs) -> Publication:
         """Register the way image.version is published, then the gallery with every kept version."""
+        if self.consumed is not None:
+            return self._consumed(self.consumed)
         if self.settings.has_builder:
             return self._build(args)
         if self.settings.builds_image:
@@ -178,6 +206,21 @@ class Publisher:
         source = GallerySource(vhd_uri=image.vhd_uri, storage_account_id=image.vhd_storage_account_id)
         return self._in_gallery(args, GalleryVersion(image.version, source, self._target_regions()), image.vhd_uri)
 
+    def _consumed(self, consumed: ConsumedImage) -> Publication:
+        """`source: stack`: nothing registered; the image stack's versions as its record holds them."""
+        current = consumed.versions[consumed.current].in_gallery(exclude_from_latest=False)
+        others = [v.in_gallery(exclude_from_latest=True) for k, v in consumed.versions.items() if k != consumed.current]
+        return Publication(
+            current=current,
+            versions=[current, *others],
+            vhd_uri=None,
+            record=None,
+            gallery_id=pulumi.Output.from_input(consumed.gallery_id),
+            image_version_ids={v: pulumi.Output.from_input(i) for v, i in consumed.version_ids.items()},
+            pool_versions=consumed.pool_versions,
+            image_stack=consumed.stack,
+        )
+
     def _target_regions(self) -> list[tuple[str, int]]:
         return [(replica.region, replica.count) for replica in self.settings.replicas]
 
@@ -211,7 +254,10 @@ class Publisher:
 async def prepare_publication(settings: Settings, subscription_id: pulumi.Input[str]) -> Publisher:
     """Decide the publication before any resource is registered. Raises RecordError for a record that can't be read
     back safely, SettingsError for a version the stack can't have, ValueError for a base image the marketplace
-    doesn't have. Registers only the base image lookup's provider."""
+    doesn't have. Registers only the base image lookup's provider. A pool stack (image.source stack) reads the image
+    stack's outputs instead (ImageStackError, SettingsError: nothing published, no replica in this region)."""
+    if settings.consumes_image_stack:
+        return Publisher(settings, settings.image.builder, {}, [], consumed=await read_image_stack(settings))
     published = await read_published_versions(settings)
     image = settings.image
     older = [published[v] for v in kept_versions(settings, published) if v != image.version]

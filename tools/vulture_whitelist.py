@@ -6,7 +6,7 @@ Vulture reads this file as code that uses the names below; nothing imports it. E
 # ruff: noqa: B018
 # mypy: ignore-errors
 
-from components import pools, settings
+from components import image_stack, pools, settings
 from components.capture import resource, spec
 from components.common import loopback, os_type
 from tools.plan import offline, policy_runner
@@ -33,6 +33,7 @@ _._drain_timeout
 _._guid
 _._cross_checks
 _._image_version
+_._from_stack
 _.serialize_as_secret_always
 offline.AzureMocks.new_resource
 offline.AzureMocks.call
@@ -51,6 +52,7 @@ _.copy_seconds  # fakes/copy_proxy.py CopyProxy, set by tools/bench/capture.py
 offline.RecordingMonitor.make_urn  # called by the SDK's MockMonitor.RegisterResource (overridden)
 os_type.Architecture  # the type of the image.architecture key (settings), for the program and the providers
 pools.POOL_IN_PLACE  # tests/pool_drain/test_drain_program.py checks it and POOL_REPLACE_ON_CHANGES cover batch.Pool
+image_stack.CONTRACT_OUTPUTS  # the image stack's output contract, checked by tests/program/test_image_stack.py
 preflight_report.SCHEMA_PATH  # tools/preflight/preflight.schema.json, read by tests/preflight (--json follows it)
 
 # The program's copy of the node agent end dates: tests/policies/test_pack.py keeps it equal to the pack's support

@@ -169,11 +169,23 @@ class Replica(_Model):
     _region = field_validator("region")(_check_region)
 
 
+# image.fromStack: the image stack a pool stack consumes, as a StackReference names it.
+_STACK_NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_.]*/[A-Za-z0-9][-A-Za-z0-9_.]*/[A-Za-z0-9][-A-Za-z0-9_.]*\Z")
+
+
 class ImageSettings(_Model):
+    # name and version are required unless source is stack (a pool stack: the image stack's image, its current
+    # version unless image.version pins another it has published), where they default to "" (not validated).
     name: str = Field(
-        pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$", description="the gallery image definition"
+        "",
+        pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$",
+        description="the gallery image definition; required unless source is stack",
     )
-    version: str = Field(description="MAJOR.MINOR.PATCH; a new version is a new build")
+    version: str = Field(
+        "",
+        description="MAJOR.MINOR.PATCH; a new version is a new build; required unless source is stack, where it "
+        "pins one of the image stack's published versions",
+    )
     os_type: OsType = Field("Linux", alias="osType", description="the guest OS; picks the builder's defaults")
     hyper_v_generation: Literal["V1", "V2"] = Field("V2", alias="hyperVGeneration", description="the VM generation")
     architecture: Architecture = Field(
@@ -195,7 +207,16 @@ class ImageSettings(_Model):
         description="the builder VM, the gallery image definition and every pool get it; TrustedLaunch needs "
         "hyperVGeneration V2",
     )
-    source: Literal["build", "vhd"] = Field("build", description="build on a builder VM, or import vhdUri")
+    source: Literal["build", "vhd", "stack"] = Field(
+        "build",
+        description="build on a builder VM, import vhdUri, or stack: a pool stack on the versions the image stack "
+        "fromStack published, with no builder or gallery of its own",
+    )
+    from_stack: str | None = Field(
+        None,
+        alias="fromStack",
+        description="the image stack <organization>/<project>/<stack>; required when source is stack",
+    )
     vhd_uri: str | None = Field(None, alias="vhdUri", description="required when source is vhd")
     vhd_storage_account_id: str | None = Field(
         None, alias="vhdStorageAccountId", description="the ARM id of vhdUri's account; required when source is vhd"
@@ -247,8 +268,20 @@ class ImageSettings(_Model):
             )
         return value
 
+    @field_validator("from_stack")
+    @classmethod
+    def _from_stack(cls, value: str | None) -> str | None:
+        if value is not None and not _STACK_NAME.match(value):
+            raise ValueError("allowed: the image stack's full name <organization>/<project>/<stack>")
+        return value
+
     @model_validator(mode="after")
     def _source_rules(self) -> ImageSettings:
+        if self.source == "stack":
+            self._stack_source_rules()
+            self._check_architecture()
+            return self
+        self._own_image_rules()
         if self.source == "vhd":
             if not self.vhd_uri:
                 raise KeyedError("vhdUri", None, "required when image.source is vhd")
@@ -290,6 +323,34 @@ class ImageSettings(_Model):
             _check_builder_os(self.builder, self.os_type)
         self._check_architecture()
         return self
+
+    def _own_image_rules(self) -> None:
+        """A stack that publishes its own image (source build or vhd) names it and takes it from no other stack."""
+        if self.from_stack is not None:
+            raise KeyedError("fromStack", self.from_stack, "set only when image.source is stack")
+        for key, value in (("name", self.name), ("version", self.version)):
+            if not value:
+                raise KeyedError(key, None, f"required when image.source is {self.source}")
+
+    def _stack_source_rules(self) -> None:
+        """A pool stack (components/image_stack.py) builds, captures and publishes nothing: what only an image stack
+        uses is refused rather than ignored."""
+        if not self.from_stack:
+            raise KeyedError("fromStack", None, "required when image.source is stack: <organization>/<project>/<stack>")
+        set_here: dict[str, Any] = {
+            "vhdUri": self.vhd_uri,
+            "vhdStorageAccountId": self.vhd_storage_account_id,
+            "replicas": self.replicas or None,
+            "exportVhd": self.export_vhd or None,
+        }
+        for key, value in set_here.items():
+            if value is not None:
+                raise KeyedError(
+                    key,
+                    value,
+                    f"unset when image.source is stack: the image stack {self.from_stack} publishes the image (set "
+                    "its replicas, VHD and builder there)",
+                )
 
     def _check_architecture(self) -> None:
         """Arm64 images: Linux, generation 2, built on an Arm64 size; x64 images on an x64 size."""
@@ -704,6 +765,11 @@ class Settings(_Model):
     def builds_image(self) -> bool:
         """The image is built by this stack (source: build), whether or not its builder is still there."""
         return self.image.source == "build"
+
+    @property
+    def consumes_image_stack(self) -> bool:
+        """A pool stack: its pools use another stack's published image versions (image.source stack)."""
+        return self.image.source == "stack"
 
     @property
     def has_builder(self) -> bool:

@@ -152,15 +152,28 @@ class AzureMocks(pulumi.runtime.Mocks):
     With `preview`, like the engine planning a create: inputs stay known, everything Azure computes is unknown.
     """
 
-    def __init__(self, location: str, preview: bool = False, stack_outputs: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        location: str,
+        preview: bool = False,
+        stack_outputs: Mapping[str, Any] | None = None,
+        other_stacks: Mapping[str, Mapping[str, Any]] | None = None,
+    ):
         self.location = location
         self.preview = preview
         # The outputs of the stack's last update, as the program's reference to its own stack reads them.
         self.stack_outputs = dict(stack_outputs or {})
+        # Other stacks' outputs by full name (<organization>/<project>/<stack>): a pool stack's image stack.
+        self.other_stacks = {name: dict(outputs) for name, outputs in (other_stacks or {}).items()}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if args.typ == "pulumi:pulumi:StackReference":  # a read: known in a preview too
-            return args.resource_id, {"name": args.resource_id, "outputs": self.stack_outputs, "secretOutputNames": []}
+            # Another stack's outputs when given; a stack not given reads as one without outputs (the program then
+            # says it has published nothing). The engine fails a reference to a stack that does not exist.
+            name = args.resource_id or ""
+            own = name.split("/")[-1] == pulumi.get_stack() and name not in self.other_stacks
+            outputs = self.stack_outputs if own else self.other_stacks.get(name, {})
+            return args.resource_id, {"name": args.resource_id, "outputs": outputs, "secretOutputNames": []}
         resource_id, outputs = self._created(args)
         if not self.preview:
             return resource_id, outputs
@@ -390,13 +403,15 @@ def run_program(
     project_root: Path = PROJECT_ROOT,
     records: list[RegisteredResource] | None = None,
     stack_outputs: Mapping[str, Any] | None = None,
+    other_stacks: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ProgramRun:
     """Evaluate `__main__.py` for a stack's config (plus overrides) under Azure-shaped mocks.
 
     `config` replaces the stack file entirely (namespaced keys); otherwise Pulumi.yaml + Pulumi.<stack>.yaml are read.
     Exceptions from the program (a SettingsError for bad config) propagate unchanged; pass `records` to see what
     had been registered by then. `stack_outputs` are the outputs of the stack's last update (its record of published
-    image versions among them): none, as for a new stack, unless given.
+    image versions among them): none, as for a new stack, unless given. `other_stacks` answers StackReferences to
+    other stacks (full name -> outputs): a pool stack's image stack (components/image_stack.py).
     """
     full_config = dict(config) if config is not None else load_stack_config(stack, project_root)
     full_config = merge_config(full_config, config_overrides)
@@ -405,7 +420,7 @@ def run_program(
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     settings.ROOT.set(None)  # a fresh root Stack for every run
-    mocks = AzureMocks(location, preview, stack_outputs)
+    mocks = AzureMocks(location, preview, stack_outputs, other_stacks)
     monitor = RecordingMonitor(mocks, records)
     pulumi.runtime.set_mocks(mocks, project=NAMESPACE, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in full_config.items()})
