@@ -49,21 +49,19 @@ import copy
 import json
 import os
 import shlex
-import ssl
 import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import trustme
-
 from components.common.iso_duration import duration_seconds
 from components.common.loopback import TEST_PRINCIPAL_OBJECT_ID as TEST_PRINCIPAL
+from fakes.tls import LoopbackHttpsServer
 from fakes.tokens import accepts_test_token
 
 DATA = Path(__file__).resolve().parent / "data" / "batch"
@@ -895,29 +893,10 @@ def _node(task: dict[str, Any]) -> dict[str, Any]:
     return {"nodeId": task["_node"], "poolId": task["_pool"]}
 
 
-class FakeBatchServer:
+class FakeBatchServer(LoopbackHttpsServer):
     """`with FakeBatchServer(scenario, tmp_path) as server:` gives server.url and server.ca_file for the client."""
 
     def __init__(self, scenario: Scenario, workdir: Path) -> None:
         self.fake = FakeBatch(scenario, workdir)
-        ca = trustme.CA()
-        cert = ca.issue_cert("127.0.0.1")
-        self.ca_file = workdir / "fake-batch-ca.pem"
-        ca.cert_pem.write_to_path(str(self.ca_file))
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        cert.configure_cert(context)
-        handler = type("Handler", (_Handler,), {"fake": self.fake})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
+        super().__init__(_Handler, self.fake, workdir, "fake-batch-ca.pem")
         self.fake.base_url = self.url
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self) -> FakeBatchServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()

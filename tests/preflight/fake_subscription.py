@@ -25,18 +25,16 @@ from __future__ import annotations
 import copy
 import json
 import re
-import ssl
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import trustme
-
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID
 from fakes.batch import default_supported_images
+from fakes.tls import LoopbackHttpsServer
 from fakes.tokens import accepts_test_token
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "preflight"
@@ -298,29 +296,10 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_PATCH = do_POST = do_DELETE = _reply
 
 
-class FakeSubscriptionServer:
+class FakeSubscriptionServer(LoopbackHttpsServer):
     """`with FakeSubscriptionServer(scenario, tmp_path) as server:` gives server.url and server.ca_file."""
 
     def __init__(self, scenario: Scenario, workdir: Path) -> None:
         self.fake = FakeSubscription(scenario)
-        ca = trustme.CA()
-        cert = ca.issue_cert("127.0.0.1")
-        self.ca_file = workdir / "fake-subscription-ca.pem"
-        ca.cert_pem.write_to_path(str(self.ca_file))
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        cert.configure_cert(context)
-        handler = type("Handler", (_Handler,), {"fake": self.fake})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
+        super().__init__(_Handler, self.fake, workdir, "fake-subscription-ca.pem")
         self.fake.base_url = self.url
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self) -> FakeSubscriptionServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
