@@ -55,7 +55,8 @@ POOL_REPLACE_REASON = (
 class BatchPoolsArgs:
     resource_group_name: pulumi.Input[str]
     account_name: pulumi.Input[str]
-    account_endpoint: pulumi.Input[str]  # the account's data-plane host (accountEndpoint): where the drains call Batch
+    # accountEndpoint: part of each drain's id, and how a drain record older than its pool's ARM id finds the account
+    account_endpoint: pulumi.Input[str]
     image_version_ids: Mapping[str, pulumi.Input[str]]  # pool name → the gallery image version id it boots from
     pools: list[PoolSettings]
     security_type: str = "Standard"  # image.securityType: the gallery image definition's, which every pool matches

@@ -8,7 +8,7 @@ Vulture reads this file as code that uses the names below; nothing imports it. E
 
 from components import image_stack, pools, settings
 from components.capture import resource, spec
-from components.common import loopback, os_type
+from components.common import loopback
 from tools.plan import offline, policy_runner
 from tools.preflight import report as preflight_report
 
@@ -50,7 +50,6 @@ policy_runner.PolicyResult.skipped_in_preview
 policy_runner.PolicyReport.for_policy
 _.copy_seconds  # fakes/copy_proxy.py CopyProxy, set by tools/bench/capture.py
 offline.RecordingMonitor.make_urn  # called by the SDK's MockMonitor.RegisterResource (overridden)
-os_type.Architecture  # the type of the image.architecture key (settings), for the program and the providers
 pools.POOL_IN_PLACE  # tests/pool_drain/test_drain_program.py checks it and POOL_REPLACE_ON_CHANGES cover batch.Pool
 image_stack.CONTRACT_OUTPUTS  # the image stack's output contract, checked by tests/program/test_image_stack.py
 preflight_report.SCHEMA_PATH  # tools/preflight/preflight.schema.json, read by tests/preflight (--json follows it)
