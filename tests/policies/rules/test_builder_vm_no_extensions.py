@@ -33,10 +33,6 @@ def _extension(baseline, typ=EXTENSION, deps=True):
     return new(typ, "setup-script", inputs, {"vmName": vm} if deps else None)
 
 
-def test_builder_without_extensions_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 @pytest.mark.parametrize("typ", [EXTENSION, RUN_COMMAND])
 def test_extension_on_captured_builder_is_mandatory_violation(baseline, typ):
     extension = _extension(baseline, typ)
