@@ -115,6 +115,18 @@ def new(typ: str, name: str, inputs: dict[str, Any], deps: Mapping[str, Resource
     )
 
 
+def custom_script_inputs(vm: Any) -> dict[str, Any]:
+    """The inputs of a Custom Script extension on the VM (any record of it): what someone adding setup steps to the
+    builder would register."""
+    return {
+        "resourceGroupName": vm.inputs["resourceGroupName"],
+        "vmName": vm.outputs["name"],
+        "publisher": "Microsoft.Azure.Extensions",
+        "type": "CustomScript",
+        "typeHandlerVersion": "2.1",
+    }
+
+
 def secret(value: Any) -> dict[str, Any]:
     """A secret as RegisterResource sends it."""
     return {_special_sig_key: _special_secret_sig, "value": value}
@@ -132,6 +144,7 @@ __all__ = [
     "assert_message_shape",
     "changed",
     "custom_data",
+    "custom_script_inputs",
     "depending",
     "new",
     "only",
