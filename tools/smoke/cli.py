@@ -15,7 +15,6 @@ Exit codes: the tools' one table, tools/errors.py (the ones smoke uses are print
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from pathlib import Path
 from azure.batch import BatchClient
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
+from tools.cli_support import env_option, tool_parser
 from tools.errors import ToolError, exit_code_help
 from tools.smoke import marker
 from tools.smoke.client import CREDENTIAL_KINDS, ClientSettings, endpoint_url, make_client
@@ -54,12 +54,7 @@ def positive_seconds(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.smoke",
-        description="Verify deployed Batch pools boot the custom image.",
-        epilog=EXIT_CODE_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = tool_parser("smoke", "Verify deployed Batch pools boot the custom image.", EXIT_CODE_HELP)
     source = parser.add_argument_group("stack outputs (one source; flags override single values)")
     source.add_argument("--stack", help="read outputs with `pulumi stack output --json --stack STACK`")
     source.add_argument("--outputs", type=Path, metavar="FILE", help="JSON file of stack outputs")
@@ -72,22 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     timing.add_argument("--task-timeout", type=positive_seconds, default=600.0, help="seconds for the check task")
     timing.add_argument("--poll-interval", type=positive_seconds, default=15.0, help="seconds between polls")
     conn = parser.add_argument_group("connection (for tests and private endpoints)")
-    conn.add_argument(
-        "--endpoint-url",
-        default=os.environ.get("BATCH_SMOKE_ENDPOINT_URL"),
-        help="URL replacing https://<endpoint> [env BATCH_SMOKE_ENDPOINT_URL]",
-    )
-    conn.add_argument(
-        "--ca-bundle",
-        default=os.environ.get("BATCH_SMOKE_CA_BUNDLE"),
-        help="PEM file of CAs to trust [env BATCH_SMOKE_CA_BUNDLE]",
-    )
-    conn.add_argument(
+    env_option(conn, "--endpoint-url", "BATCH_SMOKE_ENDPOINT_URL", "URL replacing https://<endpoint>")
+    env_option(conn, "--ca-bundle", "BATCH_SMOKE_CA_BUNDLE", "PEM file of CAs to trust")
+    env_option(
+        conn,
         "--credential",
+        "BATCH_SMOKE_CREDENTIAL",
+        "default = DefaultAzureCredential; loopback = test token for 127.0.0.1 fakes only",
+        "default",
         choices=CREDENTIAL_KINDS,
-        default=os.environ.get("BATCH_SMOKE_CREDENTIAL", "default"),
-        help="default = DefaultAzureCredential; loopback = test token for 127.0.0.1 fakes only "
-        "[env BATCH_SMOKE_CREDENTIAL]",
     )
     return parser
 
