@@ -27,8 +27,7 @@ from pathlib import Path
 
 from azure.core.exceptions import ClientAuthenticationError
 
-from tools.cli_support import env_option, tool_parser
-from tools.errors import ToolError
+from tools.cli_support import env_option, run_tool, tool_parser
 from tools.preflight import report
 from tools.preflight.azure import (
     CREDENTIAL_KINDS,
@@ -125,14 +124,7 @@ def preflight(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return preflight(args)
-    except ToolError as exc:
-        print(f"preflight: error: {exc.message}", file=sys.stderr)
-        return int(exc.code)
-    except KeyboardInterrupt:
-        print("preflight: interrupted", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
+    return run_tool("preflight", lambda: preflight(args))
 
 
 if __name__ == "__main__":

@@ -23,8 +23,8 @@ from pathlib import Path
 from azure.batch import BatchClient
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
-from tools.cli_support import env_option, tool_parser
-from tools.errors import ToolError, exit_code_help
+from tools.cli_support import env_option, run_tool, tool_parser
+from tools.errors import exit_code_help
 from tools.smoke import marker
 from tools.smoke.client import CREDENTIAL_KINDS, ClientSettings, endpoint_url, make_client
 from tools.smoke.errors import ExitCode, SmokeError
@@ -205,28 +205,22 @@ def batch_error(exc: HttpResponseError) -> SmokeError:
     return SmokeError(ExitCode.BATCH_ERROR, f"Batch API call failed (HTTP {status}): {message}{hint}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def smoke_or_batch_error(args: argparse.Namespace) -> int:
+    """`smoke`, with Batch's refusals as the `SmokeError` that says what to do."""
     try:
         smoke(args)
-    except ToolError as exc:
-        print(f"smoke: error: {exc.message}", file=sys.stderr)
-        return int(exc.code)
     except ClientAuthenticationError as exc:
         detail = exc.message.splitlines()[0] if exc.message else str(exc)
-        print(
-            f"smoke: error: could not authenticate to Batch: {detail}; run `az login` or set up a managed "
-            "identity / AZURE_CLIENT_ID",
-            file=sys.stderr,
-        )
-        return int(ExitCode.BATCH_ERROR)
+        advice = "run `az login` or set up a managed identity / AZURE_CLIENT_ID"
+        raise SmokeError(ExitCode.BATCH_ERROR, f"could not authenticate to Batch: {detail}; {advice}") from exc
     except HttpResponseError as exc:
-        print(f"smoke: error: {batch_error(exc).message}", file=sys.stderr)
-        return int(ExitCode.BATCH_ERROR)
-    except KeyboardInterrupt:
-        print("smoke: interrupted", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
+        raise batch_error(exc) from exc
     return int(ExitCode.OK)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_tool("smoke", lambda: smoke_or_batch_error(args))
 
 
 if __name__ == "__main__":
