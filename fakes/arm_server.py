@@ -29,7 +29,7 @@ from fakes.arm_world import (
     disk_id,
 )
 from fakes.azurite import Azurite, free_port
-from fakes.tls import TestPki
+from fakes.tls import QuietHandler, TestPki
 from fakes.tokens import accepts_test_token
 
 _PREFIX = r"^/subscriptions/(?P<sub>[^/]+)"
@@ -339,21 +339,7 @@ def _utc(monotonic_t: float) -> str:
 
 
 def _handler_for(arm: FakeArm) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *_: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            self._serve()
-
-        def do_POST(self) -> None:
-            self._serve()
-
-        def do_DELETE(self) -> None:
-            self._serve()
-
+    class Handler(QuietHandler):
         def _serve(self) -> None:
             arrived = time.monotonic()
             url = urlsplit(self.path)
@@ -377,6 +363,8 @@ def _handler_for(arm: FakeArm) -> type[BaseHTTPRequestHandler]:
                 fault.reached.set()
                 fault.release.wait(60)
             self._send(reply)
+
+        do_GET = do_POST = do_DELETE = _serve  # the methods the capture's ARM calls use
 
         def _send(self, reply: Reply) -> None:
             payload = json.dumps(reply.body).encode() if reply.body is not None else b""

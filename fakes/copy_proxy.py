@@ -16,11 +16,10 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from fakes.azurite import Azurite, free_port
-from fakes.tls import TestPki
+from fakes.tls import QuietHandler, TestPki
 
 _DENIED = (
     b'<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>This '
@@ -178,27 +177,7 @@ def _with_copy_status(headers: list[tuple[str, str]], sim: SimulatedCopy, now: f
 
 
 def _handler_for(proxy: CopyProxy) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *_: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            self._proxy()
-
-        def do_HEAD(self) -> None:
-            self._proxy()
-
-        def do_PUT(self) -> None:
-            self._proxy()
-
-        def do_DELETE(self) -> None:
-            self._proxy()
-
-        def do_POST(self) -> None:
-            self._proxy()
-
+    class Handler(QuietHandler):
         def _proxy(self) -> None:
             url = urlsplit(self.path)
             query = parse_qs(url.query)
@@ -216,6 +195,8 @@ def _handler_for(proxy: CopyProxy) -> type[BaseHTTPRequestHandler]:
             if self.command == "GET" and query.get("comp") == ["list"] and status == 200:
                 data = proxy.listed(unquote(url.path), data)
             self._reply(status, out_headers, data)
+
+        do_GET = do_HEAD = do_PUT = do_DELETE = do_POST = _proxy
 
         def _reply(self, status: int, headers: list[tuple[str, str]], data: bytes) -> None:
             try:

@@ -1,4 +1,5 @@
-"""Test certificates (trustme): one CA, one server certificate for 127.0.0.1 shared by every fake."""
+"""Test certificates (trustme): one CA, one server certificate for 127.0.0.1 shared by every fake; the loopback
+servers' request handler base and HTTPS server."""
 
 from __future__ import annotations
 
@@ -38,6 +39,16 @@ def make_pki(directory: Path) -> TestPki:
         for blob in server.cert_chain_pems:
             out.write(blob.bytes())
     return pki
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A fake's request handler: HTTP/1.1 (clients keep their connections open, as they do with Azure) and no
+    access log on stderr."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *_: Any) -> None:
+        pass
 
 
 class LoopbackHttpsServer:

@@ -51,6 +51,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from ._props import is_unknown, peek, text
 from ._tokens import base_type
 
 
@@ -75,6 +76,18 @@ Findings = Iterator[Finding]
 """What a check returns: a generator yielding one `Finding` per violation."""
 ResourceCheck = Callable[[ResourceValidationArgs], Iterable[Finding]]
 StackCheck = Callable[[StackValidationArgs], Iterable[Finding]]
+
+
+def expect_flag(
+    props: Any, path: str, wanted: bool, problem: str, allowed: str = "", resource: PolicyResource | None = None
+) -> Findings:
+    """The check of a switch that must be `wanted` (true or false): a finding `problem` (found `path` and its value)
+    when it is anything else, not set included; none while it is unknown during preview. `allowed` and `resource` as
+    in `Finding`. Checkov's BaseResourceValueCheck in one function."""
+    value = peek(props, path)
+    if value is wanted or is_unknown(value):
+        return
+    yield Finding(problem, f"{path} {text(value)}", allowed, resource=resource)
 
 
 class RuleFields(TypedDict):

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from pulumi_policy import PolicyResource
 
@@ -23,6 +23,8 @@ from ._sizes import DATA
 from ._tokens import BATCH_POOL, VIRTUAL_MACHINE
 
 WINDOWS_FILE: Final = DATA / "support_windows.json"
+ENDING_TYPES: Final = (BATCH_POOL, VIRTUAL_MACHINE)
+"""The types of the resources `endings` names: pools (their node agent, their image's base) and builder VMs."""
 AS_OF_OPTION: Final = {
     "type": "string",
     "pattern": r"^(\d{4}-\d{2}-\d{2})?$",
@@ -63,9 +65,17 @@ def node_agent_ends() -> dict[str, str]:
     return {e["sku"]: e["end"] for e in windows()["nodeAgents"] if e.get("end")}
 
 
-def _image_end(publisher: Any, offer: Any, sku: Any) -> Mapping[str, Any] | None:
-    if not all(isinstance(v, str) and not is_unknown(v) for v in (publisher, offer, sku)):
+class _Base(NamedTuple):
+    what: str  # e.g. "Windows Server 2016 (MicrosoftWindowsServer/WindowsServer/2016-Datacenter)"
+    window: Mapping[str, Any]
+
+
+def _base_image(props: Any, prefix: str) -> _Base | None:
+    """The marketplace image named at `prefix` (its publisher, offer and sku) when its support has an end date."""
+    named = [peek(props, f"{prefix}.{k}") for k in ("publisher", "offer", "sku")]
+    if not all(isinstance(v, str) and not is_unknown(v) for v in named):
         return None
+    publisher, offer, sku = (str(v) for v in named)
     for entry in windows()["marketplaceImages"]:
         if (
             entry.get("end")
@@ -73,7 +83,7 @@ def _image_end(publisher: Any, offer: Any, sku: Any) -> Mapping[str, Any] | None
             and entry["offer"].lower() == offer.lower()
             and sku.lower().startswith(entry["skuPrefix"].lower())
         ):
-            return entry
+            return _Base(f"{entry['name']} ({publisher}/{offer}/{sku})", entry)
     return None
 
 
@@ -84,21 +94,14 @@ def endings(resources: Sequence[PolicyResource]) -> Iterator[Ending]:
     for pool in of_type(resources, BATCH_POOL):
         sku = peek(pool.props, f"{VM_CONFIG}.nodeAgentSkuId")
         if isinstance(sku, str) and sku in agents:
-            entry = agents[sku]
-            yield Ending(pool, "Batch pool", f'nodeAgentSkuId "{sku}"', _date(entry), entry["source"])
+            yield _ending(pool, "Batch pool", f'nodeAgentSkuId "{sku}"', agents[sku])
         for definition in pool_image_definitions(pool, resources):
-            ident = [peek(definition.props, f"identifier.{k}") for k in ("publisher", "offer", "sku")]
-            image = _image_end(*ident)
-            if image is not None:
-                what = f'image "{definition.name}" built from {image["name"]} ({ident[0]}/{ident[1]}/{ident[2]})'
-                yield Ending(pool, "Batch pool", what, _date(image), image["source"])
+            if base := _base_image(definition.props, "identifier"):
+                yield _ending(pool, "Batch pool", f'image "{definition.name}" built from {base.what}', base.window)
     for vm in of_type(resources, VIRTUAL_MACHINE):
-        ref = [peek(vm.props, f"storageProfile.imageReference.{k}") for k in ("publisher", "offer", "sku")]
-        image = _image_end(*ref)
-        if image is not None:
-            what = f"storageProfile.imageReference {image['name']} ({ref[0]}/{ref[1]}/{ref[2]})"
-            yield Ending(vm, "builder VM", what, _date(image), image["source"])
+        if base := _base_image(vm.props, "storageProfile.imageReference"):
+            yield _ending(vm, "builder VM", f"storageProfile.imageReference {base.what}", base.window)
 
 
-def _date(entry: Mapping[str, Any]) -> dt.date:
-    return dt.date.fromisoformat(str(entry["end"]))
+def _ending(resource: PolicyResource, kind: str, what: str, entry: Mapping[str, Any]) -> Ending:
+    return Ending(resource, kind, what, dt.date.fromisoformat(str(entry["end"])), entry["source"])

@@ -16,6 +16,7 @@ builder runs) rejects too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,42 +107,21 @@ def test_a_broken_copy_of_each_script_fails_with_its_line_and_column(name: str, 
 
 # --- the grammar reads the PowerShell the scripts use -----------------------------------------------------------
 
-VALID = {
-    "here-string, expandable": ('$text = @"\nline $x "quoted" @{}\n"@\n', "expandable_here_string_literal"),
-    "here-string, verbatim": ("$text = @'\nline $x ' \"\n'@\n", "verbatim_here_string_characters"),
-    "here-string as an argument": ('Set-Content -Path x -Value @"\nhi\n"@ -Encoding UTF8\n', "command_parameter"),
-    "splatting": ('$p = @{ Path = "x"; Force = $true }\nNew-Item @p\n', "variable=@p"),
-    "-f formatting": ("\"{0} {1:N2}\" -f $a, $b\n$s = '{0}' -f (Get-Date)\n", "format_operator"),
-    "subexpression in a string": ('"a $($x.Name) b $(Get-Date -Format o)"\n', "sub_expression"),
-    "static members": ('[Console]::Error.WriteLine("x" +\n    "y")\n[Convert]::FromBase64String($b)\n', "::"),
-    "typed catch and finally": (
-        "try { throw 'x' } catch [System.IO.IOException] { $_ } catch { exit 1 } finally { 1 }\n",
-        "catch_type_list",
-    ),
-    "redirections": ("cmd /c foo 2>&1 | Out-Null\n& $exe *> $null\n", "merging_redirection_operator"),
-    "line continuation": ("Get-Item `\n  -Path x `\n  -Force\n", "command_parameter"),
-    "case-sensitive operators": ("if ($v -cnotmatch $p -and -not $q) { $i++ }\n", "comparison_operator"),
-    "multi-line hashtable": ("$h = [ordered]@{\n    A = 1\n    'b c' = 2\n}\n", "hash_entry"),
-    "script block and call operator": ("$sb = { param($x) $x * 2 }\n& $sb 3\n", "command_invokation_operator"),
-    "switch, one clause a line": (
-        'switch -Regex ($x) {\n    "^a" { 1; break }\n    default { 2 }\n}\n',
-        "switch_clause",
-    ),
-    "param block with attributes": (
-        "[CmdletBinding()]\nparam([Parameter(Mandatory)][string]$Name, [int]$N = 3)\n$Name\n",
-        "param_block",
-    ),
-    "escapes in strings": ("\"a `\"b`\" `$c `n\"\n'it''s'\n", "verbatim_string_characters"),
-    "stop-parsing token": ("icacls X --% /grant Everyone:F\n", "stop_parsing"),
-    "do/while, foreach, trap": (
-        "do { $i++ } while ($i -lt 3)\nforeach ($f in Get-ChildItem) { continue }\ntrap { exit 1 }\n",
-        "trap_statement",
-    ),
-    "class and enum": (
-        "class A { [int]$X; [string] Name() { return 'a' } }\nenum Color { Red; Green }\n",
-        "enum_statement",
-    ),
-}
+VALID_CASES = Path(__file__).with_name("valid_powershell.ps1")
+
+
+def _valid_cases() -> dict[str, tuple[str, str]]:
+    """The cases of valid_powershell.ps1 by name: (source, the node type its parse must contain). A case starts at a
+    `#: <case> => <node>` line and runs to the next one."""
+    cases = {}
+    for block in re.split(r"^#: ", VALID_CASES.read_text(encoding="utf-8"), flags=re.M)[1:]:
+        header, _, source = block.partition("\n")
+        name, _, node = header.partition(" => ")
+        cases[name] = (source.rstrip("\n") + "\n", node)
+    return cases
+
+
+VALID = _valid_cases()
 
 
 def _nodes(source: str) -> set[str]:

@@ -22,19 +22,12 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.program.sources import VHD_SOURCE
 from tools.plan import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / "tests/data/pulumi-state"
 IMAGE_KEY = "batch-custom-image:image"
-VHD_SOURCE = {
-    "source": "vhd",
-    "vhdUri": "https://byovhd.blob.core.windows.net/uploads/app-node-1.0.0.vhd",
-    "vhdStorageAccountId": (
-        "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/uploads/providers/"
-        "Microsoft.Storage/storageAccounts/byovhd"
-    ),
-}
 
 
 @dataclass(frozen=True)

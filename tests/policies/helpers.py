@@ -53,6 +53,20 @@ def assert_message_shape(result: PolicyResult, *fragments: str) -> None:
         assert fragment in detail, f"{fragment!r} not in {detail!r}"
 
 
+def assert_switch(baseline: Stack, policy: str, subject: str, path: str, wanted: bool, level: str) -> None:
+    """A policy on a switch that must be `wanted` (`_policy.expect_flag`), on the resource named in `subject`
+    (`VM "builder-vm"`): the other value and "not set" each give one `level` violation, on that resource, naming what
+    was found and `<path> <wanted>`; unknown during preview passes."""
+    name = subject.split('"')[1]
+    allowed = f"{path} {str(wanted).lower()}"
+    for value, found in ((not wanted, str(not wanted).lower()), (DELETE, "not set")):
+        record = changed(baseline[name], path, value)
+        result = single(run(stack_with(baseline, record)), policy)
+        assert (result.level, result.urn, result.stage) == (level, record.urn, "resource"), result
+        assert_message_shape(result, subject, f"{path} {found}", allowed)
+    assert run(stack_with(baseline, changed(baseline[name], path, UNKNOWN))).results == []
+
+
 def policy(name: str) -> Policy:
     return next(p for p in load_pack().policies if p.name == name)
 
@@ -115,6 +129,18 @@ def new(typ: str, name: str, inputs: dict[str, Any], deps: Mapping[str, Resource
     )
 
 
+def custom_script_inputs(vm: Any) -> dict[str, Any]:
+    """The inputs of a Custom Script extension on the VM (any record of it): what someone adding setup steps to the
+    builder would register."""
+    return {
+        "resourceGroupName": vm.inputs["resourceGroupName"],
+        "vmName": vm.outputs["name"],
+        "publisher": "Microsoft.Azure.Extensions",
+        "type": "CustomScript",
+        "typeHandlerVersion": "2.1",
+    }
+
+
 def secret(value: Any) -> dict[str, Any]:
     """A secret as RegisterResource sends it."""
     return {_special_sig_key: _special_secret_sig, "value": value}
@@ -130,8 +156,10 @@ __all__ = [
     "Stack",
     "assert_guidance",
     "assert_message_shape",
+    "assert_switch",
     "changed",
     "custom_data",
+    "custom_script_inputs",
     "depending",
     "new",
     "only",

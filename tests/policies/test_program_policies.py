@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.policies.helpers import changed
+from tests.policies.helpers import changed, custom_script_inputs
 from tests.policies.program import ProgramRun, RegisteredResource, run_program
 from tools.plan.policy_runner import PolicyReport, run_policies
 
@@ -63,13 +63,7 @@ def test_extension_on_the_program_builder_is_caught(dev_run):
         typ="azure-native:compute:VirtualMachineExtension",
         name="custom-script",
         urn=vm.urn.rsplit("::", 2)[0] + "::azure-native:compute:VirtualMachineExtension::custom-script",
-        inputs={
-            "vmName": vm.outputs["name"],
-            "resourceGroupName": vm.inputs["resourceGroupName"],
-            "publisher": "Microsoft.Azure.Extensions",
-            "type": "CustomScript",
-            "typeHandlerVersion": "2.1",
-        },
+        inputs=custom_script_inputs(vm),
         outputs={},
         parent="",
         dependencies=[],

@@ -16,6 +16,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID
+from tests.program.sources import VHD_SOURCE
 from tools.plan.offline import (
     BATCH_PRINCIPAL_OBJECT_ID,
     MARKETPLACE_VERSION,
@@ -44,15 +45,6 @@ CONTRACT_OUTPUTS = {
     "batchAccountName",
     "batchAccountEndpoint",
     "pools",
-}
-
-VHD_SOURCE = {
-    "source": "vhd",
-    "vhdUri": "https://byovhd.blob.core.windows.net/uploads/app-node-1.0.0.vhd",
-    "vhdStorageAccountId": (
-        "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/uploads/providers/"
-        "Microsoft.Storage/storageAccounts/byovhd"
-    ),
 }
 
 

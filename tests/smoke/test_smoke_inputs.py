@@ -41,28 +41,39 @@ def test_missing_output_is_named(run_smoke: RunSmoke, drop: str, message: str) -
     assert run.fake.requests == []
 
 
-def test_pool_entry_without_pool_name_is_named(run_smoke: RunSmoke) -> None:
+DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("pools.render.poolName", DELETE, "stack output pools.render.poolName is missing or empty (got None)"),
+        (
+            "batchAccountEndpoint",
+            "[secret]",
+            "stack output 'batchAccountEndpoint' is a secret; smoke needs it in plain text",
+        ),
+        (
+            "galleryImageVersionId",
+            "/subscriptions/0/galleries/g/images/app/versions/latest",
+            "galleryImageVersionId='latest' is not an image version; expected MAJOR.MINOR.PATCH",
+        ),
+    ],
+    ids=["pool-entry-without-pool-name", "secret-output", "malformed-gallery-version-id"],
+)
+def test_a_bad_output_is_refused_with_what_is_wrong(run_smoke: RunSmoke, path: str, value: Any, message: str) -> None:
     outputs = stack_outputs(one_pool())
-    del outputs["pools"]["render"]["poolName"]
+    *parents, last = path.split(".")
+    node = outputs
+    for key in parents:
+        node = node[key]
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
     run = run_smoke(one_pool(), outputs=outputs)
     assert run.code == ExitCode.BAD_INPUT
-    assert "stack output pools.render.poolName is missing or empty (got None)" in run.err
-
-
-def test_secret_output_is_refused_with_a_reason(run_smoke: RunSmoke) -> None:
-    outputs = stack_outputs(one_pool())
-    outputs["batchAccountEndpoint"] = "[secret]"
-    run = run_smoke(one_pool(), outputs=outputs)
-    assert run.code == ExitCode.BAD_INPUT
-    assert "stack output 'batchAccountEndpoint' is a secret; smoke needs it in plain text" in run.err
-
-
-def test_malformed_gallery_version_id_shows_the_expected_shape(run_smoke: RunSmoke) -> None:
-    outputs = stack_outputs(one_pool())
-    outputs["galleryImageVersionId"] = "/subscriptions/0/galleries/g/images/app/versions/latest"
-    run = run_smoke(one_pool(), outputs=outputs)
-    assert run.code == ExitCode.BAD_INPUT
-    assert "galleryImageVersionId='latest' is not an image version; expected MAJOR.MINOR.PATCH" in run.err
+    assert message in run.err
 
 
 def test_image_version_flag_overrides_the_stack(run_smoke: RunSmoke) -> None:

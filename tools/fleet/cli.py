@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from components.common.project import PROJECT_ROOT
+from tools.cli_support import tool_parser
 from tools.errors import ExitCode, ToolError, exit_code_help
 from tools.fleet.manifest import load_manifest
 from tools.fleet.plan import exit_code, plan_fleet, render_table
@@ -27,12 +28,8 @@ DEFAULT_MANIFEST = PROJECT_ROOT / "fleet" / "fleet.yaml"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.fleet",
-        description=__doc__.split("\n\n")[0],
-        epilog=exit_code_help([ExitCode.OK, ExitCode.MANDATORY_VIOLATION, ExitCode.BAD_INPUT]),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    codes = exit_code_help([ExitCode.OK, ExitCode.MANDATORY_VIOLATION, ExitCode.BAD_INPUT])
+    parser = tool_parser("fleet", __doc__.split("\n\n")[0], codes)
     commands = parser.add_subparsers(dest="command", required=True)
     plan = commands.add_parser("plan", help="offline plan and policy pack for every stack of the manifest")
     plan.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)

@@ -36,6 +36,7 @@ import yaml
 from pulumi import RunError
 
 from components.common.project import NAMESPACE, PROJECT_ROOT
+from tools.cli_support import tool_parser
 from tools.errors import ExitCode, ToolError, exit_code_help
 from tools.plan import deployed, report
 from tools.plan.errors import PlanError
@@ -55,12 +56,8 @@ def policy_config_path(stack: str, given: Path | None) -> Path | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.plan",
-        description=__doc__.split("\n\n")[0],
-        epilog=exit_code_help([ExitCode.OK, ExitCode.MANDATORY_VIOLATION, ExitCode.BAD_INPUT]),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    codes = exit_code_help([ExitCode.OK, ExitCode.MANDATORY_VIOLATION, ExitCode.BAD_INPUT])
+    parser = tool_parser("plan", __doc__.split("\n\n")[0], codes)
     parser.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
     parser.add_argument("--stack-file", type=Path, help="read the stack config from this file instead")
     parser.add_argument("--graph", choices=("mermaid", "dot", "none"), default="mermaid")

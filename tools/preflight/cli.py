@@ -27,7 +27,7 @@ from pathlib import Path
 
 from azure.core.exceptions import ClientAuthenticationError
 
-from tools.errors import ToolError
+from tools.cli_support import env_option, run_tool, tool_parser
 from tools.preflight import report
 from tools.preflight.azure import (
     CREDENTIAL_KINDS,
@@ -56,11 +56,8 @@ SIGN_IN = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.preflight",
-        description="Check the subscription before the first `pulumi up` (read-only).",
-        epilog=EXIT_CODE_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = tool_parser(
+        "preflight", "Check the subscription before the first `pulumi up` (read-only).", EXIT_CODE_HELP
     )
     parser.add_argument("--stack", required=True, help="the stack whose Pulumi.<stack>.yaml is checked")
     parser.add_argument("--stack-file", type=Path, help="read this file instead of Pulumi.<stack>.yaml")
@@ -73,21 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-endpoint", help="an existing Batch account's endpoint in the region (supported images, node agents)"
     )
     conn = parser.add_argument_group("connection (for tests and sovereign clouds)")
-    conn.add_argument(
-        "--arm-endpoint",
-        default=os.environ.get("BCI_ARM_ENDPOINT") or PUBLIC_ARM,
-        help="Resource Manager endpoint [env BCI_ARM_ENDPOINT]",
-    )
-    conn.add_argument(
-        "--graph-endpoint",
-        default=os.environ.get("BCI_GRAPH_ENDPOINT") or PUBLIC_GRAPH,
-        help="Microsoft Graph endpoint [env BCI_GRAPH_ENDPOINT]",
-    )
-    conn.add_argument(
-        "--ca-bundle",
-        default=os.environ.get("BCI_CA_BUNDLE") or None,
-        help="PEM file of CAs to trust [env BCI_CA_BUNDLE]",
-    )
+    env_option(conn, "--arm-endpoint", "BCI_ARM_ENDPOINT", "Resource Manager endpoint", PUBLIC_ARM)
+    env_option(conn, "--graph-endpoint", "BCI_GRAPH_ENDPOINT", "Microsoft Graph endpoint", PUBLIC_GRAPH)
+    env_option(conn, "--ca-bundle", "BCI_CA_BUNDLE", "PEM file of CAs to trust")
     conn.add_argument(
         "--credential",
         choices=CREDENTIAL_KINDS,
@@ -139,14 +124,7 @@ def preflight(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return preflight(args)
-    except ToolError as exc:
-        print(f"preflight: error: {exc.message}", file=sys.stderr)
-        return int(exc.code)
-    except KeyboardInterrupt:
-        print("preflight: interrupted", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
+    return run_tool("preflight", lambda: preflight(args))
 
 
 if __name__ == "__main__":

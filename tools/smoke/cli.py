@@ -15,7 +15,6 @@ Exit codes: the tools' one table, tools/errors.py (the ones smoke uses are print
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -24,7 +23,8 @@ from pathlib import Path
 from azure.batch import BatchClient
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
-from tools.errors import ToolError, exit_code_help
+from tools.cli_support import env_option, run_tool, tool_parser
+from tools.errors import exit_code_help
 from tools.smoke import marker
 from tools.smoke.client import CREDENTIAL_KINDS, ClientSettings, endpoint_url, make_client
 from tools.smoke.errors import ExitCode, SmokeError
@@ -54,12 +54,7 @@ def positive_seconds(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.smoke",
-        description="Verify deployed Batch pools boot the custom image.",
-        epilog=EXIT_CODE_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = tool_parser("smoke", "Verify deployed Batch pools boot the custom image.", EXIT_CODE_HELP)
     source = parser.add_argument_group("stack outputs (one source; flags override single values)")
     source.add_argument("--stack", help="read outputs with `pulumi stack output --json --stack STACK`")
     source.add_argument("--outputs", type=Path, metavar="FILE", help="JSON file of stack outputs")
@@ -72,22 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     timing.add_argument("--task-timeout", type=positive_seconds, default=600.0, help="seconds for the check task")
     timing.add_argument("--poll-interval", type=positive_seconds, default=15.0, help="seconds between polls")
     conn = parser.add_argument_group("connection (for tests and private endpoints)")
-    conn.add_argument(
-        "--endpoint-url",
-        default=os.environ.get("BATCH_SMOKE_ENDPOINT_URL"),
-        help="URL replacing https://<endpoint> [env BATCH_SMOKE_ENDPOINT_URL]",
-    )
-    conn.add_argument(
-        "--ca-bundle",
-        default=os.environ.get("BATCH_SMOKE_CA_BUNDLE"),
-        help="PEM file of CAs to trust [env BATCH_SMOKE_CA_BUNDLE]",
-    )
-    conn.add_argument(
+    env_option(conn, "--endpoint-url", "BATCH_SMOKE_ENDPOINT_URL", "URL replacing https://<endpoint>")
+    env_option(conn, "--ca-bundle", "BATCH_SMOKE_CA_BUNDLE", "PEM file of CAs to trust")
+    env_option(
+        conn,
         "--credential",
+        "BATCH_SMOKE_CREDENTIAL",
+        "default = DefaultAzureCredential; loopback = test token for 127.0.0.1 fakes only",
+        "default",
         choices=CREDENTIAL_KINDS,
-        default=os.environ.get("BATCH_SMOKE_CREDENTIAL", "default"),
-        help="default = DefaultAzureCredential; loopback = test token for 127.0.0.1 fakes only "
-        "[env BATCH_SMOKE_CREDENTIAL]",
     )
     return parser
 
@@ -217,28 +205,22 @@ def batch_error(exc: HttpResponseError) -> SmokeError:
     return SmokeError(ExitCode.BATCH_ERROR, f"Batch API call failed (HTTP {status}): {message}{hint}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def smoke_or_batch_error(args: argparse.Namespace) -> int:
+    """`smoke`, with Batch's refusals as the `SmokeError` that says what to do."""
     try:
         smoke(args)
-    except ToolError as exc:
-        print(f"smoke: error: {exc.message}", file=sys.stderr)
-        return int(exc.code)
     except ClientAuthenticationError as exc:
         detail = exc.message.splitlines()[0] if exc.message else str(exc)
-        print(
-            f"smoke: error: could not authenticate to Batch: {detail}; run `az login` or set up a managed "
-            "identity / AZURE_CLIENT_ID",
-            file=sys.stderr,
-        )
-        return int(ExitCode.BATCH_ERROR)
+        advice = "run `az login` or set up a managed identity / AZURE_CLIENT_ID"
+        raise SmokeError(ExitCode.BATCH_ERROR, f"could not authenticate to Batch: {detail}; {advice}") from exc
     except HttpResponseError as exc:
-        print(f"smoke: error: {batch_error(exc).message}", file=sys.stderr)
-        return int(ExitCode.BATCH_ERROR)
-    except KeyboardInterrupt:
-        print("smoke: interrupted", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
+        raise batch_error(exc) from exc
     return int(ExitCode.OK)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_tool("smoke", lambda: smoke_or_batch_error(args))
 
 
 if __name__ == "__main__":

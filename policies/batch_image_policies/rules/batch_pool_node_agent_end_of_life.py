@@ -9,8 +9,7 @@ from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
 from .._batch import NODE_AGENT_SKUS
 from .._policy import Finding, Findings, schema, stack_rule
-from .._support import AS_OF_OPTION, as_of, endings, node_agent_ends
-from .._tokens import BATCH_POOL, VIRTUAL_MACHINE
+from .._support import AS_OF_OPTION, ENDING_TYPES, as_of, endings, node_agent_ends
 
 SUPPORTED = sorted(s for s in NODE_AGENT_SKUS if s not in node_agent_ends())
 OPTIONS = schema(asOf=AS_OF_OPTION)
@@ -48,7 +47,7 @@ policy = stack_rule(
     url="https://github.com/Azure/Batch/issues/200",
     benchmark="",
     topics="batch, image, lifecycle",
-    types=[BATCH_POOL, VIRTUAL_MACHINE],
+    types=ENDING_TYPES,
     check=_check,
     config_schema=OPTIONS,
     subject="Batch pool",

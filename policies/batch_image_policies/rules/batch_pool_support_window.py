@@ -11,8 +11,7 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
 from .._policy import Finding, Findings, schema, stack_rule
-from .._support import AS_OF_OPTION, as_of, endings
-from .._tokens import BATCH_POOL, VIRTUAL_MACHINE
+from .._support import AS_OF_OPTION, ENDING_TYPES, as_of, endings
 
 OPTIONS = schema(asOf=AS_OF_OPTION)
 
@@ -49,7 +48,7 @@ policy = stack_rule(
     url="https://github.com/Azure/Batch/issues/200",
     benchmark="",
     topics="batch, image, lifecycle",
-    types=[BATCH_POOL, VIRTUAL_MACHINE],
+    types=ENDING_TYPES,
     check=_check,
     config_schema=OPTIONS,
     subject="Batch pool",

@@ -5,19 +5,13 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule
-from .._props import is_unknown, peek, text
+from .._policy import Findings, expect_flag, resource_rule
 from .._tokens import VIRTUAL_MACHINE
 
 
 def _check(args: ResourceValidationArgs) -> Findings:
-    value = peek(args.props, "securityProfile.encryptionAtHost")
-    if value is True or is_unknown(value):
-        return
-    yield Finding(
-        "its temp disk and disk caches are not encrypted on the host",
-        f"securityProfile.encryptionAtHost {text(value)}",
-    )
+    problem = "its temp disk and disk caches are not encrypted on the host"
+    return expect_flag(args.props, "securityProfile.encryptionAtHost", True, problem)
 
 
 REMEDIATION = (

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule
-from .._props import is_unknown, keys, peek, text
+from .._policy import Findings, expect_flag, resource_rule
+from .._props import keys
 from .._tokens import VIRTUAL_MACHINE
 
 
 def _check(args: ResourceValidationArgs) -> Findings:
     if not keys(args.props, "osProfile"):
         return  # no guest OS profile (a VM from an attached disk): nothing to set
-    value = peek(args.props, "osProfile.allowExtensionOperations")
-    if value is False or is_unknown(value):
-        return
-    yield Finding("extension operations are allowed", f"osProfile.allowExtensionOperations {text(value)}")
+    yield from expect_flag(args.props, "osProfile.allowExtensionOperations", False, "extension operations are allowed")
 
 
 REMEDIATION = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule
-from .._props import is_unknown, keys, peek, text
+from .._policy import Findings, expect_flag, resource_rule
+from .._props import keys
 from .._tokens import VIRTUAL_MACHINE
 from .._vm import is_windows
 
@@ -13,11 +13,8 @@ from .._vm import is_windows
 def _check(args: ResourceValidationArgs) -> Findings:
     if not keys(args.props, "osProfile") or is_windows(args.props):
         return  # no guest OS profile (attached disk) or a Windows builder: nothing to check
-    disabled = peek(args.props, "osProfile.linuxConfiguration.disablePasswordAuthentication")
-    if disabled is True or is_unknown(disabled):
-        return
-    found = f"osProfile.linuxConfiguration.disablePasswordAuthentication {text(disabled)}"
-    yield Finding("Linux password authentication is enabled", found)
+    path = "osProfile.linuxConfiguration.disablePasswordAuthentication"
+    yield from expect_flag(args.props, path, True, "Linux password authentication is enabled")
 
 
 REMEDIATION = (

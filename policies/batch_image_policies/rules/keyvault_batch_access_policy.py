@@ -10,7 +10,7 @@ from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValid
 
 from .._batch import BATCH_APP_ID, allocation_mode, batch_principals
 from .._graph import depends_on, known_str, location, of_type, refers_to, same_id
-from .._policy import Finding, Findings, option, schema, stack_rule, str_list_option, string_list
+from .._policy import Finding, Findings, expect_flag, option, schema, stack_rule, str_list_option, string_list
 from .._props import is_unknown, items, peek, text
 from .._tokens import BATCH_ACCOUNT, KEY_VAULT, KEY_VAULT_ACCESS_POLICY
 
@@ -60,12 +60,11 @@ def _check_account(
 
 
 def _check_mode(vault: PolicyResource) -> Findings:
-    rbac = peek(vault.props, "properties.enableRbacAuthorization")
-    if rbac is False or is_unknown(rbac):
-        return
-    yield Finding(
+    return expect_flag(
+        vault.props,
+        "properties.enableRbacAuthorization",
+        False,
         "the Batch account's vault is not in access-policy mode",
-        f"properties.enableRbacAuthorization {text(rbac)}",
         "properties.enableRbacAuthorization false, set explicitly (new vaults default to RBAC since Key Vault API "
         "2026-02-01)",
         resource=vault,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule
+from .._policy import Finding, Findings, expect_flag, resource_rule
 from .._props import is_unknown, peek, text
 from .._tokens import BLOB_CONTAINER, STORAGE_ACCOUNT
 
@@ -14,10 +14,7 @@ def _check(args: ResourceValidationArgs) -> Findings:
     if args.resource_type == BLOB_CONTAINER:
         yield from _container_private(args)
         return
-    value = peek(args.props, "allowBlobPublicAccess")
-    if value is False or is_unknown(value):
-        return
-    yield Finding("anonymous public blob access is allowed", f"allowBlobPublicAccess {text(value)}")
+    yield from expect_flag(args.props, "allowBlobPublicAccess", False, "anonymous public blob access is allowed")
 
 
 def _container_private(args: ResourceValidationArgs) -> Findings:

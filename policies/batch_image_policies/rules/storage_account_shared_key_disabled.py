@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
-from .._policy import Finding, Findings, resource_rule
-from .._props import is_unknown, peek, text
+from .._policy import Findings, expect_flag, resource_rule
 from .._tokens import STORAGE_ACCOUNT
 
 
 def _check(args: ResourceValidationArgs) -> Findings:
-    value = peek(args.props, "allowSharedKeyAccess")
-    if value is False or is_unknown(value):
-        return
-    yield Finding("shared key (account key) access is enabled", f"allowSharedKeyAccess {text(value)}")
+    return expect_flag(args.props, "allowSharedKeyAccess", False, "shared key (account key) access is enabled")
 
 
 REMEDIATION = (

@@ -10,10 +10,6 @@ from tests.policies.helpers import DELETE, assert_guidance, assert_message_shape
 NAME = "batch-account-keyvault-reference"
 
 
-def test_account_with_vault_id_and_url_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 @pytest.mark.parametrize(("path", "missing"), [("keyVaultReference", "id and .url"), ("keyVaultReference.url", "url")])
 def test_user_subscription_account_needs_key_vault_reference(baseline, path, missing):
     result = single(run(stack_with(baseline, changed(baseline["batch-account"], path, DELETE))), NAME)

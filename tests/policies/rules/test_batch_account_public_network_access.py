@@ -9,10 +9,6 @@ from tests.policies.helpers import DELETE, assert_guidance, assert_message_shape
 NAME = "batch-account-public-network-access"
 
 
-def test_disabled_public_access_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_the_dev_stack_carries_this_advisory_on_purpose(dev):
     [result] = run(dev).for_policy(NAME)
     assert result.level == "advisory" and result.resource_name == "batch-account"

@@ -13,10 +13,6 @@ def _batch_service(baseline):
     )
 
 
-def test_user_subscription_account_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_batch_service_mode_fails_the_default_configuration(baseline):
     result = single(run(stack_with(baseline, _batch_service(baseline))), NAME)
     assert result.level == "mandatory"

@@ -10,10 +10,6 @@ NAME = "batch-pool-disk-encryption"
 VMC = "deploymentConfiguration.virtualMachineConfiguration"
 
 
-def test_temporary_disk_encryption_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_the_dev_stack_carries_this_advisory_on_purpose(dev):
     results = run(dev).for_policy(NAME)
     assert sorted(r.resource_name for r in results) == ["pools-burst", "pools-render"]

@@ -12,10 +12,6 @@ def _fixed(baseline, dedicated, spot):
     return stack_with(baseline, changed(baseline["pools-render"], "scaleSettings.fixedScale", scale))
 
 
-def test_dev_pools_pass(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_pool_over_the_node_maximum_is_mandatory_violation(baseline):
     result = single(run(_fixed(baseline, 80, 30)), NAME)
     assert result.level == "mandatory"

@@ -17,10 +17,6 @@ NAME = "batch-pool-no-public-ip"
 PROVISION = "networkConfiguration.publicIPAddressConfiguration.provision"
 
 
-def test_pools_in_a_subnet_without_public_ips_pass(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_a_pool_without_network_configuration_gets_batch_managed_public_ips(baseline):
     pool = changed(baseline["pools-render"], "networkConfiguration", DELETE)
     result = single(run(stack_with(baseline, pool)), NAME)

@@ -15,10 +15,6 @@ def _on_ubuntu_22_04(baseline):
     return stack_with(baseline, *pools, changed(baseline["gallery-definition"], "identifier.offer", JAMMY))
 
 
-def test_supported_agent_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_end_of_life_node_agent_is_advisory_only_before_its_date(baseline):
     report = run(
         _on_ubuntu_22_04(baseline), {NAME: {"asOf": "2027-06-30"}, "batch-pool-support-window": {"asOf": "2027-06-30"}}

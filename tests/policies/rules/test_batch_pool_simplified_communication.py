@@ -11,10 +11,6 @@ def _mode(baseline, value):
     return stack_with(baseline, changed(baseline["pools-render"], "targetNodeCommunicationMode", value))
 
 
-def test_simplified_communication_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_classic_communication_is_mandatory_violation(baseline):
     result = single(run(_mode(baseline, "Classic")), NAME)
     assert result.level == "mandatory"

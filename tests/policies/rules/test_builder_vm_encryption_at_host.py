@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pulumi.runtime.rpc import UNKNOWN
 
-from tests.policies.helpers import DELETE, assert_guidance, assert_message_shape, changed, run, single, stack_with
+from tests.policies.helpers import assert_guidance, assert_switch, run
 from tests.policies.program import run_program
 
 NAME = "builder-vm-encryption-at-host"
@@ -28,14 +27,6 @@ def test_the_option_sets_encryption_at_host_on_the_program_builder(security_type
     assert run([vm]).for_policy(NAME) == []
 
 
-@pytest.mark.parametrize(("value", "found"), [(False, "false"), (DELETE, "not set")])
-def test_a_builder_without_encryption_at_host_is_advisory(baseline, value, found):
-    vm = changed(baseline[VM], PATH, value)
-    result = single(run(stack_with(baseline, vm)), NAME)
-    assert result.level == "advisory" and result.urn == vm.urn and result.stage == "resource"
-    assert_message_shape(result, f'VM "{VM}"', f"{PATH} {found}", f"{PATH} true")
+def test_a_builder_without_encryption_at_host_is_advisory(baseline):
+    assert_switch(baseline, NAME, f'VM "{VM}"', PATH, True, "advisory")
     assert_guidance(NAME, "az feature register", "image.builder.encryptionAtHost")
-
-
-def test_unknown_during_preview_passes(baseline):
-    assert run(stack_with(baseline, changed(baseline[VM], PATH, UNKNOWN))).results == []

@@ -9,6 +9,7 @@ from tests.policies.helpers import (
     assert_guidance,
     assert_message_shape,
     changed,
+    custom_script_inputs,
     depending,
     new,
     run,
@@ -23,18 +24,7 @@ RUN_COMMAND = "azure-native:compute:VirtualMachineRunCommandByVirtualMachine"
 
 def _extension(baseline, typ=EXTENSION, deps=True):
     vm = baseline["builder-vm"]
-    inputs = {
-        "resourceGroupName": vm.inputs["resourceGroupName"],
-        "vmName": vm.outputs["name"],
-        "publisher": "Microsoft.Azure.Extensions",
-        "type": "CustomScript",
-        "typeHandlerVersion": "2.1",
-    }
-    return new(typ, "setup-script", inputs, {"vmName": vm} if deps else None)
-
-
-def test_builder_without_extensions_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
+    return new(typ, "setup-script", custom_script_inputs(vm), {"vmName": vm} if deps else None)
 
 
 @pytest.mark.parametrize("typ", [EXTENSION, RUN_COMMAND])

@@ -7,10 +7,6 @@ from tests.policies.helpers import assert_guidance, assert_message_shape, change
 NAME = "builder-vm-no-public-ip"
 
 
-def test_private_builder_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_public_ip_on_the_nic_is_mandatory_violation(baseline):
     nic = changed(
         baseline["builder-nic"], "ipConfigurations.0.publicIPAddress", {"id": "/subscriptions/s/publicIPAddresses/pip"}

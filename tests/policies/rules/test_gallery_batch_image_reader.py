@@ -24,10 +24,6 @@ def test_the_pack_and_the_program_name_the_same_roles():
     assert pack.BATCH_ORCHESTRATION_ROLE == program.BATCH_ORCHESTRATION_ROLE
 
 
-def test_the_program_gallery_role_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_without_the_gallery_role_the_gallery_is_reported(baseline):
     stack = _without(baseline, READER)
     result = single(run(stack), NAME)

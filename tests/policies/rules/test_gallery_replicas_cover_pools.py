@@ -13,10 +13,6 @@ def _big_render_pool(baseline, nodes):
     return changed(baseline["pools-render"], "scaleSettings.fixedScale", scale)
 
 
-def test_one_replica_covers_the_dev_pools(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_too_few_replicas_for_the_pools_is_advisory(baseline):
     # 680 fixed nodes in pools-render + the burst pool's autoscale cap of 20 = 700 nodes booting the version.
     result = single(run(stack_with(baseline, _big_render_pool(baseline, 680)), ROOMY), NAME)

@@ -10,10 +10,6 @@ from tests.policies.helpers import DELETE, assert_guidance, assert_message_shape
 NAME = "image-resources-same-region"
 
 
-def test_one_region_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 @pytest.mark.parametrize(("name", "kind"), [("image-storage-account", "storage account"), ("builder-vm", "builder VM")])
 def test_resource_outside_the_batch_region_is_mandatory_violation(baseline, name, kind):
     moved = changed(baseline[name], "location", "North Europe")

@@ -12,10 +12,6 @@ NAME = "keyvault-batch-access-policy"
 NO_GALLERY_CHECK = {"gallery-batch-image-reader": "disabled"}
 
 
-def test_program_vault_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_rbac_mode_vault_is_mandatory_violation(baseline):
     vault = changed(baseline["batch-vault"], "properties.enableRbacAuthorization", True)
     result = single(run(stack_with(baseline, vault)), NAME)

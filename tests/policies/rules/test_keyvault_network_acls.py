@@ -17,10 +17,6 @@ def _vault(baseline, path, value):
     return stack_with(baseline, changed(baseline[VAULT], path, value))
 
 
-def test_deny_by_default_with_trusted_services_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_the_dev_stack_carries_this_advisory(dev):
     [result] = run(dev).for_policy(NAME)
     assert result.level == "advisory" and result.resource_name == VAULT

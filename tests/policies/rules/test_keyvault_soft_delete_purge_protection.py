@@ -9,10 +9,6 @@ from tests.policies.helpers import DELETE, assert_guidance, assert_message_shape
 NAME = "keyvault-soft-delete-purge-protection"
 
 
-def test_protected_vault_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 @pytest.mark.parametrize(
     ("path", "value", "problem"),
     [

@@ -11,10 +11,6 @@ from tests.policies.rules._storage import SA, assert_passes, assert_violation
 NAME = "storage-account-network-rules"
 
 
-def test_deny_by_default_with_trusted_services_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_the_dev_stack_carries_this_advisory(dev):
     [result] = run(dev).for_policy(NAME)
     assert result.level == "advisory" and result.resource_name == SA

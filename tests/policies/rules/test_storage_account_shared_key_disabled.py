@@ -10,10 +10,6 @@ from tests.policies.rules._storage import SA, assert_violation
 NAME = "storage-account-shared-key-disabled"
 
 
-def test_shared_key_disabled_passes(baseline):
-    assert run(baseline).for_policy(NAME) == []
-
-
 def test_the_dev_stack_carries_this_advisory_on_purpose(dev):
     [result] = run(dev).for_policy(NAME)
     assert result.level == "advisory" and result.resource_name == SA
