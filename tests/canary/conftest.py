@@ -14,7 +14,16 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from components.canary.commands import default_command
 from components.canary.provider import CanaryProvider
-from fakes.batch import ACCOUNT_ENDPOINT, ACCOUNT_ID, SUBSCRIPTION, FakeBatch, FakeBatchServer, FakeNode, FakePool, Scenario
+from fakes.batch import (
+    ACCOUNT_ENDPOINT,
+    ACCOUNT_ID,
+    SUBSCRIPTION,
+    FakeBatch,
+    FakeBatchServer,
+    FakeNode,
+    FakePool,
+    Scenario,
+)
 from fakes.provider_process import ProviderProcess, provider_processes
 
 VERSION = "1.4.0"

@@ -74,7 +74,9 @@ def test_an_unusable_node_fails_the_canary_with_its_errors_keeps_the_pool_and_ru
 
 def test_a_failed_start_task_gives_its_exit_code_and_the_end_of_its_stderr(world, start_provider):
     stderr = "".join(f"line {i}\n" for i in range(40)) + "E: Unable to locate package cuda-drivers\n"
-    failing = node("creating", "waitingforstarttask", "starttaskfailed", start_task_exit_code=100, start_task_stderr=stderr)
+    failing = node(
+        "creating", "waitingforstarttask", "starttaskfailed", start_task_exit_code=100, start_task_stderr=stderr
+    )
     _, _, _, out = _failed(world, start_provider, canary_pool(failing))
     assert "the start task failed on node" in out["failure"] and "(exit code 100;" in out["failure"]
     assert "E: Unable to locate package cuda-drivers" in out["failure"]
@@ -85,16 +87,14 @@ def test_a_failing_command_gives_its_exit_code_and_output_tails_deletes_the_job_
     world, start_provider
 ):
     command = "/bin/sh -c 'echo checking GPU; echo nvidia-smi: not found >&2; exit 7'"
-    w, _, id_, out = _failed(world, start_provider, canary_pool(booting()), command=command)
+    w, _, _, out = _failed(world, start_provider, canary_pool(booting()), command=command)
     assert "the canary command failed (exit code 7;" in out["failure"]
     assert "checking GPU" in out["failure"] and "nvidia-smi: not found" in out["failure"]
     (job,) = w.fake.jobs.values()
     assert job.deleted and out["job_id"] == ""
 
 
-def test_the_default_command_on_an_image_without_the_new_marker_says_which_version_the_node_runs(
-    world, start_provider
-):
+def test_the_default_command_on_an_image_without_the_new_marker_says_which_version_the_node_runs(world, start_provider):
     _, _, _, out = _failed(world, start_provider, canary_pool(booting(), marker="1.3.0\n"))
     assert "the node's image marker says '1.3.0' but the stack deployed image version '1.4.0'" in out["failure"]
 
