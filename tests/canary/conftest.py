@@ -31,7 +31,8 @@ DEFINITION_ID = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-images/providers/Microsoft.Compute/galleries/gal/images/app-node"
 )
 URN = "urn:pulumi:dev::batch-custom-image::pulumi-python:dynamic/canary:ImageCanary::image-canary"
-SUBNET = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/batch"
+VNET = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet"
+SUBNET = f"{VNET}/subnets/batch"
 
 
 def node(*states: str, **kwargs: Any) -> FakeNode:
