@@ -132,7 +132,7 @@ def _wait(poller: Any) -> None:
 def _sync(props: Mapping[str, Any]) -> list[str]:
     """Set the flags where Azure differs; the versions Azure has excluded afterwards."""
     from azure.core.exceptions import HttpResponseError
-    from azure.mgmt.compute.models import GalleryImageVersionPublishingProfile, GalleryImageVersionUpdate
+    from azure.mgmt.compute.models import GalleryImageVersionUpdate
 
     from components.canary.errors import CanaryError
 
@@ -144,9 +144,7 @@ def _sync(props: Mapping[str, Any]) -> list[str]:
                 want = name != latest
                 if current[name] == want:
                     continue
-                update = GalleryImageVersionUpdate(
-                    publishing_profile=GalleryImageVersionPublishingProfile(exclude_from_latest=want)
-                )
+                update = GalleryImageVersionUpdate({"properties": {"publishingProfile": {"excludeFromLatest": want}}})
                 poller = versions.begin_update(
                     where["group"], where["gallery"], where["image"], name, update, api_version=GALLERY_API_VERSION
                 )

@@ -1,5 +1,5 @@
 """The canary sequence (what `create` does), with the node and task checks `make smoke` uses
-(components/common/batch_nodes.py):
+(components/canary/checks.py):
 
 1. leftovers: delete the pools of this account whose metadata marks them as canary pools of this image definition made
    by this resource (a SIGKILLed attempt's, or the pool a failed canary kept), so a rerun starts from the start.
@@ -27,12 +27,12 @@ from typing import Any
 
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 
+from components.canary import checks
 from components.canary.batch import CanaryPools, DataPlane
+from components.canary.checks import NodeCheckError, assess_pool, tail, task_failure, wire_value
 from components.canary.commands import linux_marker_check, windows_marker_check
 from components.canary.errors import CanaryInterrupted
 from components.canary.spec import CANARY_METADATA, URN_METADATA, VERSION_METADATA, CanarySpec
-from components.common import batch_nodes
-from components.common.batch_nodes import NodeCheckError, assess_pool, tail, task_failure, wire_value
 from components.common.progress import Progress, silent
 from components.common.stopping import Clock
 from components.common.stopping import SystemClock as _SystemClock
@@ -172,7 +172,7 @@ class Canary:
 
     def _node_failure(self, err: NodeCheckError) -> str:
         self.node_id = err.node_id or ""
-        if err.kind != batch_nodes.START_TASK_FAILED or not err.node_id:
+        if err.kind != checks.START_TASK_FAILED or not err.node_id:
             return err.message
         node_id = err.node_id
         stderr = self.data.download(
@@ -223,11 +223,11 @@ class Canary:
                 return f"the canary command did not finish within {timeout} (task {state} on node {self.node_id})"
             self.clock.sleep(max(0.0, min(self.poll_seconds, self._remaining())))
 
+    def _task_file(self, name: str) -> str:
+        return self.data.download(lambda: self._client.download_task_file(self.job_id, TASK_ID, name))
+
     def _judge(self, task: Any) -> str | None:
-        files = {
-            name: self.data.download(lambda name=name: self._client.download_task_file(self.job_id, TASK_ID, name))
-            for name in ("stdout.txt", "stderr.txt")
-        }
+        files = {name: self._task_file(name) for name in ("stdout.txt", "stderr.txt")}
         version = self.spec.image_version
         marker = self.spec.command in (linux_marker_check(version), windows_marker_check(version))
         failure = task_failure(

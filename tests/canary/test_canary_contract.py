@@ -92,5 +92,6 @@ def test_the_fake_refuses_a_pool_create_the_spec_rejects(world):
         client.pool.create(RESOURCE_GROUP, ACCOUNT, "canary-ok", no_agent)
     created = client.pool.create(RESOURCE_GROUP, ACCOUNT, "canary-ok", body)
     assert long_name.value.status_code == missing.value.status_code == 400
-    assert created.id == f"{ACCOUNT_ID}/pools/canary-ok" and created.properties.vm_size == "Standard_D2s_v5"
+    assert created.id == f"{ACCOUNT_ID}/pools/canary-ok"
+    assert created.properties is not None and created.properties.vm_size == "Standard_D2s_v5"
     assert [p.name for p in client.pool.list_by_batch_account(RESOURCE_GROUP, ACCOUNT)] == ["canary-ok"]

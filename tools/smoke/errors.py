@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.common import batch_nodes
-from components.common.batch_nodes import NodeCheckError
+from components.canary import checks
+from components.canary.checks import NodeCheckError
 from tools.errors import ExitCode, ToolError
 
 __all__ = ["ExitCode", "SmokeError", "smoke_error"]
@@ -15,13 +15,13 @@ class SmokeError(ToolError):
 
 # The exit code of each kind of the node and task checks `make smoke` shares with the canary.
 _EXIT_CODES = {
-    batch_nodes.POOL_DELETING: ExitCode.ALLOCATION_FAILED,
-    batch_nodes.ALLOCATION_FAILED: ExitCode.ALLOCATION_FAILED,
-    batch_nodes.NODE_UNUSABLE: ExitCode.NODE_UNUSABLE,
-    batch_nodes.START_TASK_FAILED: ExitCode.START_TASK_FAILED,
-    batch_nodes.MARKER_MISSING: ExitCode.MARKER_MISMATCH,
-    batch_nodes.MARKER_MISMATCH: ExitCode.MARKER_MISMATCH,
-    batch_nodes.TASK_FAILED: ExitCode.TASK_FAILED,
+    checks.POOL_DELETING: ExitCode.ALLOCATION_FAILED,
+    checks.ALLOCATION_FAILED: ExitCode.ALLOCATION_FAILED,
+    checks.NODE_UNUSABLE: ExitCode.NODE_UNUSABLE,
+    checks.START_TASK_FAILED: ExitCode.START_TASK_FAILED,
+    checks.MARKER_MISSING: ExitCode.MARKER_MISMATCH,
+    checks.MARKER_MISMATCH: ExitCode.MARKER_MISMATCH,
+    checks.TASK_FAILED: ExitCode.TASK_FAILED,
 }
 
 

@@ -26,8 +26,8 @@ from azure.batch.models import (
 )
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 
+from components.canary.checks import task_failure, wire_value
 from components.canary.commands import EXIT_MARKER_MISMATCH, EXIT_MARKER_MISSING, LINUX_MARKER, linux_marker_check
-from components.common.batch_nodes import task_failure, wire_value
 from tools.smoke.errors import ExitCode, SmokeError, smoke_error
 from tools.smoke.outputs import PoolTarget
 from tools.smoke.wait import format_duration

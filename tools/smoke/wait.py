@@ -14,8 +14,8 @@ from typing import TextIO
 from azure.batch import BatchClient
 from azure.batch.models import BatchNode, BatchPool
 
-from components.common import batch_nodes
-from components.common.batch_nodes import NodeCheckError, PoolSnapshot, wire_value
+from components.canary import checks
+from components.canary.checks import NodeCheckError, PoolSnapshot, wire_value
 from tools.smoke.errors import ExitCode, SmokeError, smoke_error
 from tools.smoke.outputs import PoolTarget
 
@@ -83,7 +83,7 @@ class ReadyReport:
 def assess_pool(pool: BatchPool, nodes: Sequence[BatchNode]) -> PoolSnapshot:
     """The pool's state, or a SmokeError when it can no longer become ready (the checks the canary shares)."""
     try:
-        return batch_nodes.assess_pool(pool, nodes)
+        return checks.assess_pool(pool, nodes)
     except NodeCheckError as err:
         raise smoke_error(err) from None
 
