@@ -277,12 +277,7 @@ class ArmWorld:
     def gallery_version(self, version_id: str) -> list[Any]:
         found = self.gallery_versions.get(version_id.lower())
         if found is None:
-            raise ArmError(
-                404,
-                "ResourceNotFound",
-                f"The Resource 'Microsoft.Compute/galleries/images/versions/{version_id.rsplit('/', 1)[1]}' under "
-                f"resource group '{RESOURCE_GROUP}' was not found.",
-            )
+            raise _not_found("galleries/images/versions", version_id.rsplit("/", 1)[1])
         return found
 
     def excluded(self, version_id: str) -> bool:
@@ -401,12 +396,7 @@ class ArmWorld:
     def vm(self, name: str) -> FakeVm:
         vm = self.vms.get(name.lower())
         if vm is None:
-            raise ArmError(
-                404,
-                "ResourceNotFound",
-                f"The Resource 'Microsoft.Compute/virtualMachines/{name}' under "
-                f"resource group '{RESOURCE_GROUP}' was not found.",
-            )
+            raise _not_found("virtualMachines", name)
         return vm
 
     def disk(self, name: str) -> FakeDisk:
@@ -447,6 +437,15 @@ class ArmWorld:
         if op is None:
             raise ArmError(404, "OperationNotFound", f"Operation {op_id} was not found.")
         return op
+
+
+def _not_found(kind: str, name: str) -> ArmError:
+    """ARM's 404 for a resource of this resource group."""
+    return ArmError(
+        404,
+        "ResourceNotFound",
+        f"The Resource 'Microsoft.Compute/{kind}/{name}' under resource group '{RESOURCE_GROUP}' was not found.",
+    )
 
 
 def poll_gap_violations(log: list[LogEntry], slack: float = 0.005) -> list[str]:

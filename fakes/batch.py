@@ -54,6 +54,8 @@ import shlex
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
@@ -997,6 +999,23 @@ def _node(task: dict[str, Any]) -> dict[str, Any]:
     return {"nodeId": task["_node"], "poolId": task["_pool"]}
 
 
+@contextmanager
+def fake_batch_servers(workdir: Path) -> Iterator[Callable[[Scenario], FakeBatchServer]]:
+    """Start fake Batch servers for scenarios (`start(scenario)`); all are stopped when the block ends."""
+    servers: list[FakeBatchServer] = []
+
+    def start(scenario: Scenario) -> FakeBatchServer:
+        server = FakeBatchServer(scenario, workdir).__enter__()
+        servers.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.__exit__()
+
+
 class FakeBatchServer(LoopbackHttpsServer):
     """`with FakeBatchServer(scenario, tmp_path) as server:` gives server.url and server.ca_file for the client."""
 
@@ -1004,3 +1023,15 @@ class FakeBatchServer(LoopbackHttpsServer):
         self.fake = FakeBatch(scenario, workdir)
         super().__init__(_Handler, self.fake, workdir, "fake-batch-ca.pem")
         self.fake.base_url = self.url
+
+    def provider_env(self, **overrides: str) -> dict[str, str]:
+        """The BCI_* variables that point a provider's ARM and data-plane calls here (and keep tests fast)."""
+        env = {
+            "BCI_ARM_ENDPOINT": self.url,
+            "BCI_BATCH_ENDPOINT_URL": self.url,
+            "BCI_CA_BUNDLE": str(self.ca_file),
+            "BCI_FAKE_CREDENTIAL": "1",
+            "BCI_POLL_SECONDS": "0.1",
+            "BCI_PROGRESS_SECONDS": "0.6",  # status lines at most every 0.1 s (components/common/progress.py)
+        }
+        return {**env, **overrides}

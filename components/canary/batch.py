@@ -44,13 +44,13 @@ class ListedPool:
     metadata: Mapping[str, str]
 
 
+@dataclass(frozen=True)
 class CanaryPools:
     """The canary's pools of one Batch account, through ARM."""
 
-    def __init__(self, client: Any, resource_group: str, account: str) -> None:
-        self._client = client
-        self._group = resource_group
-        self._account = account
+    _client: Any
+    _group: str
+    _account: str
 
     def _denied(self, what: str, err: HttpResponseError) -> CanaryError:
         return CanaryError(

@@ -26,13 +26,12 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from components.canary.spec import (
     INPUT_KEYS,
     OUTPUT_KEYS,
-    REPLACE_KEYS,
     CanarySpec,
     failed_before,
     input_failures,
 )
 from components.common.progress import reporting, urn_of
-from components.common.provider_kit import changed_inputs, recorded
+from components.common.provider_kit import recorded, replacing_diff
 
 log = logging.getLogger("components.canary")
 
@@ -56,10 +55,10 @@ def _azure(spec: CanarySpec) -> Iterator[tuple[Any, Any, Any]]:
     environment = from_environment(spec.account_endpoint)
     ref = spec.account
     with (
-        management_client(ref.subscription, interrupted, environment.arm) as (arm, _),
+        management_client(ref["subscription"], interrupted, environment.arm) as (arm, _),
         batch_client(environment) as client,
     ):
-        yield CanaryPools(arm, ref.resource_group, ref.account), client, environment
+        yield CanaryPools(arm, ref["resource_group"], ref["account"]), client, environment
 
 
 class CanaryProvider(ResourceProvider):
@@ -69,11 +68,8 @@ class CanaryProvider(ResourceProvider):
         return CheckResult(news, input_failures(news))
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        changed = changed_inputs(_olds, _news, INPUT_KEYS)
-        replaces = [k for k in REPLACE_KEYS if k in changed]
-        if failed_before(_olds):
-            replaces.append("passed")  # the next `up` retries a failed canary from the start
-        return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
+        # a failed canary is replaced by the next `up`: it retries the canary from the start
+        return replacing_diff(_olds, _news, CanarySpec, ["passed"] if failed_before(_olds) else [])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         from components.canary.batch import DataPlane

@@ -19,6 +19,7 @@ and the error says what was left. The create did not finish, so nothing is recor
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -65,13 +66,7 @@ class Outcome:
     job_id: str  # "" once its delete was requested
 
     def outputs(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "failure": self.failure,
-            "pool_name": self.pool_name,
-            "node_minutes": self.node_minutes,
-            "job_id": self.job_id,
-        }
+        return dataclasses.asdict(self)
 
 
 @dataclass
@@ -277,8 +272,8 @@ class Canary:
         ref = spec.account
         return (
             f"the canary of image version {spec.image_version} failed: {what}\n"
-            f"The canary pool {pool!r} is kept for inspection: after `az batch account login --name {ref.account} "
-            f"--resource-group {ref.resource_group}`, `az batch node list --pool-id {pool}` lists its node, "
+            f"The canary pool {pool!r} is kept for inspection: after `az batch account login --name {ref['account']} "
+            f"--resource-group {ref['resource_group']}`, `az batch node list --pool-id {pool}` lists its node, "
             f"`az batch node file list --pool-id {pool} --node-id {node} --recursive` its files (startup/ holds the "
             f"start task's), and `az batch node file download --pool-id {pool} --node-id {node} --file-path "
             "startup/stderr.txt --destination stderr.txt` fetches one (or the Azure portal: the Batch account, Pools, "
@@ -291,17 +286,17 @@ class Canary:
     def _abandon(self) -> str:
         """Request the deletes of what this attempt made; says what was left."""
         said = []
-        if self.job_id:
+        for what, name, delete in (
+            ("job", self.job_id, self._client.begin_delete_job),
+            ("canary pool", self.pool_name, self.pools.delete),
+        ):
+            if not name:
+                continue
             try:
-                self._client.begin_delete_job(self.job_id)
-                said.append(f"requested the delete of job {self.job_id}")
-            except Exception as err:
-                said.append(f"job {self.job_id} left ({type(err).__name__})")
-        if self.pool_name:
-            try:
-                self.pools.delete(self.pool_name)
-                said.append(f"requested the delete of canary pool {self.pool_name}")
-            except Exception as err:
-                said.append(f"canary pool {self.pool_name} left ({type(err).__name__})")
+                delete(name)
+            except Exception as err:  # best effort inside the engine's grace
+                said.append(f"{what} {name} left ({type(err).__name__})")
+            else:
+                said.append(f"requested the delete of {what} {name}")
         left = "; ".join(said) or "nothing was created"
         return f"{left}; the next `pulumi up` deletes any canary pool left and starts the canary from the start"

@@ -29,7 +29,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure
 
 from components.common import provider_kit
-from components.common.iso_duration import ISO_DURATION_RULE, duration_seconds
+from components.common.iso_duration import duration_failure, duration_seconds
 from components.common.provider_kit import failure_text, input_field, input_keys, is_unknown, keys_for
 
 # The canary pool's metadata: it is a canary of this image definition, for this version, made by this resource.
@@ -52,20 +52,6 @@ _VERSION_ID = re.compile(
 _VERSION = re.compile(r"^\d{1,10}\.\d{1,10}\.\d{1,10}$")
 
 
-@dataclass(frozen=True)
-class AccountReference:
-    subscription: str
-    resource_group: str
-    account: str
-
-    @classmethod
-    def parse(cls, resource_id: str) -> AccountReference:
-        match = _ACCOUNT_ID.match(resource_id)
-        if match is None:
-            raise ValueError(f"{resource_id!r} is not a Batch account ARM id")
-        return cls(**match.groupdict())
-
-
 def image_definition_id(version_id: str) -> str:
     """The gallery image (definition) ARM id a version id belongs to."""
     match = _VERSION_ID.match(version_id)
@@ -75,8 +61,7 @@ def image_definition_id(version_id: str) -> str:
 # --- validation rules (each sentence names the value) ---------------------------------------------------------------
 
 
-def _text(value: Any) -> str | None:
-    return None if isinstance(value, str) and value.strip() else f"must be a non-empty string, got {value!r}"
+_text = provider_kit.non_empty
 
 
 def _account_id(value: Any, _: Mapping[str, Any]) -> str | None:
@@ -87,14 +72,6 @@ def _account_id(value: Any, _: Mapping[str, Any]) -> str | None:
             f"{value!r} must be a Batch account ARM id /subscriptions/<id>/resourceGroups/<rg>/providers/"
             "Microsoft.Batch/batchAccounts/<account>"
         )
-    return None
-
-
-def _account_endpoint(value: Any, _: Mapping[str, Any]) -> str | None:
-    if _text(value):
-        return _text(value)
-    if "://" in value or "/" in value:
-        return f"{value!r} must be a host name like acct.westeurope.batch.azure.com"
     return None
 
 
@@ -142,13 +119,7 @@ def _command(value: Any, _: Mapping[str, Any]) -> str | None:
 
 
 def _timeout(value: Any, _: Mapping[str, Any]) -> str | None:
-    if _text(value):
-        return _text(value)
-    try:
-        seconds = duration_seconds(value)
-    except ValueError:
-        return f"{value!r} is not {ISO_DURATION_RULE}"
-    return None if seconds > 0 else f"{value!r} must be longer than zero"
+    return duration_failure(value, positive=True)
 
 
 # --- the declaration ------------------------------------------------------------------------------------------------
@@ -159,7 +130,7 @@ class CanarySpec:
     """The canary's inputs (see the module docstring for each)."""
 
     account_id: str = input_field("the Batch account's ARM id", "state", _account_id)
-    account_endpoint: str = input_field("the account's data-plane host", "state", _account_endpoint)
+    account_endpoint: str = input_field("the account's data-plane host", "state", provider_kit.account_endpoint_rule)
     image_version: str = input_field("the image version under test (Major.Minor.Patch)", "replace", _image_version)
     image_version_id: str = input_field("the gallery image version's ARM id", "replace", _image_version_id)
     pool_body: dict[str, Any] = input_field("the canary pool's ARM body (2024-07-01)", "state", _pool_body)
@@ -171,8 +142,10 @@ class CanarySpec:
         return duration_seconds(self.timeout)
 
     @property
-    def account(self) -> AccountReference:
-        return AccountReference.parse(self.account_id)
+    def account(self) -> dict[str, str]:
+        """`subscription`, `resource_group` and `account` of `account_id` (check refused any other form)."""
+        match = _ACCOUNT_ID.match(self.account_id)
+        return match.groupdict() if match else {}
 
     @property
     def image_definition_id(self) -> str:

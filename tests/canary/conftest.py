@@ -3,7 +3,6 @@ the real dynamic-provider server running the provider as the program pickles it,
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,16 +13,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from components.canary.commands import default_command
 from components.canary.provider import CanaryProvider
-from fakes.batch import (
-    ACCOUNT_ENDPOINT,
-    ACCOUNT_ID,
-    SUBSCRIPTION,
-    FakeBatch,
-    FakeBatchServer,
-    FakeNode,
-    FakePool,
-    Scenario,
-)
+from fakes import batch as fake_batch
+from fakes.batch import ACCOUNT_ENDPOINT, ACCOUNT_ID, SUBSCRIPTION, FakeNode, FakePool, Scenario
 from fakes.provider_process import ProviderProcess, provider_processes
 
 VERSION = "1.4.0"
@@ -50,10 +41,10 @@ def booting() -> FakeNode:
 
 @dataclass
 class World:
-    server: FakeBatchServer
+    server: fake_batch.FakeBatchServer
 
     @property
-    def fake(self) -> FakeBatch:
+    def fake(self) -> fake_batch.FakeBatch:
         return self.server.fake
 
     def puts(self) -> list[tuple[str, dict[str, Any]]]:
@@ -73,17 +64,10 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[Callable[..., World]]:
-    servers: list[FakeBatchServer] = []
-
-    def start(created: FakePool, *existing: FakePool, denied_first: int = 0) -> World:
-        scenario = Scenario(list(existing), created_pool=created, data_plane_denied_first=denied_first)
-        server = FakeBatchServer(scenario, tmp_path).__enter__()
-        servers.append(server)
-        return World(server)
-
-    yield start
-    for server in servers:
-        server.__exit__()
+    with fake_batch.fake_batch_servers(tmp_path) as serve:
+        yield lambda created, *existing, denied_first=0: World(
+            serve(Scenario(list(existing), created_pool=created, data_plane_denied_first=denied_first))
+        )
 
 
 @pytest.fixture
@@ -91,17 +75,7 @@ def start_provider() -> Iterator[Callable[..., ProviderProcess]]:
     with provider_processes() as start:
 
         def make(world: World, role_wait: str = "30") -> ProviderProcess:
-            return start(
-                {
-                    "BCI_ARM_ENDPOINT": world.server.url,
-                    "BCI_BATCH_ENDPOINT_URL": world.server.url,
-                    "BCI_CA_BUNDLE": str(world.server.ca_file),
-                    "BCI_FAKE_CREDENTIAL": "1",
-                    "BCI_POLL_SECONDS": "0.05",
-                    "BCI_ROLE_WAIT_SECONDS": role_wait,
-                    "BCI_PROGRESS_SECONDS": "0.6",
-                }
-            )
+            return start(world.server.provider_env(BCI_POLL_SECONDS="0.05", BCI_ROLE_WAIT_SECONDS=role_wait))
 
         yield make
 
@@ -141,10 +115,3 @@ def canary_props(version: str = VERSION, **changes: Any) -> dict[str, Any]:
     }
     props.update(changes)
     return props
-
-
-def wait_for(predicate: Callable[[], object], seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for the fake"
-        time.sleep(0.02)

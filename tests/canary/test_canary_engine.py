@@ -10,7 +10,8 @@ import pytest
 
 from components.canary.spec import CANARY_METADATA, URN_METADATA, VERSION_METADATA
 from fakes.provider_process import ProviderError
-from tests.canary.conftest import DEFINITION_ID, URN, VERSION, booting, canary_pool, canary_props, node, wait_for
+from tests.canary.conftest import DEFINITION_ID, URN, VERSION, booting, canary_pool, canary_props, node
+from tests.pool_drain.conftest import wait_for
 
 
 def _created(world):

@@ -14,7 +14,7 @@ from pulumi.runtime.proto import provider_pb2
 from components.canary.latest import LatestProvider
 from fakes.arm_world import RESOURCE_GROUP, SUBSCRIPTION, ArmWorld
 from fakes.provider_process import ProviderProcess, provider_processes
-from fakes.stack import Fakes, start_fakes
+from fakes.stack import Fakes, fakes_fixture
 
 IMAGE_ID = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.Compute/galleries/gal/images/"
@@ -22,13 +22,7 @@ IMAGE_ID = (
 )
 
 
-@pytest.fixture(scope="module")
-def fakes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fakes]:
-    started = start_fakes(tmp_path_factory.mktemp("latest-fakes"))
-    try:
-        yield started
-    finally:
-        started.stop()
+fakes = fakes_fixture("module", "latest-fakes")
 
 
 @pytest.fixture
