@@ -9,6 +9,7 @@ Vulture reads this file as code that uses the names below; nothing imports it. E
 from components import image_stack, pools, settings
 from components.canary import commands as canary_commands
 from components.canary import resource as canary_resource
+from components.canary import run as canary_run
 from components.capture import resource, spec
 from components.common import loopback
 from tools.plan import offline, policy_runner
@@ -65,3 +66,5 @@ canary_commands.default_command
 canary_resource.ImageCanary
 canary_resource.GalleryLatest
 canary_resource.GalleryLatest.excluded
+canary_resource.ImageCanary.node_minutes
+canary_run.Outcome.node_minutes  # the canary's outputs are Outcome's fields, through dataclasses.asdict
