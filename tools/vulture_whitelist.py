@@ -67,4 +67,5 @@ canary_resource.ImageCanary
 canary_resource.GalleryLatest
 canary_resource.GalleryLatest.excluded
 canary_resource.ImageCanary.node_minutes
+canary_resource.ImageCanary.job_id
 canary_run.Outcome.node_minutes  # the canary's outputs are Outcome's fields, through dataclasses.asdict

@@ -129,7 +129,13 @@ def raise_for_failed_node(pool_id: str, node: BatchNode) -> None:
 
 
 def task_failure(
-    pool_id: str, task: BatchTask, stdout: str, stderr: str, expected_version: str | None, what: str = "the check task"
+    pool_id: str,
+    task: BatchTask,
+    stdout: str,
+    stderr: str,
+    expected_version: str | None,
+    what: str = "the check task",
+    marker_path: str = LINUX_MARKER,
 ) -> NodeCheckError | None:
     """The failure of a completed task, or None when it succeeded (exit code 0, no failureInfo).
 
@@ -141,7 +147,7 @@ def task_failure(
     if expected_version is not None and exit_code == EXIT_MARKER_MISSING:
         return NodeCheckError(
             MARKER_MISSING,
-            f"pool '{pool_id}': {LINUX_MARKER} is missing on the node; the pool is not running an image built by "
+            f"pool '{pool_id}': {marker_path} is missing on the node; the pool is not running an image built by "
             "this stack's setup script",
             exit_code=exit_code,
         )

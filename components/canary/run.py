@@ -31,7 +31,7 @@ from azure.core.exceptions import AzureError, ResourceNotFoundError
 from components.canary import checks
 from components.canary.batch import CanaryPools, DataPlane
 from components.canary.checks import NodeCheckError, assess_pool, tail, task_failure, wire_value
-from components.canary.commands import linux_marker_check, windows_marker_check
+from components.canary.commands import LINUX_MARKER, WINDOWS_MARKER, linux_marker_check, windows_marker_check
 from components.canary.errors import CanaryInterrupted
 from components.canary.spec import CANARY_METADATA, URN_METADATA, VERSION_METADATA, CanarySpec
 from components.common.progress import Progress, silent
@@ -224,7 +224,8 @@ class Canary:
     def _judge(self, task: Any) -> str | None:
         files = {name: self._task_file(name) for name in ("stdout.txt", "stderr.txt")}
         version = self.spec.image_version
-        marker = self.spec.command in (linux_marker_check(version), windows_marker_check(version))
+        windows = self.spec.command == windows_marker_check(version)
+        marker = windows or self.spec.command == linux_marker_check(version)
         failure = task_failure(
             self.pool_name,
             task,
@@ -232,6 +233,7 @@ class Canary:
             files["stderr.txt"],
             expected_version=version if marker else None,
             what="the canary command",
+            marker_path=WINDOWS_MARKER if windows else LINUX_MARKER,
         )
         if failure is None:
             self.trail.append("the canary command exited with 0")

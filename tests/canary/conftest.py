@@ -110,6 +110,7 @@ def canary_props(version: str = VERSION, **changes: Any) -> dict[str, Any]:
         "failure": None,
         "pool_name": None,
         "node_minutes": None,
+        "job_id": None,
         "progress_urn": URN,
         "__provider": serialize_provider(CanaryProvider()),
     }
