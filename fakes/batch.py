@@ -140,7 +140,9 @@ class FakeNode:
     states: list[str]  # state returned by the n-th node listing; the last one sticks
     boot_seconds: int = 95  # simulated allocation -> idle time
     errors: list[dict[str, Any]] = field(default_factory=list)  # reported once unusable
-    start_task_exit_code: int | None = None  # set for a start task that fails
+    # set for a start task that fails: the node ends `starttaskfailed` (waitForSuccess true) or, when its states end
+    # `idle`, is idle with the failed start task (waitForSuccess false: Batch `StartTask.waitForSuccess`)
+    start_task_exit_code: int | None = None
     start_task_stderr: str = ""  # the node's startup/stderr.txt (the start task's error output)
 
 
@@ -494,7 +496,7 @@ class FakeBatch:
             body["startTask"]["commandLine"] = "/bin/sh -c 'echo start task'"
             if state == "unusable" and node.errors:
                 body["errors"] = node.errors
-            if state == "starttaskfailed":
+            if state in ("starttaskfailed", "idle") and node.start_task_exit_code is not None:
                 body["startTaskInfo"].update(
                     exitCode=node.start_task_exit_code,
                     result="failure",

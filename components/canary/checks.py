@@ -104,7 +104,9 @@ def assess_pool(pool: BatchPool, nodes: Sequence[BatchNode]) -> PoolSnapshot:
 
 
 def raise_for_failed_node(pool_id: str, node: BatchNode) -> None:
-    """A NodeCheckError for a node `unusable` (with its errors) or `starttaskfailed` (exit code, failure)."""
+    """A NodeCheckError for a node `unusable` (with its errors), or whose start task failed: state `starttaskfailed`
+    (waitForSuccess true), or usable with a completed start task that exited non-zero (waitForSuccess false: "even if
+    the StartTask fails, new Tasks will continue to be scheduled on the Compute Node", Batch `StartTask`)."""
     state = wire_value(node.state)
     if state == "unusable":
         errors = "; ".join(f"{e.code}: {e.message}" for e in node.errors or []) or "no error details reported"
@@ -114,7 +116,7 @@ def raise_for_failed_node(pool_id: str, node: BatchNode) -> None:
             "when the node agent SKU does not match the image's OS or the image was not generalized",
             node_id=node.id,
         )
-    if state == "starttaskfailed":
+    if state == "starttaskfailed" or start_task_failed(node):
         info = node.start_task_info
         exit_code = info.exit_code if info else None
         failure = info.failure_info if info else None
@@ -126,6 +128,18 @@ def raise_for_failed_node(pool_id: str, node: BatchNode) -> None:
             node_id=node.id,
             exit_code=exit_code,
         )
+
+
+def start_task_failed(node: BatchNode) -> bool:
+    """The node's start task completed with a non-zero exit code (whatever the node's state)."""
+    info = node.start_task_info
+    return info is not None and wire_value(info.state) == "completed" and info.exit_code not in (None, 0)
+
+
+def start_task_running(node: BatchNode) -> bool:
+    """The node's start task has not completed yet (a node is idle before it when waitForSuccess is false)."""
+    info = node.start_task_info
+    return info is not None and wire_value(info.state) == "running"
 
 
 def task_failure(

@@ -30,7 +30,14 @@ from azure.core.exceptions import AzureError, ResourceNotFoundError
 
 from components.canary import checks
 from components.canary.batch import CanaryPools, DataPlane
-from components.canary.checks import NodeCheckError, assess_pool, tail, task_failure, wire_value
+from components.canary.checks import (
+    NodeCheckError,
+    assess_pool,
+    start_task_running,
+    tail,
+    task_failure,
+    wire_value,
+)
 from components.canary.commands import LINUX_MARKER, WINDOWS_MARKER, linux_marker_check, windows_marker_check
 from components.canary.errors import CanaryInterrupted
 from components.canary.spec import CANARY_METADATA, URN_METADATA, VERSION_METADATA, CanarySpec
@@ -156,11 +163,12 @@ class Canary:
                 snapshot = assess_pool(pool, nodes)
             except NodeCheckError as err:
                 return self._node_failure(err)
-            if snapshot.ready:
+            starting = any(start_task_running(n) for n in nodes)  # idle already when waitForSuccess is false
+            if snapshot.ready and not starting:
                 self.node_id = str(nodes[0].id)
                 self.trail.append(f"node {self.node_id} idle")
                 return None
-            self.progress.status(snapshot.describe())
+            self.progress.status(snapshot.describe() + (", start task running" if starting else ""))
             if self._remaining() <= 0:
                 return f"the canary node was not ready within {self.spec.timeout} ({snapshot.describe()})"
             self.clock.sleep(max(0.0, min(self.poll_seconds, self._remaining())))

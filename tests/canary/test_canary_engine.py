@@ -84,6 +84,15 @@ def test_a_failed_start_task_gives_its_exit_code_and_the_end_of_its_stderr(world
     assert "line 39" in out["failure"] and "line 5\n" not in out["failure"]  # the tail, not the whole file
 
 
+def test_a_start_task_that_fails_without_wait_for_success_fails_the_canary_on_an_idle_node(world, start_provider):
+    stderr = "mount: /mnt/data: can't find in /etc/fstab\n"
+    failing = node("creating", "starting", "idle", start_task_exit_code=32, start_task_stderr=stderr)
+    w, _, _, out = _failed(world, start_provider, canary_pool(failing))
+    assert "the start task failed on node" in out["failure"] and "(exit code 32;" in out["failure"]
+    assert "can't find in /etc/fstab" in out["failure"]
+    assert w.fake.jobs == {}  # the command never ran on a node whose setup failed
+
+
 def test_a_failing_command_gives_its_exit_code_and_output_tails_deletes_the_job_and_keeps_the_pool(
     world, start_provider
 ):
