@@ -120,5 +120,16 @@ def disk_body(disk_id: str, name: str, location: str, state: str) -> dict[str, A
     }
 
 
+def gallery_version_body(version_id: str, exclude_from_latest: bool, state: str = "Succeeded") -> dict[str, Any]:
+    """GalleryImageVersions_Get (Compute_GalleryImageVersions_Get_WithReplicationStatus.json) for this version."""
+    body = copy.deepcopy(_response("Compute_GalleryImageVersions_Get_WithReplicationStatus"))
+    body.update(id=version_id, name=version_id.rsplit("/", 1)[1], type="Microsoft.Compute/galleries/images/versions")
+    props = body["properties"]
+    props["publishingProfile"]["excludeFromLatest"] = exclude_from_latest
+    props["provisioningState"] = state
+    props.pop("replicationStatus", None)  # only with $expand=ReplicationStatus
+    return body
+
+
 def error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}

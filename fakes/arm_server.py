@@ -40,6 +40,13 @@ _VM = re.compile(
 _DISK = re.compile(
     _PREFIX + r"/resourceGroups/[^/]+/providers/Microsoft\.Compute/disks/(?P<name>[^/]+)(?P<action>/\w+)?$", re.I
 )
+_GALLERY_VERSION = re.compile(
+    _PREFIX
+    + r"/resourceGroups/[^/]+/providers/Microsoft\.Compute/galleries/[^/]+/images/[^/]+/versions/(?P<name>[^/]+)$",
+    re.I,
+)
+# The gallery's API the canary's `latest` owner is written against (the spec in ../shared: GalleryRP 2024-03-03).
+GALLERY_API_VERSION = "2024-03-03"
 _OP = re.compile(
     _PREFIX + r"/providers/Microsoft\.Compute/locations/[^/]+/(?P<kind>operations|operationResults)/(?P<id>\w+)$", re.I
 )
@@ -55,6 +62,8 @@ ROUTES = {
     ("POST", "disk", "/begingetaccess"): "grant_access",
     ("POST", "disk", "/endgetaccess"): "revoke_access",
     ("DELETE", "disk", ""): "delete_disk",
+    ("GET", "gallery_version", ""): "get_gallery_version",
+    ("PATCH", "gallery_version", ""): "update_gallery_version",
     ("GET", "op", "operations"): "operation_status",
     ("GET", "op", "operationresults"): "operation_result",
 }
@@ -101,7 +110,7 @@ class FakeArm:
     # --- dispatch --------------------------------------------------------------------------------------------------
 
     def route(self, method: str, path: str) -> tuple[str, re.Match[str]] | None:
-        for kind, pattern in (("vm", _VM), ("disk", _DISK), ("op", _OP)):
+        for kind, pattern in (("vm", _VM), ("disk", _DISK), ("gallery_version", _GALLERY_VERSION), ("op", _OP)):
             match = pattern.match(path)
             if match:
                 action = (match.groupdict().get("action") or match.groupdict().get("kind") or "").lower()
@@ -180,6 +189,39 @@ class FakeArm:
             f"{self.base_url}/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Compute/locations/{LOCATION}"
             f"/operationResults/{op.id}?api-version=2026-04-01&monitor=true"
         )
+
+    # --- gallery image versions ------------------------------------------------------------------------------------
+
+    def _gallery_version_id(self, world: ArmWorld, match: re.Match[str], query: dict[str, list[str]]) -> str:
+        if query.get("api-version") != [GALLERY_API_VERSION]:
+            raise ArmError(400, "InvalidApiVersionParameter", f"this fake answers api-version {GALLERY_API_VERSION}")
+        return str(world.gallery_version(match.group(0))[0])
+
+    def _get_gallery_version(
+        self, world: ArmWorld, match: re.Match[str], query: dict[str, list[str]], *_: Any
+    ) -> Reply:
+        version_id = self._gallery_version_id(world, match, query)
+        return Reply(200, arm_bodies.gallery_version_body(version_id, world.excluded(version_id)))
+
+    def _update_gallery_version(
+        self, world: ArmWorld, match: re.Match[str], query: dict[str, list[str]], body: dict[str, Any], fault: Any
+    ) -> Reply:
+        """GalleryImageVersions_Update (PATCH, a long-running operation): only what the body names changes, once the
+        operation ends; the 200 answer shows provisioningState Updating and an Azure-AsyncOperation to poll."""
+        version_id = self._gallery_version_id(world, match, query)
+        profile = (body.get("properties") or {}).get("publishingProfile") or {}
+        exclude = profile.get("excludeFromLatest", world.excluded(version_id))
+        if not isinstance(exclude, bool):
+            raise ArmError(400, "InvalidParameter", f"excludeFromLatest must be a boolean, got {exclude!r}")
+
+        def done() -> dict[str, Any]:
+            world.gallery_version(version_id)[1] = exclude
+            return arm_bodies.gallery_version_body(version_id, exclude)
+
+        op = world.start("update_gallery_version", done, fault)
+        accepted = self._accepted(world, op)
+        updating = arm_bodies.gallery_version_body(version_id, world.excluded(version_id), "Updating")
+        return Reply(200, updating, {"Azure-AsyncOperation": accepted.headers["Azure-AsyncOperation"]}, op.id)
 
     # --- virtual machines ------------------------------------------------------------------------------------------
 
@@ -364,7 +406,7 @@ def _handler_for(arm: FakeArm) -> type[BaseHTTPRequestHandler]:
                 fault.release.wait(60)
             self._send(reply)
 
-        do_GET = do_POST = do_DELETE = _serve  # the methods the capture's ARM calls use
+        do_GET = do_POST = do_DELETE = do_PATCH = _serve  # the capture's ARM calls, the gallery latest's PATCH
 
         def _send(self, reply: Reply) -> None:
             payload = json.dumps(reply.body).encode() if reply.body is not None else b""

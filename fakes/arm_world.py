@@ -198,6 +198,8 @@ class ArmWorld:
         self.ops: dict[str, Operation] = {}
         self.faults: list[Fault] = []
         self.log: list[LogEntry] = []
+        # gallery image versions (lower-case ARM id -> [ARM id, publishingProfile.excludeFromLatest])
+        self.gallery_versions: dict[str, list[Any]] = {}
         self.lock = threading.RLock()
         self._names = itertools.count(1)
         admin = azurite.admin()
@@ -265,6 +267,21 @@ class ArmWorld:
         )
         self.vms[name.lower()] = vm
         return vm
+
+    def add_gallery_version(self, image_id: str, name: str, exclude_from_latest: bool = False) -> str:
+        """A version of the gallery image `image_id` (a definition's ARM id); returns the version's ARM id."""
+        version_id = f"{image_id}/versions/{name}"
+        self.gallery_versions[version_id.lower()] = [version_id, exclude_from_latest]
+        return version_id
+
+    def gallery_version(self, version_id: str) -> list[Any]:
+        found = self.gallery_versions.get(version_id.lower())
+        if found is None:
+            raise _not_found("galleries/images/versions", version_id.rsplit("/", 1)[1])
+        return found
+
+    def excluded(self, version_id: str) -> bool:
+        return bool(self.gallery_version(version_id)[1])
 
     def markers(self, vm: FakeVm) -> list[str]:
         """The marker blobs under this VM's vmId, for assertions."""
@@ -379,12 +396,7 @@ class ArmWorld:
     def vm(self, name: str) -> FakeVm:
         vm = self.vms.get(name.lower())
         if vm is None:
-            raise ArmError(
-                404,
-                "ResourceNotFound",
-                f"The Resource 'Microsoft.Compute/virtualMachines/{name}' under "
-                f"resource group '{RESOURCE_GROUP}' was not found.",
-            )
+            raise _not_found("virtualMachines", name)
         return vm
 
     def disk(self, name: str) -> FakeDisk:
@@ -425,6 +437,15 @@ class ArmWorld:
         if op is None:
             raise ArmError(404, "OperationNotFound", f"Operation {op_id} was not found.")
         return op
+
+
+def _not_found(kind: str, name: str) -> ArmError:
+    """ARM's 404 for a resource of this resource group."""
+    return ArmError(
+        404,
+        "ResourceNotFound",
+        f"The Resource 'Microsoft.Compute/{kind}/{name}' under resource group '{RESOURCE_GROUP}' was not found.",
+    )
 
 
 def poll_gap_violations(log: list[LogEntry], slack: float = 0.005) -> list[str]:

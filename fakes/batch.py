@@ -46,12 +46,16 @@ directory that holds the scenario's marker.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
+import re
 import shlex
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
@@ -136,7 +140,10 @@ class FakeNode:
     states: list[str]  # state returned by the n-th node listing; the last one sticks
     boot_seconds: int = 95  # simulated allocation -> idle time
     errors: list[dict[str, Any]] = field(default_factory=list)  # reported once unusable
-    start_task_exit_code: int | None = None  # set for a start task that fails
+    # set for a start task that fails: the node ends `starttaskfailed` (waitForSuccess true) or, when its states end
+    # `idle`, is idle with the failed start task (waitForSuccess false: Batch `StartTask.waitForSuccess`)
+    start_task_exit_code: int | None = None
+    start_task_stderr: str = ""  # the node's startup/stderr.txt (the start task's error output)
 
 
 @dataclass
@@ -167,6 +174,7 @@ class FakePool:
     grow_seconds: float = 0.3  # a resize up adds its nodes this long after it was accepted
     grown_at: float | None = None
     busy: dict[str, tuple[str, str, float]] = field(default_factory=dict)  # node -> (job, task, ends at)
+    arm_body: dict[str, Any] | None = None  # the ARM PUT body a pool created through ARM was created with
 
     @property
     def live(self) -> bool:
@@ -197,6 +205,10 @@ class Scenario:
     data_plane_closed: bool = False  # publicNetworkAccess Disabled / IP rules without the caller: 403 on every call
     arm_denied: set[str] = field(default_factory=set)  # ARM actions the caller's role lacks: 403 AuthorizationFailed
     arm_throttled: set[str] = field(default_factory=set)  # ARM actions answered 429 with a minute's Retry-After
+    # What a pool created by ARM PUT becomes: this pool's nodes (their state sequences, errors, start task), marker
+    # and task polls, under the new pool's id; None: a PUT is answered 404 (no fake for it).
+    created_pool: FakePool | None = None
+    data_plane_denied_first: int = 0  # the first N data-plane requests get 403 (a role assignment propagating)
 
 
 @dataclass
@@ -223,6 +235,7 @@ class FakeBatch:
         self.bodies: list[tuple[str, str, dict[str, Any]]] = []  # (method, path, JSON body) of POST and PATCH
         self.stopped_tasks: list[tuple[str, str]] = []  # (job, task) stopped before their end: requeued
         self.base_url = ""
+        self.data_plane_denied = 0  # 403s answered so far under Scenario.data_plane_denied_first
 
     # -- helpers for tests --------------------------------------------------------------------------------------
     def calls(self, method: str, prefix: str) -> list[str]:
@@ -328,6 +341,38 @@ class FakeBatch:
             return 409, "PoolNotEmpty", f"{', '.join(blocked)} can only be updated when the pool has no nodes"
         return None
 
+    def create_pool(self, pool_id: str, body: dict[str, Any]) -> tuple[int, str, str] | FakePool:
+        """Pool - Create (ARM PUT, 2024-07-01) of a new pool: the scenario's `created_pool` under this id, with one node
+        per targeted node (`fixedScale`), or the refusal of a body the spec rejects."""
+        refused = _refused_pool_body(pool_id, body)
+        if refused:
+            return refused
+        template = self.scenario.created_pool
+        if template is None:
+            return 404, "NotFound", "no created_pool in this fake's scenario"
+        fixed = body["properties"].get("scaleSettings", {}).get("fixedScale", {})
+        count = int(fixed.get("targetDedicatedNodes", 0)) + int(fixed.get("targetLowPriorityNodes", 0))
+        nodes = [
+            dataclasses.replace(node, id=f"tvmps_{pool_id}_{i}")
+            for i, node in enumerate((template.nodes * count)[:count] if template.nodes else [])
+        ]
+        pool = dataclasses.replace(
+            copy.deepcopy(template),
+            pool_id=pool_id,
+            nodes=nodes,
+            metadata=list(body["properties"].get("metadata") or []),
+            arm_body=copy.deepcopy(body),
+        )
+        self.scenario.pools = [p for p in self.scenario.pools if p.pool_id != pool_id] + [pool]
+        return pool
+
+    def deny_data_plane(self) -> bool:
+        """True while the first `data_plane_denied_first` data-plane requests are being refused."""
+        if self.data_plane_denied < self.scenario.data_plane_denied_first:
+            self.data_plane_denied += 1
+            return True
+        return False
+
     # -- resource bodies ----------------------------------------------------------------------------------------
     def pool_body(self, pool: FakePool) -> dict[str, Any]:
         reads = self.pool_reads.get(pool.pool_id, 0)
@@ -425,6 +470,10 @@ class FakeBatch:
             metadata=pool.metadata,
         )
         props["deploymentConfiguration"]["virtualMachineConfiguration"]["nodeAgentSkuId"] = pool.node_agent_sku_id
+        if pool.arm_body is not None:  # a pool created through ARM reads back what it was created with
+            created = pool.arm_body["properties"]
+            props["vmSize"] = created.get("vmSize", props.get("vmSize"))
+            props["deploymentConfiguration"] = copy.deepcopy(created["deploymentConfiguration"])
         body.update(id=pool.arm_id, name=pool.pool_id)
         return body
 
@@ -447,7 +496,7 @@ class FakeBatch:
             body["startTask"]["commandLine"] = "/bin/sh -c 'echo start task'"
             if state == "unusable" and node.errors:
                 body["errors"] = node.errors
-            if state == "starttaskfailed":
+            if state in ("starttaskfailed", "idle") and node.start_task_exit_code is not None:
                 body["startTaskInfo"].update(
                     exitCode=node.start_task_exit_code,
                     result="failure",
@@ -523,7 +572,7 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         with fake.lock:
             fake.requests.append((method, path))
-            if method in ("POST", "PATCH") and self._payload:
+            if method in ("POST", "PATCH", "PUT") and self._payload:
                 fake.bodies.append((method, path, json.loads(self._payload)))
         segments = [s for s in path.split("/") if s]
         if segments[:1] == ["subscriptions"]:
@@ -534,6 +583,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if not _authorized(self.headers.get("Authorization", "")):
             self._error(401, "AuthenticationFailed", "Server failed to authenticate the request.")
+            return
+        with fake.lock:
+            denied = fake.deny_data_plane()
+        if denied:
+            self._error(403, "AuthorizationFailure", "This request is not authorized to perform this operation.")
             return
         if parse_qs(parts.query).get("api-version") != [API_VERSION]:
             self._error(400, "InvalidQueryParameterValue", f"api-version must be {API_VERSION}")
@@ -555,6 +609,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._route("PATCH")
 
+    def do_PUT(self) -> None:
+        self._route("PUT")
+
     # -- operations (return False for "no such route") ----------------------------------------------------------
     def _get(self, seg: list[str], query: dict[str, list[str]]) -> bool:
         fake = self.fake
@@ -565,6 +622,13 @@ class _Handler(BaseHTTPRequestHandler):
             if start + PAGE_SIZE < len(images):
                 body["odata.nextLink"] = f"{fake.base_url}/supportedimages?$skiptoken={start + PAGE_SIZE}"
             self._send(200, body)
+            return True
+        if seg[:1] == ["pools"] and len(seg) >= 6 and seg[2] == "nodes" and seg[4] == "files":
+            pool = fake.pool(seg[1])
+            if pool is None:
+                self._error(404, "PoolNotFound", "The specified pool does not exist.")
+            else:
+                self._node_file(pool, seg[3], "/".join(seg[5:]))
             return True
         if seg[:1] == ["pools"] and len(seg) in (2, 3):
             pool = fake.pool(seg[1])
@@ -590,6 +654,17 @@ class _Handler(BaseHTTPRequestHandler):
             if len(seg) >= 4 and seg[2] == "tasks" and seg[3] in job.tasks:
                 return self._get_task(job, seg[3], seg[4:])
         return False
+
+    def _node_file(self, pool: FakePool, node_id: str, path: str) -> None:
+        """Get File From Compute Node: the start task's output (`startup/stderr.txt`, `startup/stdout.txt`)."""
+        node = next((n for n in pool.nodes if n.id == node_id), None)
+        if node is None:
+            self._error(404, "NodeNotFound", "The specified node does not exist.")
+        elif path not in ("startup/stderr.txt", "startup/stdout.txt"):
+            self._error(404, "FileNotFound", "The specified file does not exist.")
+        else:
+            content = (node.start_task_stderr if path.endswith("stderr.txt") else "").encode()
+            self._send(200, content, content_type="application/octet-stream")
 
     def _get_task(self, job: FakeJob, task_id: str, rest: list[str]) -> bool:
         task = job.tasks[task_id]
@@ -799,11 +874,17 @@ class _Handler(BaseHTTPRequestHandler):
             pool = fake.pool(rest[1].split("-", 1)[1].rsplit("-", 1)[0])
             self._send(202 if pool is not None else 200, headers={"Retry-After": "1"} if pool is not None else None)
             return True
+        if method == "GET" and rest == ["pools"]:
+            if self._denied("Microsoft.Batch/batchAccounts/pools/read", ACCOUNT_ID):
+                return True
+            listed = [fake.arm_pool_body(p) for p in fake.scenario.pools if fake.pool(p.pool_id) is not None]
+            self._send(200, {"value": listed}, "application/json")
+            return True
         if rest[0] != "pools" or len(rest) not in (2, 3):
             return False
         pool_id, action = rest[1], (rest[2] if len(rest) == 3 else "")
         scope = f"{ACCOUNT_ID}/pools/{pool_id}"
-        verb = {"GET": "read", "PATCH": "write", "DELETE": "delete"}.get(method, "")
+        verb = {"GET": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}.get(method, "")
         permission = (
             f"Microsoft.Batch/batchAccounts/pools/{action}/action"
             if action
@@ -812,6 +893,13 @@ class _Handler(BaseHTTPRequestHandler):
         if self._denied(permission, scope):
             return True
         pool = fake.pool(pool_id)
+        if method == "PUT" and not action:
+            created = fake.create_pool(pool_id, self._body())
+            if isinstance(created, tuple):
+                self._arm_error(*created)
+            else:
+                self._send(200, fake.arm_pool_body(created), "application/json", {"ETag": 'W/"0x8D4EDFEBFADF4AB"'})
+            return True
         if method == "DELETE" and not action:
             if pool is None:
                 self._send(204)
@@ -863,6 +951,26 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
 
+_POOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+def _refused_pool_body(pool_id: str, body: dict[str, Any]) -> tuple[int, str, str] | None:
+    """What Pool - Create (2024-07-01, fakes/data/batch/Batch_Pool_Create_SharedImageGallery.json) refuses with 400:
+    a pool name outside the spec's `poolName` pattern `^[a-zA-Z0-9_-]+$` and maxLength 64; a virtualMachineConfiguration
+    without its required `imageReference` and `nodeAgentSkuId`; a metadata item without `name` or `value` (both
+    required by `MetadataItem`)."""
+    if not _POOL_NAME.match(pool_id):
+        return 400, "InvalidPropertyValue", f"pool name {pool_id!r} must match ^[a-zA-Z0-9_-]+$, at most 64 characters"
+    props = body.get("properties") or {}
+    vm = (props.get("deploymentConfiguration") or {}).get("virtualMachineConfiguration") or {}
+    missing = [key for key in ("imageReference", "nodeAgentSkuId") if not vm.get(key)]
+    if missing:
+        return 400, "MissingRequiredProperty", f"virtualMachineConfiguration lacks {', '.join(missing)}"
+    if any("name" not in item or "value" not in item for item in props.get("metadata") or []):
+        return 400, "MissingRequiredProperty", "a metadata item needs a name and a value"
+    return None
+
+
 def _live_task_state(task: dict[str, Any]) -> dict[str, Any]:
     """A wall-clock task: waiting for a node, running, requeued (its node was taken away) or completed."""
     now = time.monotonic()
@@ -893,6 +1001,23 @@ def _node(task: dict[str, Any]) -> dict[str, Any]:
     return {"nodeId": task["_node"], "poolId": task["_pool"]}
 
 
+@contextmanager
+def fake_batch_servers(workdir: Path) -> Iterator[Callable[[Scenario], FakeBatchServer]]:
+    """Start fake Batch servers for scenarios (`start(scenario)`); all are stopped when the block ends."""
+    servers: list[FakeBatchServer] = []
+
+    def start(scenario: Scenario) -> FakeBatchServer:
+        server = FakeBatchServer(scenario, workdir).__enter__()
+        servers.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.__exit__()
+
+
 class FakeBatchServer(LoopbackHttpsServer):
     """`with FakeBatchServer(scenario, tmp_path) as server:` gives server.url and server.ca_file for the client."""
 
@@ -900,3 +1025,15 @@ class FakeBatchServer(LoopbackHttpsServer):
         self.fake = FakeBatch(scenario, workdir)
         super().__init__(_Handler, self.fake, workdir, "fake-batch-ca.pem")
         self.fake.base_url = self.url
+
+    def provider_env(self, **overrides: str) -> dict[str, str]:
+        """The BCI_* variables that point a provider's ARM and data-plane calls here (and keep tests fast)."""
+        env = {
+            "BCI_ARM_ENDPOINT": self.url,
+            "BCI_BATCH_ENDPOINT_URL": self.url,
+            "BCI_CA_BUNDLE": str(self.ca_file),
+            "BCI_FAKE_CREDENTIAL": "1",
+            "BCI_POLL_SECONDS": "0.1",
+            "BCI_PROGRESS_SECONDS": "0.6",  # status lines at most every 0.1 s (components/common/progress.py)
+        }
+        return {**env, **overrides}

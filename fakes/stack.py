@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 from fakes.arm_server import FakeArm
 from fakes.azurite import Azurite, start_azurite
@@ -35,6 +37,22 @@ class Fakes:
         self.arm.stop()
         self.proxy.stop()
         self.azurite.stop()
+
+
+def fakes_fixture(scope: Literal["session", "module"], folder: str) -> Any:
+    """A pytest fixture giving the fakes for the session or module, stopped at its end (`fakes = fakes_fixture(...)`
+    in a conftest or test module)."""
+    import pytest
+
+    @pytest.fixture(scope=scope)
+    def fakes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fakes]:
+        started = start_fakes(tmp_path_factory.mktemp(folder))
+        try:
+            yield started
+        finally:
+            started.stop()
+
+    return fakes
 
 
 def start_fakes(root: Path) -> Fakes:

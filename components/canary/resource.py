@@ -47,17 +47,19 @@ class ImageCanaryArgs:
 class ImageCanary(pulumi.dynamic.Resource, module="canary", name="ImageCanary"):
     """Boots one node on the new version and runs the canary command. Outputs (besides its inputs):
     `passed` (bool), `failure` (str, "" when passed: the one message), `pool_name` (the canary pool's id; deleted
-    when passed, kept for inspection when failed), `node_minutes` (float)."""
+    when passed, kept for inspection when failed), `node_minutes` (float), `job_id` (the canary's job when its delete
+    failed, so that `pulumi destroy` tries again; "" otherwise)."""
 
     passed: pulumi.Output[bool]
     failure: pulumi.Output[str]
     pool_name: pulumi.Output[str]
     image_version_id: pulumi.Output[str]
     node_minutes: pulumi.Output[float]
+    job_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: ImageCanaryArgs, opts: pulumi.ResourceOptions | None = None):
         own = {URN_KEY: own_urn(name, CANARY_TYPE, opts)}
-        outputs = {"passed": None, "failure": None, "pool_name": None, "node_minutes": None}
+        outputs = {"passed": None, "failure": None, "pool_name": None, "node_minutes": None, "job_id": None}
         super().__init__(CanaryProvider(), name, {**args.props(), **outputs, **own}, opts)
 
 

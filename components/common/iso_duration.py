@@ -25,3 +25,14 @@ def duration_seconds(value: str) -> int:
 def duration_minutes(value: str) -> float:
     """Minutes in an ISO 8601 duration such as PT5M or P1DT2H (the forms Batch accepts)."""
     return duration_seconds(value) / 60
+
+
+def duration_failure(value: object, positive: bool = False) -> str | None:
+    """A providers' input rule: None for an ISO 8601 duration (longer than zero when `positive`), else why not."""
+    if not isinstance(value, str) or not value.strip():
+        return f"must be a non-empty string, got {value!r}"
+    try:
+        seconds = duration_seconds(value)
+    except ValueError:
+        return f"{value!r} is not {ISO_DURATION_RULE}"
+    return f"{value!r} must be longer than zero" if positive and seconds <= 0 else None

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import MISSING, field, fields
 from typing import Any, Literal
 
-from pulumi.dynamic import CheckFailure
+from pulumi.dynamic import CheckFailure, DiffResult
 from pulumi.runtime.rpc import UNKNOWN
 
 from components.common.progress import URN_KEY
@@ -69,6 +69,30 @@ def input_failures(spec: type, props: Mapping[str, Any], show_value: bool = True
         if reason:
             failures.append(CheckFailure(spec_field.name, f"{reason} (got {value!r})" if show_value else reason))
     return failures
+
+
+def non_empty(value: Any) -> str | None:
+    """The rule of a required string input."""
+    return None if isinstance(value, str) and value.strip() else f"must be a non-empty string, got {value!r}"
+
+
+def account_endpoint_rule(value: Any, _: Mapping[str, Any]) -> str | None:
+    """A Batch account endpoint: the host name `accountEndpoint` gives, never a URL."""
+    if non_empty(value):
+        return non_empty(value)
+    if "://" in value or "/" in value:
+        return f"{value!r} must be a host name like acct.westeurope.batch.azure.com"
+    return None
+
+
+def replacing_diff(
+    olds: Mapping[str, Any], news: Mapping[str, Any], spec: type, also_replace: Sequence[str] = ()
+) -> DiffResult:
+    """The engine's diff of a spec's inputs: its "replace" inputs that changed (and `also_replace`) replace the
+    resource, created before the old one is deleted; any other change is an update."""
+    changed = changed_inputs(olds, news, input_keys(spec))
+    replaces = [k for k in keys_for(spec, "replace") if k in changed] + list(also_replace)
+    return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
 
 
 def failure_text(failures: Sequence[CheckFailure]) -> str:

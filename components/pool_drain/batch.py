@@ -202,9 +202,15 @@ def _interrupted(gave_up: str) -> DrainInterrupted:
 
 
 @contextmanager
-def management_client(subscription: str) -> Iterator[tuple[BatchManagementClient, ArmEnvironment]]:
-    """A management-plane client for the subscription, built from the environment and closed afterwards."""
-    endpoint = from_environment()
+def management_client(
+    subscription: str,
+    interrupted: Callable[[str], Exception] = _interrupted,
+    environment: ArmEnvironment | None = None,
+) -> Iterator[tuple[BatchManagementClient, ArmEnvironment]]:
+    """A management-plane client for the subscription, built from the environment (or `environment`) and closed
+    afterwards; a retry's wait ends with `interrupted(what it gave up)` when the engine stops the provider (the
+    canary, components/canary, passes its own)."""
+    endpoint = environment or from_environment()
     with (
         closing(credential(endpoint)) as cred,
         BatchManagementClient(
@@ -217,7 +223,7 @@ def management_client(subscription: str) -> Iterator[tuple[BatchManagementClient
             polling_interval=endpoint.poll_seconds,
             # azure-core's retry decisions, with a wait that ends when the engine stops the provider (a throttled
             # call's Retry-After can be minutes, longer than the engine's 5-second grace after SIGINT)
-            retry_policy=StopAwareRetryPolicy(interrupted=_interrupted),
+            retry_policy=StopAwareRetryPolicy(interrupted=interrupted),
         ) as client,
     ):
         yield client, endpoint

@@ -25,10 +25,9 @@ from typing import Any
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from components.common.progress import reporting
-from components.common.provider_kit import changed_inputs, recorded
+from components.common.provider_kit import recorded, replacing_diff
 from components.pool_drain.spec import (
     INPUT_KEYS,
-    REPLACE_KEYS,
     DrainSpec,
     PoolReference,
     drain_resource_id,
@@ -84,9 +83,7 @@ class PoolDrainProvider(ResourceProvider):
         return CheckResult(news, input_failures(news))
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        changed = changed_inputs(_olds, _news, INPUT_KEYS)
-        replaces = [k for k in REPLACE_KEYS if k in changed]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+        return replacing_diff(_olds, _news, DrainSpec)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = _spec(props)

@@ -24,8 +24,16 @@ from typing import Any
 from pulumi.dynamic import CheckFailure
 
 from components.common import provider_kit
-from components.common.iso_duration import ISO_DURATION_RULE, duration_seconds
-from components.common.provider_kit import failure_text, input_field, input_keys, is_unknown, keys_for
+from components.common.iso_duration import duration_failure, duration_seconds
+from components.common.provider_kit import (
+    account_endpoint_rule,
+    failure_text,
+    input_field,
+    input_keys,
+    is_unknown,
+    keys_for,
+)
+from components.common.provider_kit import non_empty as _non_empty
 
 # The pool metadata item where a drain records when it began, so that a resumed drain keeps the first deadline.
 DRAIN_STARTED_METADATA = "batch-custom-image-drain-started"
@@ -61,30 +69,12 @@ class PoolReference:
 # --- validation rules (each sentence names the value, so check shows it once) --------------------------------------
 
 
-def _non_empty(value: Any) -> str | None:
-    return None if isinstance(value, str) and value.strip() else f"must be a non-empty string, got {value!r}"
-
-
 def _pool_name(value: Any, _: Mapping[str, Any]) -> str | None:
     return _non_empty(value)
 
 
-def _account_endpoint(value: Any, _: Mapping[str, Any]) -> str | None:
-    if _non_empty(value):
-        return _non_empty(value)
-    if "://" in value or "/" in value:
-        return f"{value!r} must be a host name like acct.westeurope.batch.azure.com"
-    return None
-
-
 def _drain_timeout(value: Any, _: Mapping[str, Any]) -> str | None:
-    if _non_empty(value):
-        return _non_empty(value)
-    try:
-        duration_seconds(value)
-    except ValueError:
-        return f"{value!r} is not {ISO_DURATION_RULE}"
-    return None
+    return duration_failure(value)
 
 
 def _pool_resource_id(value: Any, props: Mapping[str, Any]) -> str | None:
@@ -111,7 +101,7 @@ class DrainSpec:
 
     pool_name: str = input_field("the Batch pool id (the batch.Pool's name)", "replace", _pool_name)
     account_endpoint: str = input_field(
-        "the Batch account endpoint <account>.<region>.batch.azure.com", "replace", _account_endpoint
+        "the Batch account endpoint <account>.<region>.batch.azure.com", "replace", account_endpoint_rule
     )
     drain_timeout: str = input_field(
         "how long a drain waits for running tasks (ISO 8601, pools[].drainTimeout)", "state", _drain_timeout

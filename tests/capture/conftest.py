@@ -13,7 +13,7 @@ import pytest
 from components.capture.spec import CaptureSpec, captured_blob_prefix, export_blob_name
 from fakes.arm_world import RESOURCE_GROUP, SUBSCRIPTION, ArmWorld, FakeVm
 from fakes.provider_process import ProviderProcess, provider_processes
-from fakes.stack import Fakes, start_fakes
+from fakes.stack import Fakes, fakes_fixture
 from tools.plan.program_pickle import program_capture
 
 STORAGE_ACCOUNT_ID = (
@@ -23,13 +23,7 @@ STORAGE_ACCOUNT_ID = (
 PROGRAM_BLOB_ENDPOINT = "https://imgacct.blob.core.windows.net/"
 
 
-@pytest.fixture(scope="session")
-def fakes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fakes]:
-    started = start_fakes(tmp_path_factory.mktemp("capture-fakes"))
-    try:
-        yield started
-    finally:
-        started.stop()
+fakes = fakes_fixture("session", "capture-fakes")
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from fakes.batch import (
     FakeNode,
     FakePool,
     Scenario,
+    fake_batch_servers,
 )
 from fakes.provider_process import ProviderProcess, provider_processes
 from tools.plan.program_pickle import program_capture
@@ -77,33 +78,20 @@ class BatchWorld:
 
 @pytest.fixture
 def batch(tmp_path: Path) -> Iterator[Callable[..., BatchWorld]]:
-    servers: list[FakeBatchServer] = []
+    with fake_batch_servers(tmp_path) as serve:
 
-    def start(*pools: FakePool) -> BatchWorld:
-        server = FakeBatchServer(Scenario(list(pools)), tmp_path).__enter__()
-        servers.append(server)
-        client = make_client(ClientSettings(server.url, str(server.ca_file), "loopback"))
-        return BatchWorld(server, client)
+        def start(*pools: FakePool) -> BatchWorld:
+            server = serve(Scenario(list(pools)))
+            return BatchWorld(server, make_client(ClientSettings(server.url, str(server.ca_file), "loopback")))
 
-    yield start
-    for server in servers:
-        server.__exit__()
+        yield start
 
 
 @pytest.fixture
 def start_provider() -> Iterator[Callable[..., ProviderProcess]]:
     """A provider process for the world's fake Batch; `args`: the plugin's arguments (the engine's address)."""
     with provider_processes() as start:
-        yield lambda world, args=None: start(
-            {
-                "BCI_ARM_ENDPOINT": world.server.url,
-                "BCI_CA_BUNDLE": str(world.server.ca_file),
-                "BCI_FAKE_CREDENTIAL": "1",
-                "BCI_POLL_SECONDS": "0.1",
-                "BCI_PROGRESS_SECONDS": "0.6",  # status lines at most every 0.1 s (components/common/progress.py)
-            },
-            args,
-        )
+        yield lambda world, args=None: start(world.server.provider_env(), args)
 
 
 @pytest.fixture

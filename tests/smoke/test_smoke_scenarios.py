@@ -73,6 +73,15 @@ def test_unusable_node_fails_with_its_error_and_runs_no_job(run_smoke: RunSmoke)
     assert run.created_jobs() == []
 
 
+def test_a_start_task_that_failed_on_an_idle_node_fails_the_smoke_test(run_smoke: RunSmoke) -> None:
+    """waitForSuccess false: the node turns idle whatever the start task did (Batch `StartTask.waitForSuccess`)."""
+    node = FakeNode("tvm-nowait", ["creating", "starting", "idle"], start_task_exit_code=32)
+    run = run_smoke(Scenario(pools=[FakePool("render", [node])]))
+    assert run.code == ExitCode.START_TASK_FAILED
+    assert "pool 'render': the start task failed on node tvm-nowait (exit code 32;" in run.err
+    assert run.created_jobs() == []
+
+
 def test_start_task_failure_names_node_and_exit_code(run_smoke: RunSmoke) -> None:
     node = FakeNode("tvm-st", ["creating", "waitingforstarttask", "starttaskfailed"], start_task_exit_code=2)
     run = run_smoke(Scenario(pools=[FakePool("render", [node])]))

@@ -62,8 +62,3 @@ def make_client(settings: ClientSettings) -> BatchClient:
         options["connection_verify"] = settings.ca_bundle
     credential = make_credential(settings.credential, settings.endpoint_url)
     return BatchClient(settings.endpoint_url, credential, **options)
-
-
-def wire_value(value: object) -> str:
-    """The REST value of an SDK enum field (`BatchNodeState.IDLE` -> "idle"); plain strings pass through."""
-    return str(getattr(value, "value", value))

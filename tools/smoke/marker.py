@@ -7,8 +7,6 @@ also when the check fails or times out.
 from __future__ import annotations
 
 import math
-import re
-import shlex
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,21 +26,20 @@ from azure.batch.models import (
 )
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 
-from tools.smoke.client import wire_value
-from tools.smoke.errors import ExitCode, SmokeError
+from components.canary.checks import task_failure, wire_value
+from components.canary.commands import EXIT_MARKER_MISMATCH, EXIT_MARKER_MISSING, LINUX_MARKER, linux_marker_check
+from tools.smoke.errors import ExitCode, SmokeError, smoke_error
 from tools.smoke.outputs import PoolTarget
 from tools.smoke.wait import format_duration
 
-MARKER_PATH = "/opt/batch-image/VERSION"
+MARKER_PATH = LINUX_MARKER
 TASK_ID = "check-image-marker"
 EXPECTED_VARIABLE = "EXPECTED_IMAGE_VERSION"
-EXIT_MARKER_MISSING = 3
-EXIT_MARKER_MISMATCH = 4
+__all__ = ["EXIT_MARKER_MISMATCH", "EXIT_MARKER_MISSING"]  # the marker check's exit codes (tests name them here)
 TASK_WALL_CLOCK = timedelta(minutes=5)
 JOB_WALL_CLOCK = timedelta(minutes=30)
 DELETE_WAIT_SECONDS = 120
 JOB_ID_MAX = 64
-FOUND_RE = re.compile(r"^image marker: (?P<found>.*)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -62,16 +59,8 @@ class MarkerResult:
 
 
 def marker_command(marker_path: str = MARKER_PATH) -> str:
-    """A Linux task command line (Batch runs it without a shell, hence /bin/sh -c)."""
-    script = (
-        f"marker={marker_path}; "
-        f'if [ ! -r "$marker" ]; then echo "image marker $marker not found" >&2; exit {EXIT_MARKER_MISSING}; fi; '
-        'found=$(cat "$marker"); '
-        'echo "image marker: $found"; '
-        f'echo "expected: ${EXPECTED_VARIABLE}"; '
-        f'[ "$found" = "${EXPECTED_VARIABLE}" ] || exit {EXIT_MARKER_MISMATCH}'
-    )
-    return "/bin/sh -c " + shlex.quote(script)
+    """A Linux task command line comparing the marker with $EXPECTED_IMAGE_VERSION (the canary's default check)."""
+    return linux_marker_check(f"${EXPECTED_VARIABLE}", marker_path)
 
 
 def job_id_for(pool_id: str, now: datetime) -> str:
@@ -135,31 +124,15 @@ def read_task_file(client: BatchClient, job_id: str, name: str) -> str:
 
 def judge(job: MarkerJob, image_version: str, task: BatchTask, stdout: str, stderr: str) -> MarkerResult:
     info = task.execution_info
-    exit_code = info.exit_code if info else None
-    pool_id = job.pool.pool_id
-    failure: SmokeError | None = None
-    if exit_code == EXIT_MARKER_MISSING:
-        failure = SmokeError(
-            ExitCode.MARKER_MISMATCH,
-            f"pool '{pool_id}': {MARKER_PATH} is missing on the node; the pool is not running an image built by "
-            "this stack's setup script",
-        )
-    elif exit_code == EXIT_MARKER_MISMATCH:
-        match = FOUND_RE.search(stdout)
-        found = match.group("found").strip() if match else "an unreadable value"
-        failure = SmokeError(
-            ExitCode.MARKER_MISMATCH,
-            f"pool '{pool_id}': the node's image marker says {found!r} but the stack deployed image version "
-            f"{image_version!r}; the pool is not running the new image (nodes keep their image until reimaged "
-            "or recreated)",
-        )
-    elif exit_code != 0 or (info and info.failure_info):
-        reason = info.failure_info if info else None
-        detail = f"{reason.code}: {reason.message}" if reason else (stderr.strip() or "no details reported")
-        failure = SmokeError(
-            ExitCode.TASK_FAILED, f"pool '{pool_id}': the check task failed (exit code {exit_code}; {detail})"
-        )
-    return MarkerResult(job.pool, job.job_id, exit_code, stdout, stderr, failure)
+    failure = task_failure(job.pool.pool_id, task, stdout, stderr, expected_version=image_version)
+    return MarkerResult(
+        job.pool,
+        job.job_id,
+        info.exit_code if info else None,
+        stdout,
+        stderr,
+        smoke_error(failure) if failure else None,
+    )
 
 
 def collect(

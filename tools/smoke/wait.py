@@ -6,42 +6,23 @@ While waiting, a progress display: a redrawn bar on a terminal, one line per cha
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TextIO
 
 from azure.batch import BatchClient
 from azure.batch.models import BatchNode, BatchPool
 
-from tools.smoke.client import wire_value
-from tools.smoke.errors import ExitCode, SmokeError
+from components.canary import checks
+from components.canary.checks import NodeCheckError, PoolSnapshot, wire_value
+from tools.smoke.errors import ExitCode, SmokeError, smoke_error
 from tools.smoke.outputs import PoolTarget
 
-USABLE_STATES = frozenset({"idle", "running"})
 BAR_WIDTH = 24
 
 
 # --- the pools' state and its display ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PoolSnapshot:
-    pool_id: str
-    allocation_state: str
-    target_nodes: int
-    node_states: Counter[str] = field(default_factory=Counter)
-    ready: bool = False
-
-    @property
-    def usable_nodes(self) -> int:
-        return self.node_states["idle"] + self.node_states["running"]
-
-    def describe(self) -> str:
-        states = ", ".join(f"{count} {state}" for state, count in sorted(self.node_states.items())) or "no nodes"
-        marker = "ready" if self.ready else self.allocation_state
-        return f"{self.pool_id}: {marker}, {self.usable_nodes}/{self.target_nodes} usable ({states})"
 
 
 def render_bar(fraction: float, width: int = BAR_WIDTH) -> str:
@@ -100,51 +81,11 @@ class ReadyReport:
 
 
 def assess_pool(pool: BatchPool, nodes: Sequence[BatchNode]) -> PoolSnapshot:
-    """The pool's state, or a SmokeError when it can no longer become ready."""
-    pool_id = pool.id
-    if wire_value(pool.state) == "deleting":
-        raise SmokeError(ExitCode.ALLOCATION_FAILED, f"pool '{pool_id}' is being deleted")
-    for node in nodes:
-        _raise_for_failed_node(pool_id, node)
-    target = (pool.target_dedicated_nodes or 0) + (pool.target_low_priority_nodes or 0)
-    states = Counter(wire_value(node.state) for node in nodes)
-    allocation = wire_value(pool.allocation_state or "unknown")
-    steady = allocation == "steady"
-    if steady and pool.resize_errors:
-        details = "; ".join(f"{e.code}: {e.message}" for e in pool.resize_errors)
-        raise SmokeError(ExitCode.ALLOCATION_FAILED, f"pool '{pool_id}' could not allocate its nodes: {details}")
-    current = (pool.current_dedicated_nodes or 0) + (pool.current_low_priority_nodes or 0)
-    if steady and current == 0 and not nodes:
-        raise SmokeError(
-            ExitCode.ALLOCATION_FAILED,
-            f"pool '{pool_id}' is steady with no nodes (target dedicated {pool.target_dedicated_nodes or 0}, "
-            f"spot {pool.target_low_priority_nodes or 0}); the smoke test needs at least one node",
-        )
-    ready = steady and len(nodes) >= current and all(wire_value(node.state) in USABLE_STATES for node in nodes)
-    return PoolSnapshot(
-        pool_id=pool_id, allocation_state=allocation, target_nodes=max(target, current), node_states=states, ready=ready
-    )
-
-
-def _raise_for_failed_node(pool_id: str, node: BatchNode) -> None:
-    state = wire_value(node.state)
-    if state == "unusable":
-        errors = "; ".join(f"{e.code}: {e.message}" for e in node.errors or []) or "no error details reported"
-        raise SmokeError(
-            ExitCode.NODE_UNUSABLE,
-            f"pool '{pool_id}': node {node.id} is unusable ({errors}). A custom image usually makes nodes unusable "
-            "when the node agent SKU does not match the image's OS or the image was not generalized",
-        )
-    if state == "starttaskfailed":
-        info = node.start_task_info
-        exit_code = info.exit_code if info else None
-        failure = info.failure_info if info else None
-        reason = f"{failure.code}: {failure.message}" if failure else "no failure details reported"
-        raise SmokeError(
-            ExitCode.START_TASK_FAILED,
-            f"pool '{pool_id}': the start task failed on node {node.id} (exit code {exit_code}; {reason}); "
-            "its output is in startup/stdout.txt and startup/stderr.txt on the node",
-        )
+    """The pool's state, or a SmokeError when it can no longer become ready (the checks the canary shares)."""
+    try:
+        return checks.assess_pool(pool, nodes)
+    except NodeCheckError as err:
+        raise smoke_error(err) from None
 
 
 def slowest_boot(nodes: Sequence[BatchNode]) -> timedelta | None:
