@@ -17,6 +17,11 @@ from components.image_content import FINGERPRINT_TAG
 from components.settings import ImageSettings
 
 
+# The version resource's input path the canary's GalleryLatest owns (pulumi-azure-native compute.GalleryImageVersion
+# `publishing_profile.exclude_from_latest`, wire names, as ignore_changes takes them).
+EXCLUDE_FROM_LATEST = "publishingProfile.excludeFromLatest"
+
+
 @dataclass
 class GallerySource:
     """Exactly one of: a generalized VM's id, or a VHD blob URI with its storage account id."""
@@ -46,6 +51,9 @@ class ImageGalleryArgs:
     gallery_name: pulumi.Input[str]
     image: ImageSettings
     versions: list[GalleryVersion]  # image.version first, then the older versions kept (image_versions.py)
+    # The canary is on: GalleryLatest (components/canary/resource.py) owns every version's excludeFromLatest, which
+    # the version resources then ignore (their declared flag is the one they were created with).
+    latest_owned: bool = False
 
 
 class ImageGallery(pulumi.ComponentResource):
@@ -136,7 +144,9 @@ def _image_version(
         ),
         storage_profile=_storage_profile(kept.source),
         tags={FINGERPRINT_TAG: kept.content_fingerprint} if kept.content_fingerprint else None,
-        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(aliases=legacy)),
+        opts=pulumi.ResourceOptions.merge(
+            child, pulumi.ResourceOptions(aliases=legacy, ignore_changes=[EXCLUDE_FROM_LATEST] if args.latest_owned else None)
+        ),
     )
 
 

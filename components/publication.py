@@ -26,13 +26,14 @@ URN), so deployed stacks plan without a replacement (tests/plan/test_upgrade_exp
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
 
 from components.base_image import pinned_builder
 from components.builder import BuilderVm, BuilderVmArgs, render_guest_setup
+from components.canary.plan import CanaryPlan, canary_plan
 from components.capture.resource import GeneralizedImageArgs, VhdRetention, VhdRetentionArgs, capture_builder
 from components.capture.spec import makes_vhd
 from components.gallery import GallerySource, GalleryVersion, ImageGallery, ImageGalleryArgs
@@ -71,12 +72,16 @@ class Publication:
     current: GalleryVersion  # image.version as the gallery holds it: its source, regions, content fingerprint
     versions: list[GalleryVersion]  # every version the gallery holds: `current` first, then the older kept ones
     vhd_uri: pulumi.Input[str] | None  # the image's VHD in a storage account, when there is one (output imageVhdUri)
-    # the record of published versions (stack output publishedImageVersions); None for a pool stack (image stack's)
-    record: dict[str, Any] | None
+    # the record of published versions (stack output publishedImageVersions); None for a pool stack (image stack's).
+    # An Output once gated on the canary (components/canary/gate.py): registered only when it passed.
+    record: pulumi.Input[dict[str, Any]] | None
     gallery_id: pulumi.Output[str]  # the gallery's ARM id: the scope of the Batch principal's image read access
     image_version_ids: Mapping[str, pulumi.Output[str]]  # the ARM id of every version the gallery holds, by version
     pool_versions: Mapping[str, str]  # the version each pool boots from, by pool name (pools[].imageVersion or current)
     image_stack: str | None = None  # a pool stack's image stack, <organization>/<project>/<stack> (output imageStack)
+    # Whether the canary runs, and why (components/canary/plan.py); off for a pool stack.
+    canary: CanaryPlan = CanaryPlan("off", "a pool stack: the image stack ran the canary for the versions it published")
+    gallery: ImageGallery | None = None  # the gallery component (its versions): GalleryLatest comes after them
 
     @property
     def image_version_id(self) -> pulumi.Output[str]:
@@ -114,6 +119,11 @@ class Publisher:
     builder_subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
     resolve_builder_subnet: Callable[[pulumi.Output[str]], None] | None = None
     consumed: ConsumedImage | None = None  # image.source stack: the image stack's versions the pools boot
+
+    @property
+    def canary(self) -> CanaryPlan:
+        """Whether the canary runs for image.version, and why (components/canary/plan.py)."""
+        return canary_plan(self.settings, self.published)
 
     @property
     def deployer_blob_access(self) -> bool:
@@ -228,7 +238,9 @@ class Publisher:
         self, args: PublicationArgs, current: GalleryVersion, vhd_uri: pulumi.Input[str] | None
     ) -> Publication:
         """The gallery with `current` and the older kept versions as published, and the record naming them."""
-        settings = self.settings
+        settings, canary = self.settings, self.canary
+        if canary.declared:  # published excluded from latest: GalleryLatest lifts the flag once the canary passed
+            current = replace(current, exclude_from_latest=True)
         versions = [current, *(old.in_gallery(exclude_from_latest=True) for old in self.older)]
         gallery = ImageGallery(
             "gallery",
@@ -238,16 +250,19 @@ class Publisher:
                 gallery_name=args.gallery_name,
                 image=settings.image,
                 versions=versions,
+                latest_owned=canary.owns_latest,
             ),
         )
         return Publication(
             current=current,
             versions=versions,
             vhd_uri=vhd_uri,
-            record=record_output(settings, current, vhd_uri, self.published, self.older),
+            record=record_output(settings, current, vhd_uri, self.published, self.older, canary.declared),
             gallery_id=gallery.gallery_id,
             image_version_ids=gallery.image_version_ids,
             pool_versions={pool.name: settings.pool_image_version(pool) for pool in settings.pools},
+            canary=canary,
+            gallery=gallery,
         )
 
 

@@ -37,6 +37,9 @@ from components.settings.facts import (
     ARM64_VM_SIZE,
     AZURE_REGIONS,
     BLOB_HOST_SUFFIXES,
+    CANARY_DEFAULT_TIMEOUT,
+    CANARY_MAX_TIMEOUT,
+    CANARY_MIN_TIMEOUT,
     CONTAINER_IMAGE_RULE,
     DEFAULT_DRAIN_TIMEOUT,
     GUID,
@@ -169,6 +172,40 @@ class Replica(_Model):
     _region = field_validator("region")(_check_region)
 
 
+class CanarySettings(_Model):
+    """The canary (README "Rolling a pool to a new image"): a new image.version boots a one-node pool and runs a
+    command there before any production pool, galleryImageVersionId or the gallery's `latest` moves to it."""
+
+    enabled: StrictBool = Field(
+        True, description="false publishes a new version straight to the pools and latest, as before the canary"
+    )
+    vm_size: str | None = Field(None, alias="vmSize", description="the canary node's size; default the first pool's")
+    spot: StrictBool = Field(True, description="a Spot node (false: a dedicated one, billed at the full price)")
+    command: NonEmpty | None = Field(
+        None,
+        description="the task that must exit 0 on the node; default the image marker check for image.version "
+        "(components/canary/commands.py, the check make smoke runs)",
+    )
+    timeout: str = Field(
+        CANARY_DEFAULT_TIMEOUT,
+        description=f"ISO 8601, {CANARY_MIN_TIMEOUT} to {CANARY_MAX_TIMEOUT}: from the canary pool's creation until "
+        "its task has ended; also the pool's resizeTimeout",
+    )
+
+    _vm_size = field_validator("vm_size")(lambda value: value if value is None else _check_vm_size(value))
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout(cls, value: str) -> str:
+        minutes = duration_minutes(value)
+        if not duration_minutes(CANARY_MIN_TIMEOUT) <= minutes <= duration_minutes(CANARY_MAX_TIMEOUT):
+            raise ValueError(
+                f"allowed: between {CANARY_MIN_TIMEOUT} (Batch's least resizeTimeout, which the canary pool gets) "
+                f"and {CANARY_MAX_TIMEOUT} (`pulumi up` waits for the canary)"
+            )
+        return value
+
+
 # image.fromStack: the image stack a pool stack consumes, as a StackReference names it.
 _STACK_NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_.]*/[A-Za-z0-9][-A-Za-z0-9_.]*/[A-Za-z0-9][-A-Za-z0-9_.]*\Z")
 
@@ -232,6 +269,11 @@ class ImageSettings(_Model):
         ge=1,
         le=50,
         description="published versions kept for rollback, this one included; never one a pool uses",
+    )
+    canary: CanarySettings = Field(
+        CanarySettings(),
+        description="a new version first boots a one-node pool and runs a command there; production pools and latest "
+        "move only after it passes",
     )
 
     @field_validator("version")
@@ -342,6 +384,7 @@ class ImageSettings(_Model):
             "vhdStorageAccountId": self.vhd_storage_account_id,
             "replicas": self.replicas or None,
             "exportVhd": self.export_vhd or None,
+            "canary": self.canary.model_dump(by_alias=True, exclude_unset=True) if "canary" in self.model_fields_set else None,
         }
         for key, value in set_here.items():
             if value is not None:

@@ -1,0 +1,78 @@
+"""Whether the canary runs for this update, and why: decided once, before anything is registered.
+
+- off: image.canary.enabled is false, or a pool stack (image.source stack: its image stack runs the canary). Today's
+  gallery flags, no ImageCanary, no GalleryLatest, no data-plane role.
+- runs: image.version is new (not in the record of published versions, components/image_versions.py). Its gallery
+  version is created excluded from latest; the ImageCanary boots it; pools, galleryImageVersionId, the record and
+  `latest` move only once it passed.
+- passed: image.version is in the record with `canary: passed`. Its ImageCanary stays declared with the same inputs
+  (no diff, its outputs known from the state): nothing re-runs and nothing moves.
+- skipped: image.version is in the record without it (published before the canary, or with it off): no ImageCanary,
+  the pools are wired to the version directly.
+
+While the canary is on (all but off), GalleryLatest owns every version's excludeFromLatest (components/gallery.py
+ignores the flag on the version resources).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from components.canary.commands import default_command
+from components.common.image_version import version_order
+from components.image_versions import PublishedVersion
+from components.settings import Settings
+
+CanaryState = Literal["off", "runs", "passed", "skipped"]
+
+
+@dataclass(frozen=True)
+class CanaryPlan:
+    state: CanaryState
+    reason: str  # one sentence for `make plan`
+    # The version `latest` resolved to before this update (the newest live version of the record: with a builder,
+    # versions only grow), "" for none: what GalleryLatest keeps while the canary has not passed.
+    previous_latest: str = ""
+
+    @property
+    def declared(self) -> bool:
+        """An ImageCanary is registered (and the record's image.version entry says `canary: passed`)."""
+        return self.state in ("runs", "passed")
+
+    @property
+    def owns_latest(self) -> bool:
+        """GalleryLatest owns the versions' excludeFromLatest, and the deployer gets the data-plane role."""
+        return self.state != "off"
+
+
+def canary_plan(settings: Settings, published: Mapping[str, PublishedVersion]) -> CanaryPlan:
+    """The canary's state for this update (see the module docstring)."""
+    image = settings.image
+    if settings.consumes_image_stack:
+        return CanaryPlan("off", "a pool stack: the image stack ran the canary for the versions it published")
+    if not image.canary.enabled:
+        return CanaryPlan("off", "image.canary.enabled is false: a new version goes straight to the pools and latest")
+    live = sorted((v for v, p in published.items() if not p.dropped), key=version_order)
+    previous = live[-1] if live else ""
+    recorded = published.get(image.version)
+    if recorded is None:
+        return CanaryPlan("runs", f"image.version {image.version} is new (not in the record)", previous)
+    if recorded.canary_passed:
+        return CanaryPlan("passed", f"image.version {image.version} passed its canary in an earlier update", previous)
+    return CanaryPlan(
+        "skipped",
+        f"image.version {image.version} was published before the canary (or with it off): nothing re-runs",
+        previous,
+    )
+
+
+def canary_vm_size(settings: Settings) -> str:
+    """image.canary.vmSize, default the first pool's size."""
+    return settings.image.canary.vm_size or settings.pools[0].vm_size
+
+
+def canary_command(settings: Settings) -> str:
+    """image.canary.command, default the image marker check for image.version (components/canary/commands.py)."""
+    return settings.image.canary.command or default_command(settings.image.os_type, settings.image.version)
