@@ -231,6 +231,13 @@ class Publisher:
             image_stack=consumed.stack,
         )
 
+    @property
+    def _canary_passed(self) -> bool:
+        """image.version's record entry says `canary: passed`: its canary runs (the record is registered only once it
+        passed, components/canary/gate.py) or passed in an earlier update."""
+        recorded = self.published.get(self.settings.image.version)
+        return self.canary.declared or (recorded is not None and recorded.canary_passed)
+
     def _target_regions(self) -> list[tuple[str, int]]:
         return [(replica.region, replica.count) for replica in self.settings.replicas]
 
@@ -257,7 +264,7 @@ class Publisher:
             current=current,
             versions=versions,
             vhd_uri=vhd_uri,
-            record=record_output(settings, current, vhd_uri, self.published, self.older, canary.declared),
+            record=record_output(settings, current, vhd_uri, self.published, self.older, self._canary_passed),
             gallery_id=gallery.gallery_id,
             image_version_ids=gallery.image_version_ids,
             pool_versions={pool.name: settings.pool_image_version(pool) for pool in settings.pools},

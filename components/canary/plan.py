@@ -5,10 +5,11 @@
 - runs: image.version is new (not in the record of published versions, components/image_versions.py). Its gallery
   version is created excluded from latest; the ImageCanary boots it; pools, galleryImageVersionId, the record and
   `latest` move only once it passed.
-- passed: image.version is in the record with `canary: passed`. Its ImageCanary stays declared with the same inputs
-  (no diff, its outputs known from the state): nothing re-runs and nothing moves.
-- skipped: image.version is in the record without it (published before the canary, or with it off): no ImageCanary,
-  the pools are wired to the version directly.
+- passed: image.version is the newest version of the record, with `canary: passed`. Its ImageCanary stays declared
+  with the same inputs (no diff, its outputs known from the state): nothing re-runs and nothing moves.
+- skipped: image.version is in the record without it (published before the canary, or with it off), or is a rollback
+  to an older version (the builder retired: the canary in the state ran for a newer one): no ImageCanary, the pools
+  are wired to the version directly.
 
 While the canary is on (all but off), GalleryLatest owns every version's excludeFromLatest (components/gallery.py
 ignores the flag on the version resources).
@@ -59,8 +60,12 @@ def canary_plan(settings: Settings, published: Mapping[str, PublishedVersion]) -
     recorded = published.get(image.version)
     if recorded is None:
         return CanaryPlan("runs", f"image.version {image.version} is new (not in the record)", previous)
-    if recorded.canary_passed:
+    if recorded.canary_passed and image.version == previous:
         return CanaryPlan("passed", f"image.version {image.version} passed its canary in an earlier update", previous)
+    if image.version != previous:  # a rollback (the builder retired): the canary in the state is a newer version's
+        return CanaryPlan(
+            "skipped", f"image.version {image.version} goes back to a version published earlier: nothing re-runs", previous
+        )
     return CanaryPlan(
         "skipped",
         f"image.version {image.version} was published before the canary (or with it off): nothing re-runs",
