@@ -9,6 +9,8 @@ versions (pools[].imageVersion) don't wait.
 
 Rights: jobs and tasks are DataActions (azure-facts "Batch RBAC"): the deployer gets Azure Batch Data Contributor on
 the account while the canary is on; the provider retries data-plane 403s while the assignment propagates.
+GalleryLatest's latest_version is image.version, through the gate when the canary runs: a failed canary registers no
+GalleryLatest change, so `latest` stays where it was (the new version was created excluded from it).
 `pulumi destroy` deletes in reverse dependency order: the ImageCanary (a kept canary pool with it) before that role
 and the account, GalleryLatest before the gallery versions.
 """
@@ -56,10 +58,9 @@ def gate_publication(publication: Publication, args: CanaryArgs) -> Publication:
     )
     latest: pulumi.Input[str] = version
     gated = publication
-    if plan.declared:
-        canary = _canary(publication, args, access)
-        latest = canary.passed.apply(lambda passed: version if passed else plan.previous_latest)
-        gated = _gated(publication, version, canary)
+    if plan.declared:  # `latest` moves once the canary passed; a failed canary fails this input: no GalleryLatest change
+        gated = _gated(publication, version, _canary(publication, args, access))
+        latest = gated.image_version_id.apply(lambda _: version)
     GalleryLatest(
         "gallery-latest",
         GalleryLatestArgs(

@@ -33,8 +33,8 @@ CanaryState = Literal["off", "runs", "passed", "skipped"]
 class CanaryPlan:
     state: CanaryState
     reason: str  # one sentence for `make plan`
-    # The version `latest` resolved to before this update (the newest live version of the record: with a builder,
-    # versions only grow), "" for none: what GalleryLatest keeps while the canary has not passed.
+    # The newest live version of the record ("" for none): the version `latest` resolved to before this update (with
+    # a builder, versions only grow). image.version below it is a rollback.
     previous_latest: str = ""
 
     @property
