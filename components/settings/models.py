@@ -411,16 +411,16 @@ class ImageSettings(_Model):
                 self.disk_controller_types,
                 f"SCSI while hyperVGeneration is {self.hyper_v_generation} (NVMe boots generation 2 images only)",
             )
+        canary_size = self.canary.vm_size
+        if canary_size is not None and bool(ARM64_VM_SIZE.match(canary_size)) != (self.architecture == "Arm64"):
+            raise KeyedError("canary.vmSize", canary_size, f"{_size_kind(self.architecture)}: image.architecture is "
+                             f"{self.architecture} (the canary boots the image on it)")  # fmt: skip
         if self.source == "build" and bool(ARM64_VM_SIZE.match(self.builder.vm_size)) != (self.architecture == "Arm64"):
-            kind = (
-                "an Arm64 size (a `p` after the vCPU count, e.g. Standard_D2ps_v6)"
-                if self.architecture == "Arm64"
-                else "an x64 size (no `p` after the vCPU count, e.g. Standard_D2ds_v5)"
-            )
             raise KeyedError(
                 "builder.vmSize",
                 self.builder.vm_size,
-                f"{kind}: image.architecture is {self.architecture} (or set image.architecture to the size's)",
+                f"{_size_kind(self.architecture)}: image.architecture is {self.architecture} (or set "
+                "image.architecture to the size's)",
             )
 
     @model_validator(mode="before")
@@ -440,6 +440,12 @@ class ImageSettings(_Model):
             return data  # the type error is reported by the field itself
         defaults = {"baseImage": WINDOWS_BASE_IMAGE, "setupScript": WINDOWS_SETUP_SCRIPT}
         return {**data, "builder": {**defaults, **builder}}
+
+
+def _size_kind(architecture: Architecture) -> str:
+    if architecture == "Arm64":
+        return "an Arm64 size (a `p` after the vCPU count, e.g. Standard_D2ps_v6)"
+    return "an x64 size (no `p` after the vCPU count, e.g. Standard_D2ds_v5)"
 
 
 def _check_builder_os(builder: Builder, os_type: OsType) -> None:

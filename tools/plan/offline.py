@@ -31,6 +31,7 @@ import pulumi.runtime
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
+from pulumi.runtime.rpc_manager import RPCManager
 
 from components.canary.resource import CANARY_TYPE, LATEST_TYPE
 from components.capture.resource import CAPTURE_TYPE
@@ -475,6 +476,10 @@ def run_program(
         outputs = loop.run_until_complete(_exports())
     finally:
         pulumi.runtime.set_all_config({})
+        # A run that failed inside an apply (the canary's CanaryFailed) leaves tasks of this loop in the runtime's
+        # bookkeeping, which the next run would wait for on a closed loop: each run starts with none.
+        settings.SETTINGS.outputs.clear()
+        settings.SETTINGS.rpc_manager = RPCManager()
         loop.close()
     # The program registers resources from concurrent tasks, in an order that varies from run to run: the records are
     # sorted by URN (unique in a stack) so that everything derived from them is the same on every run.
