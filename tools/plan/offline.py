@@ -80,6 +80,7 @@ class ProgramRun:
     resources: list[RegisteredResource]
     outputs: dict[str, Any]
     config: dict[str, Any]
+    stack_outputs: dict[str, Any] = field(default_factory=dict)  # the last update's outputs the run read back
 
     def of_type(self, typ: str) -> list[RegisteredResource]:
         return [r for r in self.resources if r.typ == typ]
@@ -484,4 +485,6 @@ def run_program(
     # The program registers resources from concurrent tasks, in an order that varies from run to run: the records are
     # sorted by URN (unique in a stack) so that everything derived from them is the same on every run.
     monitor.records.sort(key=lambda r: r.urn)
-    return ProgramRun(resources=monitor.records, outputs=outputs, config=full_config)
+    return ProgramRun(
+        resources=monitor.records, outputs=outputs, config=full_config, stack_outputs=dict(stack_outputs or {})
+    )

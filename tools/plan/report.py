@@ -13,6 +13,7 @@ from pulumi.runtime import rpc
 
 from components.common.project import PROJECT_ROOT
 from tools.errors import ExitCode
+from tools.plan import canary as plan_canary
 from tools.plan import catalog, deployed, support
 from tools.plan import graph as plan_graph
 from tools.plan.offline import ProgramRun, RegisteredResource
@@ -95,6 +96,7 @@ def build_plan(
         ],
         "policyPackConfig": _shown_path(policy_config) if policy_config else None,
         "supportWindows": support.support_windows(run.resources, policy_options),
+        "canary": plan_canary.canary_summary(run),
         "outputs": _display(run.outputs),
         **({"against": _display(deployed.to_json(against))} if against else {}),
         "exitCode": int(ExitCode.MANDATORY_VIOLATION if report.mandatory else ExitCode.OK),
@@ -174,6 +176,8 @@ def render(
     lines += [f"- {item['name']}: {item['cost']}" for item in plan["billingAfterUp"]] or ["nothing: no builder"]
     if plan["billingAfterUp"]:
         lines += [RETIRE_HINT]
+    if "canary" in plan:
+        lines += plan_canary.render(plan["canary"], head)
     if "supportWindows" in plan:
         lines += support.render(plan["supportWindows"], head)
     lines += ["", f"{head}Policy results", ""]
