@@ -16,7 +16,6 @@ from pulumi_azure_native import compute
 from components.image_content import FINGERPRINT_TAG
 from components.settings import ImageSettings
 
-
 # The version resource's input path the canary's GalleryLatest owns (pulumi-azure-native compute.GalleryImageVersion
 # `publishing_profile.exclude_from_latest`, wire names, as ignore_changes takes them).
 EXCLUDE_FROM_LATEST = "publishingProfile.excludeFromLatest"
@@ -145,7 +144,8 @@ def _image_version(
         storage_profile=_storage_profile(kept.source),
         tags={FINGERPRINT_TAG: kept.content_fingerprint} if kept.content_fingerprint else None,
         opts=pulumi.ResourceOptions.merge(
-            child, pulumi.ResourceOptions(aliases=legacy, ignore_changes=[EXCLUDE_FROM_LATEST] if args.latest_owned else None)
+            child,
+            pulumi.ResourceOptions(aliases=legacy, ignore_changes=[EXCLUDE_FROM_LATEST] if args.latest_owned else None),
         ),
     )
 

@@ -64,7 +64,7 @@ class PublishedVersion:
     # Dropped from the gallery (past keepVersions, no pool on it) by an update: deleted by it, unless that update
     # failed before its deletions ran (it may still exist). Never declared again.
     dropped: bool = False
-    # Its canary passed (record key `canary: passed`, components/canary/plan.py): published while the canary was on.
+    # Its canary passed (record key `canary: passed`, components/canary_plan.py): published while the canary was on.
     canary_passed: bool = False
 
     @classmethod

@@ -33,7 +33,7 @@ import pulumi
 
 from components.base_image import pinned_builder
 from components.builder import BuilderVm, BuilderVmArgs, render_guest_setup
-from components.canary.plan import CanaryPlan, canary_plan
+from components.canary_plan import POOL_STACK, CanaryPlan, canary_plan
 from components.capture.resource import GeneralizedImageArgs, VhdRetention, VhdRetentionArgs, capture_builder
 from components.capture.spec import makes_vhd
 from components.gallery import GallerySource, GalleryVersion, ImageGallery, ImageGalleryArgs
@@ -79,8 +79,8 @@ class Publication:
     image_version_ids: Mapping[str, pulumi.Output[str]]  # the ARM id of every version the gallery holds, by version
     pool_versions: Mapping[str, str]  # the version each pool boots from, by pool name (pools[].imageVersion or current)
     image_stack: str | None = None  # a pool stack's image stack, <organization>/<project>/<stack> (output imageStack)
-    # Whether the canary runs, and why (components/canary/plan.py); off for a pool stack.
-    canary: CanaryPlan = CanaryPlan("off", "a pool stack: the image stack ran the canary for the versions it published")
+    # Whether the canary runs, and why (components/canary_plan.py); off for a pool stack.
+    canary: CanaryPlan = POOL_STACK
     gallery: ImageGallery | None = None  # the gallery component (its versions): GalleryLatest comes after them
 
     @property
@@ -122,7 +122,7 @@ class Publisher:
 
     @property
     def canary(self) -> CanaryPlan:
-        """Whether the canary runs for image.version, and why (components/canary/plan.py)."""
+        """Whether the canary runs for image.version, and why (components/canary_plan.py)."""
         return canary_plan(self.settings, self.published)
 
     @property

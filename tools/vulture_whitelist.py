@@ -7,6 +7,7 @@ Vulture reads this file as code that uses the names below; nothing imports it. E
 # mypy: ignore-errors
 
 from components import image_stack, pools, settings
+from components.canary.resource import GalleryLatest, ImageCanary
 from components.capture import resource, spec
 from components.common import loopback
 from tools.plan import offline, policy_runner
@@ -38,6 +39,9 @@ _.serialize_as_secret_always
 offline.AzureMocks.new_resource
 offline.AzureMocks.call
 loopback.LoopbackTestCredential.get_token
+# The canary's outputs the program does not read (its providers return them; the plan's mocks answer them).
+ImageCanary.node_minutes
+GalleryLatest.excluded
 spec.CaptureSpec.retain_vhd_on_delete
 resource.GeneralizedImageArgs.retain_vhd_on_delete
 spec.CaptureSpec.image_content

@@ -23,7 +23,7 @@ from typing import Any
 import pulumi
 
 from components.batch_account import BatchAccount
-from components.canary.plan import canary_command
+from components.canary.defaults import canary_command
 from components.canary.pool_body import canary_pool_body
 from components.canary.resource import GalleryLatest, GalleryLatestArgs, ImageCanary, ImageCanaryArgs
 from components.publication import Publication
@@ -58,7 +58,9 @@ def gate_publication(publication: Publication, args: CanaryArgs) -> Publication:
     )
     latest: pulumi.Input[str] = version
     gated = publication
-    if plan.declared:  # `latest` moves once the canary passed; a failed canary fails this input: no GalleryLatest change
+    if (
+        plan.declared
+    ):  # `latest` moves once the canary passed; a failed canary fails this input: no GalleryLatest change
         gated = _gated(publication, version, _canary(publication, args, access))
         latest = gated.image_version_id.apply(lambda _: version)
     GalleryLatest(
@@ -112,4 +114,3 @@ def _definition_id(publication: Publication) -> pulumi.Output[str]:
     if publication.gallery is None:  # the canary is off for a pool stack: no gallery of its own
         raise ValueError("GalleryLatest needs the stack's own gallery")
     return publication.gallery.image_definition_id
-

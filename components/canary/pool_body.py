@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.canary.plan import canary_vm_size
+from components.canary.defaults import canary_vm_size
 from components.pools import elevation_level, provision_type, trusted_launch
 from components.settings import PoolSettings, Settings
 

@@ -384,7 +384,9 @@ class ImageSettings(_Model):
             "vhdStorageAccountId": self.vhd_storage_account_id,
             "replicas": self.replicas or None,
             "exportVhd": self.export_vhd or None,
-            "canary": self.canary.model_dump(by_alias=True, exclude_unset=True) if "canary" in self.model_fields_set else None,
+            "canary": self.canary.model_dump(by_alias=True, exclude_unset=True)
+            if "canary" in self.model_fields_set
+            else None,
         }
         for key, value in set_here.items():
             if value is not None:

@@ -125,7 +125,9 @@ def test_a_new_version_on_a_stack_from_before_the_canary_runs_it_before_the_pool
     code, out, err = _plan(bumped, tmp_path, "--against", str(STATE / bumped.export))
     assert code == 0, err
     lines = out.splitlines()
-    assert "+  create  canary (ImageCanary)" in lines and "+  create  gallery-version-1.1.0 (GalleryImageVersion)" in lines
+    assert (
+        "+  create  canary (ImageCanary)" in lines and "+  create  gallery-version-1.1.0 (GalleryImageVersion)" in lines
+    )
     # 1.0.0 keeps its flag as deployed (GalleryLatest owns it now): no update of the version users boot from
     assert not [line for line in lines if line.endswith("gallery-version-1.0.0 (GalleryImageVersion)")]
     for pool in ("pools-render", "pools-burst"):

@@ -287,7 +287,9 @@ def test_the_default_command_checks_the_image_marker_of_the_version(dev: Program
 
 def test_trusted_launch_reaches_the_canary_pool_as_the_production_pools() -> None:
     run = run_program({"image": {"securityType": "TrustedLaunch"}})
-    vm = run.one(CANARY_TYPE).inputs["pool_body"]["properties"]["deploymentConfiguration"]["virtualMachineConfiguration"]
+    vm = run.one(CANARY_TYPE).inputs["pool_body"]["properties"]["deploymentConfiguration"][
+        "virtualMachineConfiguration"
+    ]
     assert vm["securityProfile"] == {
         "securityType": "trustedLaunch",
         "uefiSettings": {"secureBootEnabled": True, "vTpmEnabled": True},

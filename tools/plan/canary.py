@@ -1,4 +1,4 @@
-"""The canary in the plan: whether it runs for this update and why (components/canary/plan.py decides, from the
+"""The canary in the plan: whether it runs for this update and why (components/canary_plan.py decides, from the
 settings and the record the run read back), and what it costs per build.
 
 No price API is reachable offline, so the cost is in node-minutes and vCPU-minutes of the canary's size, Spot or
@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from components.canary.plan import CanaryPlan, canary_plan, canary_vm_size
+from components.canary.defaults import canary_vm_size
+from components.canary_plan import CanaryPlan, canary_plan
 from components.common.iso_duration import duration_minutes
 from components.image_versions import RECORD_OUTPUT, parse_record
 from components.settings import settings_from_config
@@ -59,7 +60,7 @@ def vm_size_vcpus(size: str) -> int | None:
 
 
 def render(summary: dict[str, Any], head: str) -> list[str]:
-    lines = ["", f"{head}The canary (image.canary; README \"Rolling a pool to a new image\")", ""]
+    lines = ["", f'{head}The canary (image.canary; README "Rolling a pool to a new image")', ""]
     verdict = "runs in this update" if summary["runs"] else "does not run in this update"
     lines.append(f"{verdict}: {summary['reason']}")
     if "vmSize" not in summary:
@@ -67,8 +68,8 @@ def render(summary: dict[str, Any], head: str) -> list[str]:
     node = summary["nodeMinutes"]
     kind = "Spot" if summary["spot"] else "dedicated"
     cost = (
-        f"cost per new image.version: one {kind} {summary['vmSize']} node, ~{node['typical']:g} node-minutes typical, at most "
-        f"{node['atMost']:g} (image.canary.timeout)"
+        f"cost per new image.version: one {kind} {summary['vmSize']} node, ~{node['typical']:g} node-minutes "
+        f"typical, at most {node['atMost']:g} (image.canary.timeout)"
     )
     if summary["vcpuMinutes"]:
         vcpu = summary["vcpuMinutes"]

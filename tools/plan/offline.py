@@ -31,7 +31,6 @@ import pulumi.runtime
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
-from pulumi.runtime.rpc_manager import RPCManager
 
 from components.canary.resource import CANARY_TYPE, LATEST_TYPE
 from components.capture.resource import CAPTURE_TYPE
@@ -480,7 +479,7 @@ def run_program(
         # A run that failed inside an apply (the canary's CanaryFailed) leaves tasks of this loop in the runtime's
         # bookkeeping, which the next run would wait for on a closed loop: each run starts with none.
         settings.SETTINGS.outputs.clear()
-        settings.SETTINGS.rpc_manager = RPCManager()
+        settings.SETTINGS.rpc_manager.clear()
         loop.close()
     # The program registers resources from concurrent tasks, in an order that varies from run to run: the records are
     # sorted by URN (unique in a stack) so that everything derived from them is the same on every run.

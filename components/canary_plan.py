@@ -1,4 +1,7 @@
-"""Whether the canary runs for this update, and why: decided once, before anything is registered.
+"""Whether the canary (components/canary/) runs for this update, and why: decided once, before anything is registered.
+
+Beside the canary package, not in it: the publication (components/publication.py) decides the gallery flags from it,
+and the canary's program side (components/canary/gate.py) builds on the publication.
 
 - off: image.canary.enabled is false, or a pool stack (image.source stack: its image stack runs the canary). Today's
   gallery flags, no ImageCanary, no GalleryLatest, no data-plane role.
@@ -21,7 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from components.canary.commands import default_command
 from components.common.image_version import version_order
 from components.image_versions import PublishedVersion
 from components.settings import Settings
@@ -33,9 +35,6 @@ CanaryState = Literal["off", "runs", "passed", "skipped"]
 class CanaryPlan:
     state: CanaryState
     reason: str  # one sentence for `make plan`
-    # The newest live version of the record ("" for none): the version `latest` resolved to before this update (with
-    # a builder, versions only grow). image.version below it is a rollback.
-    previous_latest: str = ""
 
     @property
     def declared(self) -> bool:
@@ -48,36 +47,32 @@ class CanaryPlan:
         return self.state != "off"
 
 
+# A pool stack (image.source stack) runs no canary: its image stack did, for the versions it published.
+POOL_STACK = CanaryPlan("off", "a pool stack: the image stack ran the canary for the versions it published")
+
+
 def canary_plan(settings: Settings, published: Mapping[str, PublishedVersion]) -> CanaryPlan:
     """The canary's state for this update (see the module docstring)."""
     image = settings.image
     if settings.consumes_image_stack:
-        return CanaryPlan("off", "a pool stack: the image stack ran the canary for the versions it published")
+        return POOL_STACK
     if not image.canary.enabled:
         return CanaryPlan("off", "image.canary.enabled is false: a new version goes straight to the pools and latest")
+    # The newest live version of the record: the one `latest` resolved to before this update (with a builder,
+    # versions only grow); image.version below it is a rollback.
     live = sorted((v for v, p in published.items() if not p.dropped), key=version_order)
     previous = live[-1] if live else ""
     recorded = published.get(image.version)
     if recorded is None:
-        return CanaryPlan("runs", f"image.version {image.version} is new (not in the record)", previous)
+        return CanaryPlan("runs", f"image.version {image.version} is new (not in the record)")
     if recorded.canary_passed and image.version == previous:
-        return CanaryPlan("passed", f"image.version {image.version} passed its canary in an earlier update", previous)
+        return CanaryPlan("passed", f"image.version {image.version} passed its canary in an earlier update")
     if image.version != previous:  # a rollback (the builder retired): the canary in the state is a newer version's
         return CanaryPlan(
-            "skipped", f"image.version {image.version} goes back to a version published earlier: nothing re-runs", previous
+            "skipped",
+            f"image.version {image.version} goes back to a version published earlier: nothing re-runs",
         )
     return CanaryPlan(
         "skipped",
         f"image.version {image.version} was published before the canary (or with it off): nothing re-runs",
-        previous,
     )
-
-
-def canary_vm_size(settings: Settings) -> str:
-    """image.canary.vmSize, default the first pool's size."""
-    return settings.image.canary.vm_size or settings.pools[0].vm_size
-
-
-def canary_command(settings: Settings) -> str:
-    """image.canary.command, default the image marker check for image.version (components/canary/commands.py)."""
-    return settings.image.canary.command or default_command(settings.image.os_type, settings.image.version)
