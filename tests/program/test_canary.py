@@ -30,20 +30,11 @@ SUBSCRIPTION = "/subscriptions/00000000-0000-4000-8000-000000000001"
 SUBNET = f"{SUBSCRIPTION}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/batch"
 IDENTITY = f"{SUBSCRIPTION}/resourceGroups/ids/providers/Microsoft.ManagedIdentity/userAssignedIdentities/render-id"
 OFF = {"image": {"canary": {"enabled": False}}}
-FAILURE = (
-    "the canary of image version 1.0.0 failed: start task exit code 1 on node tvmps_1 (stderr tail: ...); the canary "
-    "pool canary-1-0-0-abc is kept for inspection"
-)
 
 
 @pytest.fixture(scope="module")
 def dev() -> ProgramRun:
     return run_program()
-
-
-@pytest.fixture(scope="module")
-def preview() -> ProgramRun:
-    return run_program(preview=True)
 
 
 def _image_id(pool: RegisteredResource) -> Any:
@@ -66,7 +57,8 @@ def test_production_pools_take_their_image_from_the_canary_result(dev: ProgramRu
     assert dev.outputs["galleryImageVersionId"] == version.outputs["id"]
 
 
-def test_in_a_preview_the_pools_image_is_unknown_until_the_canary_ran(preview: ProgramRun) -> None:
+def test_in_a_preview_the_pools_image_is_unknown_until_the_canary_ran() -> None:
+    preview = run_program(preview=True)
     assert all(_image_id(pool) == UNKNOWN for pool in preview.of_type(POOL))
     assert preview.one(LATEST_TYPE).inputs.get("latest_version", UNKNOWN) == UNKNOWN
 
@@ -108,6 +100,12 @@ def test_a_new_version_lists_every_gallery_version_for_gallery_latest(dev: Progr
 
 
 # --- a failed canary -----------------------------------------------------------------------------------------------
+
+# The provider's `failure` output (components/canary/resource.py): one message naming what failed and the kept pool.
+FAILURE = (
+    "the canary of image version 1.0.0 failed: start task exit code 1 on node tvmps_1 (stderr tail: ...); the canary "
+    "pool canary-1-0-0-abc is kept for inspection"
+)
 
 
 def _stack_outputs_registered(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
