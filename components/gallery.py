@@ -138,7 +138,8 @@ def _image_version(
                 )
                 for region, count in kept.target_regions
             ],
-            # Left unset (false) on image.version, so publishing it sends what versions always had.
+            # Left unset (false) on image.version, so publishing it sends what versions always had; true on a new
+            # version while the canary is on (GalleryLatest lifts it once the canary passed).
             exclude_from_latest=True if kept.exclude_from_latest else None,
         ),
         storage_profile=_storage_profile(kept.source),

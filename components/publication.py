@@ -15,7 +15,9 @@ base image (components/base_image.py: `latest` resolved once, so a new marketpla
   capture or gallery; no record of its own (the record stays the image stack's), the stack output imageStack instead.
 
 Each of the first three ends the same (`_in_gallery`): the gallery holds image.version first, then the older kept
-versions as they were published (excludeFromLatest), and the record the next run reads back names them all. The
+versions as they were published (excludeFromLatest), and the record the next run reads back names them all. With the
+canary on (components/canary_plan.py decides whether it runs), a new image.version is published excluded from
+`latest` and GalleryLatest owns the flags; components/canary/gate.py then gates the publication on the canary. The
 result is one value, `Publication`, which `__main__.py` wires into the Batch account, the pools and the stack outputs
 (`Publication.outputs`: the same keys whichever way the image was published, but the record or the image stack).
 

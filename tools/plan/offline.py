@@ -322,9 +322,8 @@ def _canary_outputs(name: str, inputs: Mapping[str, Any], failure: str | None) -
     """What the canary provider returns (components/canary/resource.py ImageCanary): passed, or the failure message
     with the canary pool kept (its name in `pool_name`)."""
     pool_name = f"{name}-{str(inputs.get('image_version', '')).replace('.', '-')}-{_suffix(name, 6)}"
-    if failure is None:
-        return {"passed": True, "failure": "", "pool_name": pool_name, "node_minutes": MOCKED_CANARY_NODE_MINUTES}
-    return {"passed": False, "failure": failure, "pool_name": pool_name, "node_minutes": MOCKED_CANARY_NODE_MINUTES}
+    outcome = {"passed": True, "failure": ""} if failure is None else {"passed": False, "failure": failure}
+    return {**outcome, "pool_name": pool_name, "node_minutes": MOCKED_CANARY_NODE_MINUTES, "job_id": ""}
 
 
 def _wire_unknowns(value: Any) -> Any:
