@@ -58,10 +58,9 @@ def gate_publication(publication: Publication, args: CanaryArgs) -> Publication:
     )
     latest: pulumi.Input[str] = version
     gated = publication
-    if (
-        plan.declared
-    ):  # `latest` moves once the canary passed; a failed canary fails this input: no GalleryLatest change
-        gated = _gated(publication, version, _canary(publication, args, access))
+    # `latest` moves once the canary passed; a failed canary fails this input, so GalleryLatest does not change
+    if plan.declared:
+        gated = _gated(publication, version, _canary(publication, args, access, plan.state == "passed"))
         latest = gated.image_version_id.apply(lambda _: version)
     GalleryLatest(
         "gallery-latest",
@@ -75,7 +74,15 @@ def gate_publication(publication: Publication, args: CanaryArgs) -> Publication:
     return gated
 
 
-def _canary(publication: Publication, args: CanaryArgs, access: pulumi.Resource) -> ImageCanary:
+# What an ImageCanary that already passed keeps as it ran: a change of the first pool's settings or of the canary's
+# would be an in-place update of the canary that re-runs nothing (its provider's diff) but leaves its outputs unknown
+# in a preview, so every production pool on image.version would show as replaced. A new image.version (its id)
+# still replaces the canary; a new account (its id and endpoint, which the canary's delete uses) updates it, and
+# replaces the pools anyway.
+PASSED_CANARY_KEEPS = ["pool_body", "command", "timeout"]
+
+
+def _canary(publication: Publication, args: CanaryArgs, access: pulumi.Resource, passed: bool) -> ImageCanary:
     settings = args.settings
     version_id = publication.image_version_id
     return ImageCanary(
@@ -89,7 +96,9 @@ def _canary(publication: Publication, args: CanaryArgs, access: pulumi.Resource)
             command=canary_command(settings),
             timeout=settings.image.canary.timeout,
         ),
-        pulumi.ResourceOptions(depends_on=[access, args.account]),
+        pulumi.ResourceOptions(
+            depends_on=[access, args.account], ignore_changes=PASSED_CANARY_KEEPS if passed else None
+        ),
     )
 
 

@@ -375,3 +375,16 @@ def test_upgrading_with_a_new_version_replaces_the_old_version_under_its_alias(t
     assert new["was"].endswith(old_urn)
     assert "gallery-version" not in changes
     assert {c["action"] for c in changes.values()} == {"create", "replace", "same"}
+
+
+def test_a_start_task_change_after_the_canary_passed_updates_the_pools_in_place(
+    dev_export: Path, tmp_path: Path
+) -> None:
+    """The deployed version passed its canary: the canary keeps what it ran with (nothing re-runs, its outputs stay
+    known), so the pools' image id is unchanged and the start task updates them in place."""
+    render = next(p for p in DEV_STACK["config"][POOLS_KEY] if p["name"] == "render")
+    start_task = {**render["startTask"], "commandLine": "/bin/sh -c 'echo ready'"}
+    out = _against_with_pools(tmp_path, dev_export, _pools_with(startTask=start_task))
+    assert "0 to create, 1 to update, 0 to replace, 0 to delete, 37 unchanged" in out
+    assert "~  update  pools-render (Pool)" in out.splitlines()
+    assert "canary (ImageCanary)" not in out.split("Against", 1)[1].split("Warnings", 1)[0]

@@ -159,6 +159,9 @@ def test_a_version_that_passed_keeps_its_canary_declared_unchanged(dev: ProgramR
     again = run_program(stack_outputs=dev.outputs)
     before, after = dev.one(CANARY_TYPE), again.one(CANARY_TYPE)
     assert after.urn == before.urn and after.inputs == before.inputs  # no diff: nothing re-runs
+    # and it keeps what it ran with, whatever the first pool or the canary settings become
+    assert after.options["ignoreChanges"] == ["pool_body", "command", "timeout"]
+    assert before.options["ignoreChanges"] == []  # a canary that runs takes every input
     assert again.outputs["publishedImageVersions"] == dev.outputs["publishedImageVersions"]
 
 
