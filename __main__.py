@@ -11,17 +11,19 @@ import pulumi
 from pulumi_azure_native import authorization, resources
 
 from components.batch_account import BatchAccount, BatchAccountArgs
+from components.canary.gate import CanaryArgs, gate_publication
 from components.invokes import service_principal_object_id
 from components.naming import stack_names
 from components.pools import BatchPools, BatchPoolsArgs, pool_output_extras
 from components.publication import PublicationArgs, prepare_publication
 from components.settings import BATCH_SERVICE_PRINCIPAL_APP_ID, Settings, ip_filter, load_settings
-from components.storage import ImageStorage, ImageStorageArgs
+from components.storage import ImageStorage, ImageStorageArgs, RoleGrant
 
 
 async def main() -> None:
     settings: Settings = load_settings()  # raises before any resource is registered
     client = authorization.get_client_config_output()
+    deployer = RoleGrant(client.object_id, settings.deployer.principal_type or "User", client.subscription_id)
     # raises for a record it can't read back, a version the stack can't have, a base image the marketplace lacks
     publisher = await prepare_publication(settings, client.subscription_id)
     names = stack_names(client.subscription_id)
@@ -35,7 +37,7 @@ async def main() -> None:
             account_name=names["storage"],
             subscription_id=client.subscription_id,
             deployer_object_id=client.object_id if publisher.deployer_blob_access else None,
-            deployer_principal_type=settings.deployer.principal_type or "User",
+            deployer_principal_type=deployer.principal_type,
             allow_shared_key_access=settings.storage.allow_shared_key_access,
             network_access=ip_filter(settings.storage.network_access),
             builder_subnet_ids=publisher.builder_subnet_ids,
@@ -75,6 +77,9 @@ async def main() -> None:
             gallery_id=publication.gallery_id,
         ),
     )
+
+    # the canary (components/canary/gate.py): the pools on image.version, its id and the record wait for it to pass
+    publication = gate_publication(publication, CanaryArgs(settings, account, deployer))
 
     pools = BatchPools(
         "pools",

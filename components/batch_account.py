@@ -25,7 +25,7 @@ from typing import cast
 import pulumi
 from pulumi_azure_native import authorization, batch, keyvault
 
-from components.storage import blob_contributor
+from components.storage import RoleGrant, blob_contributor
 
 # Built-in "Azure Batch Service Orchestration Role": the least-privilege role for the Batch service principal
 # (Contributor, b24988ac-6180-42a0-ab88-20f7382dd24c, also works and is what older docs show).
@@ -62,6 +62,7 @@ class BatchAccountArgs:
 
 
 class BatchAccount(pulumi.ComponentResource):
+    account_id: pulumi.Output[str]  # its ARM id: the scope of the deployer's data-plane role, the canary's account
     account_name: pulumi.Output[str]
     account_endpoint: pulumi.Output[str]
 
@@ -126,6 +127,7 @@ class BatchAccount(pulumi.ComponentResource):
                 args.subscription_id,
                 pulumi.ResourceOptions(parent=self, depends_on=[account]),
             )
+        self.account_id = account.id
         self.account_name = account.name
         self.account_endpoint = account.account_endpoint
         self.register_outputs({"account_name": self.account_name, "account_endpoint": self.account_endpoint})
@@ -186,16 +188,8 @@ def _batch_principal_role(
     child: pulumi.ResourceOptions,
 ) -> authorization.RoleAssignment:
     """A built-in role (`role`: its definition GUID) for the "Microsoft Azure Batch" principal on `scope`."""
-    return authorization.RoleAssignment(
-        resource_name,
-        scope=scope,
-        principal_id=args.batch_principal_object_id,
-        principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-        role_definition_id=pulumi.Output.concat(
-            "/subscriptions/", args.subscription_id, f"/providers/Microsoft.Authorization/roleDefinitions/{role}"
-        ),
-        opts=child,
-    )
+    grant = RoleGrant(args.batch_principal_object_id, "ServicePrincipal", args.subscription_id)
+    return grant.built_in(resource_name, scope, role, child)
 
 
 def _vault_network_acls(access: tuple[str, list[str]] | None) -> keyvault.NetworkRuleSetArgs | None:

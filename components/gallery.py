@@ -16,6 +16,10 @@ from pulumi_azure_native import compute
 from components.image_content import FINGERPRINT_TAG
 from components.settings import ImageSettings
 
+# The version resource's input path the canary's GalleryLatest owns (pulumi-azure-native compute.GalleryImageVersion
+# `publishing_profile.exclude_from_latest`, wire names, as ignore_changes takes them).
+EXCLUDE_FROM_LATEST = "publishingProfile.excludeFromLatest"
+
 
 @dataclass
 class GallerySource:
@@ -46,6 +50,9 @@ class ImageGalleryArgs:
     gallery_name: pulumi.Input[str]
     image: ImageSettings
     versions: list[GalleryVersion]  # image.version first, then the older versions kept (image_versions.py)
+    # The canary is on: GalleryLatest (components/canary/resource.py) owns every version's excludeFromLatest, which
+    # the version resources then ignore (their declared flag is the one they were created with).
+    latest_owned: bool = False
 
 
 class ImageGallery(pulumi.ComponentResource):
@@ -131,12 +138,16 @@ def _image_version(
                 )
                 for region, count in kept.target_regions
             ],
-            # Left unset (false) on image.version, so publishing it sends what versions always had.
+            # Left unset (false) on image.version, so publishing it sends what versions always had; true on a new
+            # version while the canary is on (GalleryLatest lifts it once the canary passed).
             exclude_from_latest=True if kept.exclude_from_latest else None,
         ),
         storage_profile=_storage_profile(kept.source),
         tags={FINGERPRINT_TAG: kept.content_fingerprint} if kept.content_fingerprint else None,
-        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(aliases=legacy)),
+        opts=pulumi.ResourceOptions.merge(
+            child,
+            pulumi.ResourceOptions(aliases=legacy, ignore_changes=[EXCLUDE_FROM_LATEST] if args.latest_owned else None),
+        ),
     )
 
 

@@ -28,11 +28,12 @@ from typing import Any
 
 import pulumi
 
-from components.common.image_version import IMAGE_VERSION_RULE, is_image_version
+from components.common.image_version import IMAGE_VERSION_RULE, is_image_version, version_order
 from components.gallery import GallerySource, GalleryVersion
 from components.settings import Settings, record_problem
 
 RECORD_OUTPUT = "publishedImageVersions"
+CANARY_PASSED = "passed"  # an entry's `canary`: the version's canary passed before the record named it
 # Stack outputs of the program from before the record (one version resource, `gallery-version`): its version's id.
 LEGACY_VERSION_OUTPUT = "galleryImageVersionId"
 REPAIR_HINT = (
@@ -63,6 +64,8 @@ class PublishedVersion:
     # Dropped from the gallery (past keepVersions, no pool on it) by an update: deleted by it, unless that update
     # failed before its deletions ran (it may still exist). Never declared again.
     dropped: bool = False
+    # Its canary passed (record key `canary: passed`, components/canary_plan.py): published while the canary was on.
+    canary_passed: bool = False
 
     @classmethod
     def from_record(cls, version: str, entry: Any) -> PublishedVersion:
@@ -81,6 +84,9 @@ class PublishedVersion:
         for key, value in flags.items():
             if not isinstance(value, bool):
                 raise _bad(version, f"{key} is {value!r}, not true or false")
+        canary = entry.get("canary")
+        if canary not in (None, CANARY_PASSED):
+            raise _bad(version, f"canary is {canary!r}, not {CANARY_PASSED!r} (or absent: published without a canary)")
         return cls(
             version=version,
             source=source,
@@ -89,6 +95,7 @@ class PublishedVersion:
             vhd_uri=texts["vhdUri"] or None,
             builder_retired=flags["builderRetired"],
             dropped=flags["dropped"],
+            canary_passed=canary == CANARY_PASSED,
         )
 
     def in_gallery(self, exclude_from_latest: bool) -> GalleryVersion:
@@ -156,6 +163,7 @@ def record_entry(
     vhd_uri: pulumi.Input[str] | None,
     builder_retired: bool = False,
     dropped: bool = False,
+    canary_passed: bool = False,
 ) -> dict[str, Any]:
     """The record of one version (read back by PublishedVersion.from_record); values may still be Outputs."""
     source = published.source
@@ -174,6 +182,7 @@ def record_entry(
         "vhdUri": vhd_uri or "",
         **({"builderRetired": True} if builder_retired else {}),
         **({"dropped": True} if dropped else {}),
+        **({"canary": CANARY_PASSED} if canary_passed else {}),
     }
 
 
@@ -183,18 +192,26 @@ def record_output(
     vhd_uri: pulumi.Input[str] | None,
     published: Mapping[str, PublishedVersion],
     older: list[PublishedVersion],
+    canary_passed: bool = False,
 ) -> dict[str, Any]:
-    """The record this update leaves: image.version, the older versions kept (`older`: kept_versions but
-    image.version), and the versions dropped (by this update or earlier), so that a record left behind by an update
-    that failed before its deletions still names them."""
+    """The record this update leaves: image.version (`canary_passed`: with `canary: passed`, registered only once its
+    canary passed, components/canary/gate.py), the older versions kept (`older`: kept_versions but image.version),
+    and the versions dropped (by this update or earlier), so that a record left behind by an update that failed
+    before its deletions still names them."""
     retired = settings.builds_image and not settings.has_builder
-    record = {settings.image.version: record_entry(current, vhd_uri, builder_retired=retired)}
+    record = {
+        settings.image.version: record_entry(current, vhd_uri, builder_retired=retired, canary_passed=canary_passed)
+    }
     for old in older:
-        record[old.version] = record_entry(old.in_gallery(True), old.vhd_uri, builder_retired=old.builder_retired)
-    dropped = sorted((v for v in published if v not in record), key=_order, reverse=True)[:_MAX_DROPPED]
+        record[old.version] = record_entry(
+            old.in_gallery(True), old.vhd_uri, old.builder_retired, canary_passed=old.canary_passed
+        )
+    dropped = sorted((v for v in published if v not in record), key=version_order, reverse=True)[:_MAX_DROPPED]
     for version in dropped:
         old = published[version]
-        record[version] = record_entry(old.in_gallery(True), old.vhd_uri, old.builder_retired, dropped=True)
+        record[version] = record_entry(
+            old.in_gallery(True), old.vhd_uri, old.builder_retired, dropped=True, canary_passed=old.canary_passed
+        )
     return record
 
 
@@ -237,7 +254,7 @@ def legacy_refusal(settings: Settings, legacy_id: Any) -> None:
         return
     legacy = legacy_id.rsplit("/versions/", 1)[1]
     current = settings.image.version
-    if not is_image_version(legacy) or _order(current) > _order(legacy):
+    if not is_image_version(legacy) or version_order(current) > version_order(legacy):
         return
     nxt = _next_patch(legacy)
     raise record_problem(
@@ -252,10 +269,6 @@ def legacy_refusal(settings: Settings, legacy_id: Any) -> None:
     )
 
 
-def _order(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
-
-
 def kept_versions(settings: Settings, published: Mapping[str, PublishedVersion]) -> list[str]:
     """The versions the gallery holds after this update, newest first; raises SettingsError for a version that
     can't be had: a new image.version while the builder is retired, new bits under a published version (an
@@ -267,7 +280,7 @@ def kept_versions(settings: Settings, published: Mapping[str, PublishedVersion])
     live = {v: p for v, p in published.items() if not p.dropped}
     _refuse_unpublishable(settings, published, live)
     _refuse_new_bits(settings, live.get(current))
-    older = sorted((v for v in live if v != current), key=_order, reverse=True)
+    older = sorted((v for v in live if v != current), key=version_order, reverse=True)
     pinned = {settings.pool_image_version(pool) for pool in settings.pools} - {current}
     kept = [current] + [v for v in older if v in pinned]
     kept += [v for v in older if v not in pinned][: max(0, image.keep_versions - len(kept))]
@@ -282,7 +295,7 @@ def kept_versions(settings: Settings, published: Mapping[str, PublishedVersion])
                 else f"a version this stack has published and keeps: {current} (image.version) or one of "
                 f"{_listing(live)}; a version not published yet is built by setting image.version",
             )
-    return sorted(kept, key=_order, reverse=True)
+    return sorted(kept, key=version_order, reverse=True)
 
 
 def _refuse_unpublishable(
@@ -301,7 +314,7 @@ def _refuse_unpublishable(
             f"true to build image.version {current}: this stack has not published it "
             f"({_listing(live)}); the builder can be retired once a version is published",
         )
-    newer = sorted((v for v in published if _order(v) > _order(current)), key=_order)
+    newer = sorted((v for v in published if version_order(v) > version_order(current)), key=version_order)
     if settings.has_builder and newer:
         raise record_problem(
             "image.version",
@@ -343,7 +356,7 @@ def _refuse_new_bits(settings: Settings, recorded: PublishedVersion | None) -> N
 
 
 def _next_patch(version: str) -> str:
-    major, minor, patch = _order(version)
+    major, minor, patch = version_order(version)
     return f"{major}.{minor}.{patch + 1}"
 
 
@@ -359,4 +372,4 @@ def _dropped_text(version: str, published: Mapping[str, PublishedVersion]) -> st
 def _listing(published: Mapping[str, PublishedVersion]) -> str:
     if not published:
         return "none yet"
-    return "published: " + ", ".join(sorted(published, key=_order, reverse=True))
+    return "published: " + ", ".join(sorted(published, key=version_order, reverse=True))

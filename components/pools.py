@@ -20,7 +20,7 @@ import pulumi
 from pulumi_azure_native import batch
 
 from components.pool_drain.resource import PoolDrain, PoolDrainArgs
-from components.settings import PoolSettings
+from components.settings import PoolSettings, StartTask
 
 # The `batch.Pool` inputs Batch updates in place while the pool has nodes (batch-pool-update-properties), and `tags`
 # (the ARM resource's, not a pool property).
@@ -123,7 +123,7 @@ class BatchPools(pulumi.ComponentResource):
 def _security_profile(security_type: str) -> batch.SecurityProfileArgs | None:
     """Trusted Launch nodes (Batch spells it trustedLaunch) with secure boot and vTPM on, matching a definition whose
     SecurityType feature is TrustedLaunch; for Standard nothing, as pools created before image.securityType."""
-    if security_type != "TrustedLaunch":
+    if not trusted_launch(security_type):
         return None
     return batch.SecurityProfileArgs(
         security_type=batch.SecurityTypes.TRUSTED_LAUNCH,
@@ -158,7 +158,7 @@ def _start_task(pool: PoolSettings) -> batch.StartTaskArgs | None:
         user_identity=batch.UserIdentityArgs(
             auto_user=batch.AutoUserSpecificationArgs(
                 scope=batch.AutoUserScope.POOL,
-                elevation_level=batch.ElevationLevel.ADMIN if task.elevated else batch.ElevationLevel.NON_ADMIN,
+                elevation_level=elevation_level(task),
             )
         ),
     )
@@ -169,15 +169,30 @@ def _network_configuration(pool: PoolSettings) -> batch.NetworkConfigurationArgs
     NAT gateway or firewall). No subnet: nothing, as pools created before pools[].subnetId (Batch's own network)."""
     if pool.subnet_id is None:
         return None
-    provision = (
-        batch.IPAddressProvisioningType.NO_PUBLIC_IP_ADDRESSES
-        if pool.public_ips == "None"
-        else batch.IPAddressProvisioningType.BATCH_MANAGED
-    )
     return batch.NetworkConfigurationArgs(
         subnet_id=pool.subnet_id,
-        public_ip_address_configuration=batch.PublicIPAddressConfigurationArgs(provision=provision),
+        public_ip_address_configuration=batch.PublicIPAddressConfigurationArgs(provision=provision_type(pool)),
     )
+
+
+# The value choices a production pool and the canary pool (components/canary/pool_body.py) share.
+
+
+def trusted_launch(security_type: str) -> bool:
+    """The pool's nodes are Trusted Launch VMs (secure boot and vTPM on): image.securityType TrustedLaunch."""
+    return security_type == "TrustedLaunch"
+
+
+def provision_type(pool: PoolSettings) -> batch.IPAddressProvisioningType:
+    """Batch-managed public IPs, or none (publicIPs None: outbound through the user's NAT gateway or firewall)."""
+    if pool.public_ips == "None":
+        return batch.IPAddressProvisioningType.NO_PUBLIC_IP_ADDRESSES
+    return batch.IPAddressProvisioningType.BATCH_MANAGED
+
+
+def elevation_level(task: StartTask) -> batch.ElevationLevel:
+    """The start task runs as the pool's admin when startTask.elevated."""
+    return batch.ElevationLevel.ADMIN if task.elevated else batch.ElevationLevel.NON_ADMIN
 
 
 def _identity(pool: PoolSettings) -> batch.BatchPoolIdentityArgs | None:

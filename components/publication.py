@@ -15,7 +15,9 @@ base image (components/base_image.py: `latest` resolved once, so a new marketpla
   capture or gallery; no record of its own (the record stays the image stack's), the stack output imageStack instead.
 
 Each of the first three ends the same (`_in_gallery`): the gallery holds image.version first, then the older kept
-versions as they were published (excludeFromLatest), and the record the next run reads back names them all. The
+versions as they were published (excludeFromLatest), and the record the next run reads back names them all. With the
+canary on (components/canary_plan.py decides whether it runs), a new image.version is published excluded from
+`latest` and GalleryLatest owns the flags; components/canary/gate.py then gates the publication on the canary. The
 result is one value, `Publication`, which `__main__.py` wires into the Batch account, the pools and the stack outputs
 (`Publication.outputs`: the same keys whichever way the image was published, but the record or the image stack).
 
@@ -26,13 +28,14 @@ URN), so deployed stacks plan without a replacement (tests/plan/test_upgrade_exp
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
 
 from components.base_image import pinned_builder
 from components.builder import BuilderVm, BuilderVmArgs, render_guest_setup
+from components.canary_plan import POOL_STACK, CanaryPlan, canary_plan
 from components.capture.resource import GeneralizedImageArgs, VhdRetention, VhdRetentionArgs, capture_builder
 from components.capture.spec import makes_vhd
 from components.gallery import GallerySource, GalleryVersion, ImageGallery, ImageGalleryArgs
@@ -71,12 +74,16 @@ class Publication:
     current: GalleryVersion  # image.version as the gallery holds it: its source, regions, content fingerprint
     versions: list[GalleryVersion]  # every version the gallery holds: `current` first, then the older kept ones
     vhd_uri: pulumi.Input[str] | None  # the image's VHD in a storage account, when there is one (output imageVhdUri)
-    # the record of published versions (stack output publishedImageVersions); None for a pool stack (image stack's)
-    record: dict[str, Any] | None
+    # the record of published versions (stack output publishedImageVersions); None for a pool stack (image stack's).
+    # An Output once gated on the canary (components/canary/gate.py): registered only when it passed.
+    record: pulumi.Input[dict[str, Any]] | None
     gallery_id: pulumi.Output[str]  # the gallery's ARM id: the scope of the Batch principal's image read access
     image_version_ids: Mapping[str, pulumi.Output[str]]  # the ARM id of every version the gallery holds, by version
     pool_versions: Mapping[str, str]  # the version each pool boots from, by pool name (pools[].imageVersion or current)
     image_stack: str | None = None  # a pool stack's image stack, <organization>/<project>/<stack> (output imageStack)
+    # Whether the canary runs, and why (components/canary_plan.py); off for a pool stack.
+    canary: CanaryPlan = POOL_STACK
+    gallery: ImageGallery | None = None  # the gallery component (its versions): GalleryLatest comes after them
 
     @property
     def image_version_id(self) -> pulumi.Output[str]:
@@ -114,6 +121,11 @@ class Publisher:
     builder_subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
     resolve_builder_subnet: Callable[[pulumi.Output[str]], None] | None = None
     consumed: ConsumedImage | None = None  # image.source stack: the image stack's versions the pools boot
+
+    @property
+    def canary(self) -> CanaryPlan:
+        """Whether the canary runs for image.version, and why (components/canary_plan.py)."""
+        return canary_plan(self.settings, self.published)
 
     @property
     def deployer_blob_access(self) -> bool:
@@ -221,6 +233,13 @@ class Publisher:
             image_stack=consumed.stack,
         )
 
+    @property
+    def _canary_passed(self) -> bool:
+        """image.version's record entry says `canary: passed`: its canary runs (the record is registered only once it
+        passed, components/canary/gate.py) or passed in an earlier update."""
+        recorded = self.published.get(self.settings.image.version)
+        return self.canary.declared or (recorded is not None and recorded.canary_passed)
+
     def _target_regions(self) -> list[tuple[str, int]]:
         return [(replica.region, replica.count) for replica in self.settings.replicas]
 
@@ -228,7 +247,9 @@ class Publisher:
         self, args: PublicationArgs, current: GalleryVersion, vhd_uri: pulumi.Input[str] | None
     ) -> Publication:
         """The gallery with `current` and the older kept versions as published, and the record naming them."""
-        settings = self.settings
+        settings, canary = self.settings, self.canary
+        if canary.declared:  # published excluded from latest: GalleryLatest lifts the flag once the canary passed
+            current = replace(current, exclude_from_latest=True)
         versions = [current, *(old.in_gallery(exclude_from_latest=True) for old in self.older)]
         gallery = ImageGallery(
             "gallery",
@@ -238,16 +259,19 @@ class Publisher:
                 gallery_name=args.gallery_name,
                 image=settings.image,
                 versions=versions,
+                latest_owned=canary.owns_latest,
             ),
         )
         return Publication(
             current=current,
             versions=versions,
             vhd_uri=vhd_uri,
-            record=record_output(settings, current, vhd_uri, self.published, self.older),
+            record=record_output(settings, current, vhd_uri, self.published, self.older, self._canary_passed),
             gallery_id=gallery.gallery_id,
             image_version_ids=gallery.image_version_ids,
             pool_versions={pool.name: settings.pool_image_version(pool) for pool in settings.pools},
+            canary=canary,
+            gallery=gallery,
         )
 
 

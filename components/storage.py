@@ -106,18 +106,33 @@ def blob_contributor(
     opts: pulumi.ResourceOptions,
 ) -> authorization.RoleAssignment:
     """Storage Blob Data Contributor on one storage account, for a principal of the type given."""
-    return authorization.RoleAssignment(
-        resource_name,
-        scope=account_id,
-        principal_id=principal_id,
-        principal_type=authorization.PrincipalType(principal_type),
-        role_definition_id=pulumi.Output.concat(
-            "/subscriptions/",
-            subscription_id,
-            f"/providers/Microsoft.Authorization/roleDefinitions/{STORAGE_BLOB_DATA_CONTRIBUTOR}",
-        ),
-        opts=opts,
-    )
+    grant = RoleGrant(principal_id, principal_type, subscription_id)
+    return grant.built_in(resource_name, account_id, STORAGE_BLOB_DATA_CONTRIBUTOR, opts)
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    """A principal (with its type: Azure refuses a role assignment whose type is wrong, UnmatchedPrincipalType) and
+    the subscription whose built-in role definitions it is granted."""
+
+    principal_id: pulumi.Input[str]
+    principal_type: str
+    subscription_id: pulumi.Input[str]
+
+    def built_in(
+        self, resource_name: str, scope: pulumi.Input[str], role: str, opts: pulumi.ResourceOptions
+    ) -> authorization.RoleAssignment:
+        """The built-in role `role` (its definition GUID) on `scope`."""
+        return authorization.RoleAssignment(
+            resource_name,
+            scope=scope,
+            principal_id=self.principal_id,
+            principal_type=authorization.PrincipalType(self.principal_type),
+            role_definition_id=pulumi.Output.concat(
+                "/subscriptions/", self.subscription_id, f"/providers/Microsoft.Authorization/roleDefinitions/{role}"
+            ),
+            opts=opts,
+        )
 
 
 def _network_rules(

@@ -7,9 +7,8 @@ Vulture reads this file as code that uses the names below; nothing imports it. E
 # mypy: ignore-errors
 
 from components import image_stack, pools, settings
-from components.canary import commands as canary_commands
-from components.canary import resource as canary_resource
 from components.canary import run as canary_run
+from components.canary.resource import GalleryLatest, ImageCanary
 from components.capture import resource, spec
 from components.common import loopback
 from tools.plan import offline, policy_runner
@@ -41,6 +40,11 @@ _.serialize_as_secret_always
 offline.AzureMocks.new_resource
 offline.AzureMocks.call
 loopback.LoopbackTestCredential.get_token
+# The canary's outputs the program does not read (its providers return them; the plan's mocks answer them).
+ImageCanary.node_minutes
+ImageCanary.job_id
+GalleryLatest.excluded
+canary_run.Outcome.node_minutes  # the canary's outputs are Outcome's fields, through dataclasses.asdict
 spec.CaptureSpec.retain_vhd_on_delete
 resource.GeneralizedImageArgs.retain_vhd_on_delete
 spec.CaptureSpec.image_content
@@ -60,12 +64,3 @@ preflight_report.SCHEMA_PATH  # tools/preflight/preflight.schema.json, read by t
 # The program's copy of the node agent end dates: tests/policies/test_pack.py keeps it equal to the pack's support
 # windows (policies/batch_image_policies/data/support_windows.json).
 settings.NODE_AGENT_END_OF_LIFE
-
-# The canary's interface (components/canary/resource.py, commands.py): the program side (issue 20) instantiates them.
-canary_commands.default_command
-canary_resource.ImageCanary
-canary_resource.GalleryLatest
-canary_resource.GalleryLatest.excluded
-canary_resource.ImageCanary.node_minutes
-canary_resource.ImageCanary.job_id
-canary_run.Outcome.node_minutes  # the canary's outputs are Outcome's fields, through dataclasses.asdict

@@ -17,3 +17,8 @@ _IMAGE_VERSION = re.compile(IMAGE_VERSION_PATTERN)
 def is_image_version(value: object) -> bool:
     # fullmatch: `$` alone also matches before a trailing newline, and "1.0.0\n" is not a version
     return isinstance(value, str) and _IMAGE_VERSION.fullmatch(value) is not None
+
+
+def version_order(version: str) -> tuple[int, ...]:
+    """A version's sort key: (MAJOR, MINOR, PATCH) as numbers (1.10.0 after 1.9.0)."""
+    return tuple(int(part) for part in version.split("."))

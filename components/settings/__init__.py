@@ -32,7 +32,7 @@ from components.settings.facts import (
     WINDOWS_SETUP_SCRIPT,
     is_container_image,
 )
-from components.settings.load import detect_deployer_principal_type, load_settings, parse_settings
+from components.settings.load import detect_deployer_principal_type, load_settings, parse_settings, settings_from_config
 from components.settings.models import (
     AutoScale,
     BaseImage,
@@ -92,4 +92,5 @@ __all__ = [
     "load_settings",
     "parse_settings",
     "record_problem",
+    "settings_from_config",
 ]

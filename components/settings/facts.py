@@ -38,6 +38,11 @@ AZURE_REGIONS: frozenset[str] = frozenset(
 BLOB_HOST_SUFFIXES = (".blob.core.windows.net", ".blob.core.chinacloudapi.cn", ".blob.core.usgovcloudapi.net")
 
 DEFAULT_DRAIN_TIMEOUT = "PT2H"
+# image.canary.timeout: the canary pool gets it as its resizeTimeout, whose least value Batch takes is 5 minutes
+# (Batch pool API: "The minimum value is 5 minutes"; less is a 400); at most a working day, since `pulumi up` waits.
+CANARY_DEFAULT_TIMEOUT = "PT30M"
+CANARY_MIN_TIMEOUT = "PT5M"
+CANARY_MAX_TIMEOUT = "PT8H"
 MAX_DRAIN_TIMEOUT_HOURS = 168  # `pulumi up` waits for a drain: a week is already far past any sensible wait
 
 BATCH_SERVICE_PRINCIPAL_APP_ID = "ddbf3205-c6bd-46ae-8127-60eb93363864"  # "Microsoft Azure Batch", every tenant

@@ -34,6 +34,14 @@ def parse_settings(config: Mapping[str, Any], location: Any) -> Settings:
     return settings
 
 
+def settings_from_config(config: Mapping[str, Any]) -> Settings:
+    """The settings of a stack's config as the stack file holds it (namespaced keys, values as YAML reads them):
+    the offline tools' view of what `load_settings` reads inside `pulumi up`. Raises SettingsError."""
+    prefix = f"{NAMESPACE}:"
+    raw = {key.removeprefix(prefix): value for key, value in config.items() if key.startswith(prefix)}
+    return parse_settings(raw, config.get("azure-native:location"))
+
+
 def load_settings() -> Settings:
     """Read and validate the current stack's config through the Pulumi SDK (inside `pulumi up` or mocks)."""
     from pulumi.runtime import config as runtime_config

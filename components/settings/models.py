@@ -37,6 +37,9 @@ from components.settings.facts import (
     ARM64_VM_SIZE,
     AZURE_REGIONS,
     BLOB_HOST_SUFFIXES,
+    CANARY_DEFAULT_TIMEOUT,
+    CANARY_MAX_TIMEOUT,
+    CANARY_MIN_TIMEOUT,
     CONTAINER_IMAGE_RULE,
     DEFAULT_DRAIN_TIMEOUT,
     GUID,
@@ -169,6 +172,40 @@ class Replica(_Model):
     _region = field_validator("region")(_check_region)
 
 
+class CanarySettings(_Model):
+    """The canary (README "Rolling a pool to a new image"): a new image.version boots a one-node pool and runs a
+    command there before any production pool, galleryImageVersionId or the gallery's `latest` moves to it."""
+
+    enabled: StrictBool = Field(
+        True, description="false publishes a new version straight to the pools and latest, as before the canary"
+    )
+    vm_size: str | None = Field(None, alias="vmSize", description="the canary node's size; default the first pool's")
+    spot: StrictBool = Field(True, description="a Spot node (false: a dedicated one, billed at the full price)")
+    command: NonEmpty | None = Field(
+        None,
+        description="the task that must exit 0 on the node; default the image marker check for image.version "
+        "(components/canary/commands.py, the check make smoke runs)",
+    )
+    timeout: str = Field(
+        CANARY_DEFAULT_TIMEOUT,
+        description=f"ISO 8601, {CANARY_MIN_TIMEOUT} to {CANARY_MAX_TIMEOUT}: from the canary pool's creation until "
+        "its task has ended; also the pool's resizeTimeout",
+    )
+
+    _vm_size = field_validator("vm_size")(lambda value: value if value is None else _check_vm_size(value))
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout(cls, value: str) -> str:
+        minutes = duration_minutes(value)
+        if not duration_minutes(CANARY_MIN_TIMEOUT) <= minutes <= duration_minutes(CANARY_MAX_TIMEOUT):
+            raise ValueError(
+                f"allowed: between {CANARY_MIN_TIMEOUT} (Batch's least resizeTimeout, which the canary pool gets) "
+                f"and {CANARY_MAX_TIMEOUT} (`pulumi up` waits for the canary)"
+            )
+        return value
+
+
 # image.fromStack: the image stack a pool stack consumes, as a StackReference names it.
 _STACK_NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_.]*/[A-Za-z0-9][-A-Za-z0-9_.]*/[A-Za-z0-9][-A-Za-z0-9_.]*\Z")
 
@@ -232,6 +269,11 @@ class ImageSettings(_Model):
         ge=1,
         le=50,
         description="published versions kept for rollback, this one included; never one a pool uses",
+    )
+    canary: CanarySettings = Field(
+        CanarySettings(),
+        description="a new version first boots a one-node pool and runs a command there; production pools and latest "
+        "move only after it passes",
     )
 
     @field_validator("version")
@@ -342,6 +384,9 @@ class ImageSettings(_Model):
             "vhdStorageAccountId": self.vhd_storage_account_id,
             "replicas": self.replicas or None,
             "exportVhd": self.export_vhd or None,
+            "canary": self.canary.model_dump(by_alias=True, exclude_unset=True)
+            if "canary" in self.model_fields_set
+            else None,
         }
         for key, value in set_here.items():
             if value is not None:
@@ -368,16 +413,16 @@ class ImageSettings(_Model):
                 self.disk_controller_types,
                 f"SCSI while hyperVGeneration is {self.hyper_v_generation} (NVMe boots generation 2 images only)",
             )
+        canary_size = self.canary.vm_size
+        if canary_size is not None and bool(ARM64_VM_SIZE.match(canary_size)) != (self.architecture == "Arm64"):
+            raise KeyedError("canary.vmSize", canary_size, f"{_size_kind(self.architecture)}: image.architecture is "
+                             f"{self.architecture} (the canary boots the image on it)")  # fmt: skip
         if self.source == "build" and bool(ARM64_VM_SIZE.match(self.builder.vm_size)) != (self.architecture == "Arm64"):
-            kind = (
-                "an Arm64 size (a `p` after the vCPU count, e.g. Standard_D2ps_v6)"
-                if self.architecture == "Arm64"
-                else "an x64 size (no `p` after the vCPU count, e.g. Standard_D2ds_v5)"
-            )
             raise KeyedError(
                 "builder.vmSize",
                 self.builder.vm_size,
-                f"{kind}: image.architecture is {self.architecture} (or set image.architecture to the size's)",
+                f"{_size_kind(self.architecture)}: image.architecture is {self.architecture} (or set "
+                "image.architecture to the size's)",
             )
 
     @model_validator(mode="before")
@@ -397,6 +442,12 @@ class ImageSettings(_Model):
             return data  # the type error is reported by the field itself
         defaults = {"baseImage": WINDOWS_BASE_IMAGE, "setupScript": WINDOWS_SETUP_SCRIPT}
         return {**data, "builder": {**defaults, **builder}}
+
+
+def _size_kind(architecture: Architecture) -> str:
+    if architecture == "Arm64":
+        return "an Arm64 size (a `p` after the vCPU count, e.g. Standard_D2ps_v6)"
+    return "an x64 size (no `p` after the vCPU count, e.g. Standard_D2ds_v5)"
 
 
 def _check_builder_os(builder: Builder, os_type: OsType) -> None:

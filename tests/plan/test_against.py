@@ -84,7 +84,7 @@ def test_the_same_stack_against_its_own_export_changes_nothing(dev_export: Path,
     again = tmp_path / "again.json"
     code, out, _ = _main("--stack", "dev", "--graph", "none", "--against", str(dev_export), "--as-deployed", str(again))
     assert code == 0
-    assert f"Against {dev_export}: 0 to create, 0 to update, 0 to replace, 0 to delete, 35 unchanged" in out
+    assert f"Against {dev_export}: 0 to create, 0 to update, 0 to replace, 0 to delete, 38 unchanged" in out
     assert "Warnings: what this destroys that users depend on\n\nnone" in out
     assert again.read_bytes() == dev_export.read_bytes()  # the export is the same on every run
 
@@ -103,19 +103,25 @@ def test_an_export_from_before_the_progress_urn_input_changes_nothing(dev_export
     code, out, _ = _main("--stack", "dev", "--graph", "none", "--against", str(older))
 
     assert code == 0
-    assert f"Against {older}: 0 to create, 0 to update, 0 to replace, 0 to delete, 35 unchanged" in out
+    assert f"Against {older}: 0 to create, 0 to update, 0 to replace, 0 to delete, 38 unchanged" in out
 
 
 def test_a_version_bump_publishes_beside_the_old_version_and_rolls_the_pools(dev_export: Path, tmp_path: Path) -> None:
     bumped = _dev_with(tmp_path, {IMAGE_KEY: {"version": "1.1.0"}})
     code, out, _ = _main("--stack", "dev", "--stack-file", str(bumped), "--graph", "none", "--against", str(dev_export))
     assert code == 0
-    assert "1 to create, 2 to update, 7 to replace, 0 to delete, 26 unchanged" in out
+    assert "1 to create, 2 to update, 8 to replace, 0 to delete, 28 unchanged" in out
     lines = out.splitlines()
     assert "+  create  gallery-version-1.1.0 (GalleryImageVersion)" in lines
-    # 1.0.0 stays for rollback (the stack's record says how it was published): only excludeFromLatest moves
-    assert "~  update  gallery-version-1.0.0 (GalleryImageVersion)" in lines
-    assert "       publishingProfile.excludeFromLatest: '(none)' => true" in lines
+    # 1.0.0 stays for rollback (the stack's record says how it was published); the canary owns `latest`: 1.1.0 is
+    # created excluded from it, and GalleryLatest moves it to 1.1.0 once the new canary passed
+    assert not [line for line in lines if line.endswith("gallery-version-1.0.0 (GalleryImageVersion)")]  # no change
+    assert "~  update  gallery-latest (GalleryLatest)" in lines
+    assert "       latest_version: '1.0.0' => '1.1.0'" in lines
+    assert "+- replace canary (ImageCanary)" in lines
+    for pool in ("pools-render", "pools-burst"):  # the pools move only after the canary
+        section = out.split(f"+- replace {pool} (Pool)\n", 1)[1].split("\n+", 1)[0]
+        assert "(known after apply: waits for canary, which is replaced)" in section
     for name, kind in (("pools-render", "Pool"), ("pools-burst", "Pool"), ("builder-vm", "VirtualMachine")):
         assert f"+- replace {name} ({kind})" in lines
     for pool in ("pools-render", "pools-burst"):  # a new pool is a new drain; the old one drains the old pool
@@ -151,8 +157,10 @@ def test_a_version_bump_in_json(dev_export: Path, tmp_path: Path) -> None:
         "builder-vm",
         "pools-render-drain",
         "pools-burst-drain",
+        "canary",
     }
-    assert actions["gallery-version-1.1.0"] == "create" and actions["gallery-version-1.0.0"] == "update"
+    assert actions["gallery-version-1.1.0"] == "create" and actions["gallery-version-1.0.0"] == "same"
+    assert actions["gallery-latest"] == "update"
     assert actions["batch-account"] == actions["gallery-definition"] == "same"
     assert [w["name"] for w in against["warnings"]] == ["pools-burst", "pools-render"]
 
@@ -179,7 +187,7 @@ def _against_with_pools(tmp_path: Path, export: Path, pools: list[dict[str, Any]
 def test_a_pool_dropped_from_the_config_is_deleted_with_a_warning(dev_export: Path, tmp_path: Path) -> None:
     render_only = [p for p in DEV_STACK["config"][POOLS_KEY] if p["name"] == "render"]
     out = _against_with_pools(tmp_path, dev_export, render_only)
-    assert "0 to create, 0 to update, 0 to replace, 2 to delete, 33 unchanged" in out
+    assert "0 to create, 0 to update, 0 to replace, 2 to delete, 36 unchanged" in out
     assert "-  delete  pools-burst (Pool)" in out.splitlines()
     assert "-  delete  pools-burst-drain (PoolDrain)" in out.splitlines()
     assert (
@@ -199,7 +207,7 @@ def test_a_changed_pool_size_updates_in_place(dev_export: Path, tmp_path: Path) 
     out = _against_with_pools(
         tmp_path, dev_export, _pools_with(targetDedicatedNodes=render["targetDedicatedNodes"] + 1)
     )
-    assert "0 to create, 1 to update, 0 to replace, 0 to delete, 34 unchanged" in out
+    assert "0 to create, 1 to update, 0 to replace, 0 to delete, 37 unchanged" in out
     assert "~  update  pools-render (Pool)" in out.splitlines()
     assert "     scaleSettings: updates in place" in out.splitlines()
     assert "Warnings: what this destroys that users depend on\n\nnone" in out
@@ -282,7 +290,7 @@ def test_an_export_of_a_stack_never_updated_is_an_empty_stack(tmp_path: Path) ->
     export.write_text(json.dumps({"version": 3, "deployment": None}))
     code, out, err = _main("--stack", "dev", "--graph", "none", "--against", str(export))
     assert code == 0, err
-    assert f"Against {export}: 35 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged" in out
+    assert f"Against {export}: 38 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged" in out
 
 
 def test_an_export_of_another_project_with_the_same_stack_name_exits_2(tmp_path: Path) -> None:
@@ -308,7 +316,7 @@ def test_old_copies_pending_deletion_and_interrupted_operations_are_shown(dev_ex
     export.write_text(json.dumps(document))
     code, out, _ = _main("--stack", "dev", "--graph", "none", "--against", str(export))
     assert code == 0
-    assert "0 to create, 0 to update, 0 to replace, 1 to delete, 35 unchanged" in out
+    assert "0 to create, 0 to update, 0 to replace, 1 to delete, 38 unchanged" in out
     assert (
         "-  delete  pools-render (Pool) [old copy marked delete: true: a replace or delete an earlier update did "
         "not finish]" in out.splitlines()
@@ -367,3 +375,16 @@ def test_upgrading_with_a_new_version_replaces_the_old_version_under_its_alias(t
     assert new["was"].endswith(old_urn)
     assert "gallery-version" not in changes
     assert {c["action"] for c in changes.values()} == {"create", "replace", "same"}
+
+
+def test_a_start_task_change_after_the_canary_passed_updates_the_pools_in_place(
+    dev_export: Path, tmp_path: Path
+) -> None:
+    """The deployed version passed its canary: the canary keeps what it ran with (nothing re-runs, its outputs stay
+    known), so the pools' image id is unchanged and the start task updates them in place."""
+    render = next(p for p in DEV_STACK["config"][POOLS_KEY] if p["name"] == "render")
+    start_task = {**render["startTask"], "commandLine": "/bin/sh -c 'echo ready'"}
+    out = _against_with_pools(tmp_path, dev_export, _pools_with(startTask=start_task))
+    assert "0 to create, 1 to update, 0 to replace, 0 to delete, 37 unchanged" in out
+    assert "~  update  pools-render (Pool)" in out.splitlines()
+    assert "canary (ImageCanary)" not in out.split("Against", 1)[1].split("Warnings", 1)[0]

@@ -14,11 +14,13 @@ import jsonschema
 import pytest
 import yaml
 
+from tools.plan import canary as plan_canary
 from tools.plan import catalog, cli, report
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "tools/plan/plan.schema.json").read_text())
 DEV_STACK = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+IMAGE = "batch-custom-image:image"
 
 
 def _stack_file(tmp_path: Path, changes: dict[str, Any]) -> Path:
@@ -130,18 +132,21 @@ def test_critical_path_and_its_estimate_for_dev(dev_plan: dict[str, Any]) -> Non
     path = dev_plan["criticalPath"]
     names = [s["name"] for s in path["steps"]]
     assert names[0] == "rg"
-    assert names[-6:] == [
+    assert names[-7:] == [
         "builder-vm",
         "capture-cleanup",
         "capture",
         "gallery-version-1.0.0",
+        "canary",  # a new version boots the canary before any pool moves to it
         "pools-render",
         "pools-render-drain",
     ]
     minutes = {s["name"]: s["minutes"] for s in path["steps"]}
     assert minutes["capture"] == catalog.typical_minutes("pulumi-python:dynamic/capture:GeneralizedImage")
     assert path["estimatedMinutes"] == pytest.approx(sum(minutes.values()))
-    assert 60 < path["estimatedMinutes"] < 70  # dominated by the build (35) and the gallery version (25)
+    assert minutes["canary"] == catalog.CANARY_TYPICAL_MINUTES
+    # dominated by the build (35), the gallery version (25) and the canary (12)
+    assert 72 < path["estimatedMinutes"] < 82
 
 
 def test_every_custom_resource_type_of_the_program_is_in_the_catalog(dev_plan: dict[str, Any]) -> None:
@@ -164,7 +169,7 @@ def test_source_vhd_shortens_the_critical_path(tmp_path: Path, capsys: pytest.Ca
     document = json.loads(target.read_text())
     assert code == 0
     assert "capture" not in [s["name"] for s in document["criticalPath"]["steps"]]
-    assert document["criticalPath"]["estimatedMinutes"] < 30
+    assert document["criticalPath"]["estimatedMinutes"] < 30 + catalog.CANARY_TYPICAL_MINUTES
 
 
 def test_markdown_format_for_the_job_summary(capsys: pytest.CaptureFixture[str]) -> None:
@@ -260,3 +265,41 @@ def test_help_lists_the_plan_exit_codes_from_the_tools_one_table() -> None:
     """The codes `make plan` exits with, numbered as in `make smoke` (tools/errors.py): 2 is bad input in both."""
     help_text = cli.build_parser().format_help()
     assert "exit codes:\n  0 ok\n  1 mandatory_violation\n  2 bad_input\n" in help_text
+
+
+def test_the_plan_says_the_canary_runs_for_a_new_version_and_what_it_costs(dev_plan: dict[str, Any]) -> None:
+    canary = dev_plan["canary"]
+    assert canary["state"] == "runs" and canary["runs"] is True
+    assert canary["reason"] == "image.version 1.0.0 is new (not in the record)"
+    # the first pool's size (Standard_D4ds_v5: 4 vCPUs), Spot, typical minutes and at most the timeout (PT30M)
+    assert canary["vmSize"] == "Standard_D4ds_v5" and canary["spot"] is True and canary["vcpus"] == 4
+    assert canary["nodeMinutes"] == {"typical": catalog.CANARY_TYPICAL_MINUTES, "atMost": 30}
+    assert canary["vcpuMinutes"] == {"typical": 4 * catalog.CANARY_TYPICAL_MINUTES, "atMost": 120}
+
+
+def test_the_plan_text_shows_the_canary_and_why_it_does_not_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = {**DEV_STACK["config"]["batch-custom-image:image"], "canary": {"spot": False, "timeout": "PT1H"}}
+    code, out, _ = _run(capsys, "--stack", "variant", "--stack-file", str(_stack_file(tmp_path, {IMAGE: image})))
+    assert code == 0
+    assert "runs in this update: image.version 1.0.0 is new (not in the record)" in out
+    assert (
+        "cost per new image.version: one dedicated Standard_D4ds_v5 node, ~12 node-minutes typical, at most 60 "
+        "(image.canary.timeout); 4 vCPUs: ~48 vCPU-minutes, at most 240" in out
+    )
+    off = {**image, "canary": {"enabled": False}}
+    code, out, _ = _run(capsys, "--stack", "variant", "--stack-file", str(_stack_file(tmp_path, {IMAGE: off})))
+    assert code == 0
+    assert "does not run in this update: image.canary.enabled is false" in out and "node-minutes" not in out
+    before = ROOT / "tests/data/pulumi-state/dev-before-publication.json"
+    code, out, _ = _run(capsys, "--stack", "dev", "--graph", "none", "--against", str(before))
+    assert code == 0
+    assert "does not run in this update: image.version 1.0.0 was published before the canary" in out
+
+
+def test_the_vcpus_come_from_the_size_name() -> None:
+    assert plan_canary.vm_size_vcpus("Standard_D4ds_v5") == 4
+    assert plan_canary.vm_size_vcpus("Standard_NC24ads_A100_v4") == 24
+    assert plan_canary.vm_size_vcpus("Standard_E8-4ds_v5") == 4  # constrained: the vCPUs it runs
+    assert plan_canary.vm_size_vcpus("Basic_A1") is None

@@ -72,7 +72,8 @@ def _stack_file(deployed: Deployed, directory: Path) -> Path:
 
 
 def _plan(deployed: Deployed, directory: Path, *argv: str) -> tuple[int, str, str]:
-    stack = ["--stack", deployed.stack, "--stack-file", str(_stack_file(deployed, directory)), "--graph", "none"]
+    graph = [] if "--json" in argv else ["--graph", "none"]
+    stack = ["--stack", deployed.stack, "--stack-file", str(_stack_file(deployed, directory)), *graph]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli.main([*stack, *argv])
@@ -92,10 +93,49 @@ def test_todays_program_against_an_export_from_before_the_publication_module_cha
     again = tmp_path / "again.json"
     code, out, err = _plan(deployed, tmp_path, "--against", str(export), "--as-deployed", str(again))
     assert code == 0, err
-    assert f"Against {export}: 0 to create, 0 to update, 0 to replace, 0 to delete, " in out, out
+    # the canary (on by default) adds only its data-plane role and the owner of `latest`: the version published
+    # before it runs no canary, and nothing deployed changes
+    assert f"Against {export}: 2 to create, 0 to update, 0 to replace, 0 to delete, " in out, out
+    assert _created(out) == [
+        "+  create  batch-deployer-data-access (RoleAssignment)",
+        "+  create  gallery-latest (GalleryLatest)",
+    ]
     assert "Warnings: what this destroys that users depend on\n\nnone" in out
     # what users and the next run read: the record of published versions, the VHD, the pools, the version ids
     assert _stack_outputs(again) == _stack_outputs(export)
+
+
+@pytest.mark.parametrize("deployed", EXPORTS[:2], ids=["dev", "windows"])
+def test_with_the_canary_off_the_program_plans_no_change_at_all(deployed: Deployed, tmp_path: Path) -> None:
+    off = Deployed(deployed.export, deployed.stack, {**deployed.image, "canary": {"enabled": False}})
+    code, out, err = _plan(off, tmp_path, "--against", str(STATE / deployed.export))
+    assert code == 0, err
+    assert f"Against {STATE / deployed.export}: 0 to create, 0 to update, 0 to replace, 0 to delete, " in out, out
+
+
+def test_a_new_version_on_a_stack_from_before_the_canary_runs_it_before_the_pools_move(tmp_path: Path) -> None:
+    bumped = Deployed("dev-before-publication.json", "dev", {"version": "1.1.0"})
+    code, out, err = _plan(bumped, tmp_path, "--against", str(STATE / bumped.export))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert (
+        "+  create  canary (ImageCanary)" in lines and "+  create  gallery-version-1.1.0 (GalleryImageVersion)" in lines
+    )
+    # 1.0.0 keeps its flag as deployed (GalleryLatest owns it now): no update of the version users boot from
+    assert not [line for line in lines if line.endswith("gallery-version-1.0.0 (GalleryImageVersion)")]
+    for pool in ("pools-render", "pools-burst"):
+        assert f"+- replace {pool} (Pool)" in lines
+    # and after it: the canary is an edge before each pool in the plan's graph (the engine's dependencies)
+    code, out, err = _plan(bumped, tmp_path, "--against", str(STATE / bumped.export), "--json", "-")
+    plan = json.loads(out)
+    urns = {r["name"]: r["urn"] for r in plan["resources"]}
+    edges = {tuple(edge) for edge in plan["graph"]["edges"]}
+    assert {(urns["canary"], urns["pools-render"]), (urns["canary"], urns["pools-burst"])} <= edges
+    assert (urns["gallery-version-1.1.0"], urns["canary"]) in edges
+
+
+def _created(out: str) -> list[str]:
+    return sorted(line for line in out.splitlines() if line.startswith("+  create  "))
 
 
 def test_the_exports_cover_every_way_an_image_is_published() -> None:

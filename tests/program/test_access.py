@@ -76,13 +76,16 @@ def test_the_configured_principal_type_wins_over_detection(monkeypatch: pytest.M
     monkeypatch.setenv("ARM_CLIENT_ID", "11111111-2222-3333-4444-555555555555")
     run = run_program({"deployer": {"principalType": "User"}})
     assert _role(run, "image-storage-deployer-blob-access")["principalType"] == "User"
+    assert _role(run, "batch-deployer-data-access")["principalType"] == "User"  # the canary's data-plane role
     run = run_program({"deployer": {"principalType": "ServicePrincipal"}}, config=None)
     assert _role(run, "image-storage-deployer-blob-access")["principalType"] == "ServicePrincipal"
+    assert _role(run, "batch-deployer-data-access")["principalType"] == "ServicePrincipal"
 
 
 def test_every_role_for_a_batch_or_managed_identity_says_service_principal() -> None:
     for run in (run_program(), run_program(NO_SHARED_KEY)):
-        others = [r for r in run.of_type(ROLE) if r.name != "image-storage-deployer-blob-access"]
+        deployer = {"image-storage-deployer-blob-access", "batch-deployer-data-access"}  # the deployer's own type
+        others = [r for r in run.of_type(ROLE) if r.name not in deployer]
         assert others and all(r.inputs["principalType"] == "ServicePrincipal" for r in others), others
 
 

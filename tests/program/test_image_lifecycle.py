@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.canary.resource import CANARY_TYPE, LATEST_TYPE
 from components.settings import SettingsError
 from tests.program.test_program import _deletion_waves
 from tools.plan import offline
@@ -18,6 +19,7 @@ DEFINITION = "azure-native:compute:GalleryImage"
 POOL = "azure-native:batch:Pool"
 CAPTURE = "pulumi-python:dynamic/capture:GeneralizedImage"
 RETENTION = "pulumi-python:dynamic/capture:VhdRetention"
+LATEST = LATEST_TYPE
 BUILDER_TYPES = {
     "azure-native:compute:VirtualMachine",
     "azure-native:network:NetworkInterface",
@@ -62,7 +64,9 @@ def test_the_first_up_records_what_it_published(first_up: ProgramRun) -> None:
     assert record["1.0.0"]["source"] == version.inputs["storageProfile"]["source"]
     assert record["1.0.0"]["contentFingerprint"] == version.inputs["tags"]["bci-content-fingerprint"]
     assert record["1.0.0"]["vhdUri"] == first_up.outputs["imageVhdUri"]  # dev exports a VHD
-    assert "excludeFromLatest" not in version.inputs["publishingProfile"]  # the newest sends what it always did
+    # the canary is on by default: the new version starts excluded from latest; GalleryLatest lifts it once it passed
+    assert version.inputs["publishingProfile"]["excludeFromLatest"] is True
+    assert record["1.0.0"]["canary"] == "passed"
 
 
 def test_retiring_the_builder_keeps_the_version_exactly_as_published(first_up: ProgramRun) -> None:
@@ -112,7 +116,7 @@ def test_a_new_version_keeps_the_older_ones_for_rollback_up_to_keep_versions() -
     record = run.outputs["publishedImageVersions"]
     assert {v for v, entry in record.items() if not entry.get("dropped")} == set(versions)
     assert record["1.0.0"]["dropped"] is True  # remembered as dropped: never declared again
-    assert "excludeFromLatest" not in versions["1.3.0"].inputs["publishingProfile"]
+    assert versions["1.3.0"].inputs["publishingProfile"]["excludeFromLatest"] is True  # until its canary passed
     for old in ("1.2.0", "1.1.0"):
         assert versions[old].inputs["publishingProfile"]["excludeFromLatest"] is True
         # declared again as published: the source is the VM that built it, not this run's builder
@@ -191,6 +195,15 @@ def test_going_back_to_an_older_image_version_is_refused_while_the_builder_would
     assert "pools[].imageVersion" in message
     # with the builder retired it only moves `latest` and the pools back: nothing is rebuilt
     back = run_program({**RETIRED, **_image("1.0.0", builder={"enabled": False})}, stack_outputs=outputs)
+    versions = _versions(back)
+    # the canary is on: GalleryLatest moves `latest` (the versions keep the flags they were created with), and
+    # nothing re-runs the canary for a version going back
+    assert back.one(LATEST).inputs["latest_version"] == "1.0.0"
+    assert not back.of_type(CANARY_TYPE)
+    assert back.outputs["publishedImageVersions"]["1.0.0"]["canary"] == "passed"
+    assert all(v.options["ignoreChanges"] == ["publishingProfile.excludeFromLatest"] for v in versions.values())
+    off = _image("1.0.0", builder={"enabled": False}, canary={"enabled": False})
+    back = run_program(off, stack_outputs=outputs)
     versions = _versions(back)
     assert "excludeFromLatest" not in versions["1.0.0"].inputs["publishingProfile"]
     assert versions["1.1.0"].inputs["publishingProfile"]["excludeFromLatest"] is True

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from components.canary.resource import CANARY_TYPE, LATEST_TYPE
 from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE, RETENTION_TYPE
 from components.pool_drain.resource import DRAIN_TYPE
 
@@ -34,6 +35,9 @@ class ResourceType:
 
 
 _SHORT_WRITE = "synchronous or short ARM write"
+# The canary's typical node-minutes per build (its node from allocation to the pool's deletion): tools/plan/report.py
+# shows it with the cost, the catalog's critical path takes it as the canary's time.
+CANARY_TYPICAL_MINUTES = 12.0
 _SHORT_LRO = "short ARM long-running operation"
 
 _TYPES = (
@@ -241,7 +245,28 @@ _TYPES = (
     ),
 )
 
-CATALOG: Mapping[str, ResourceType] = {t.token: t for t in _TYPES}
+_CANARY_TYPES = (
+    ResourceType(
+        CANARY_TYPE,
+        CANARY_TYPICAL_MINUTES,
+        "estimate: one node allocated (~3-5, Spot or dedicated), the image booted, its start task and the node agent "
+        "idle (~3-5), the canary task (< 1), the pool deleted (~1-3); image.canary.timeout bounds it",
+        key_properties=("image_version", "pool_body.properties.vmSize", "timeout"),
+        progress=(
+            ("node", "the canary pool's one node allocating, booting the image, running its start task: ~5-10 min"),
+            ("task", "the canary command as a job's task on that node: seconds for the marker check"),
+            ("delete", "the canary pool deleted once it passed (kept when it failed): ~1-3 min"),
+        ),
+    ),
+    ResourceType(
+        LATEST_TYPE,
+        0.2,
+        "one PATCH of publishingProfile.excludeFromLatest per version whose flag differs: short ARM writes",
+        key_properties=("latest_version", "versions"),
+    ),
+)
+
+CATALOG: Mapping[str, ResourceType] = {t.token: t for t in (*_TYPES, *_CANARY_TYPES)}
 
 # Anything not in the table (the TLS key, a type added without an entry): local or unknown, nearly free.
 DEFAULT_MINUTES = 0.05

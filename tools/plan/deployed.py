@@ -38,7 +38,9 @@ update or a replace) instead of deleted and created.
 What is compared (the way the engine diffs, minus the provider's own Check and Diff): each planned resource's
 inputs with the deployed resource's `inputs`, top-level key by key (internal `__*` keys such as the dynamic
 provider's `__provider` left out; two secrets compare equal, as their ciphertext cannot be read offline). A changed
-key replaces the resource when it is in the resource's replace set (`replace_keys`), else updates it. An input that
+key replaces the resource when it is in the resource's replace set (`replace_keys`), else updates it. A path the
+program ignores (`ResourceOptions.ignore_changes`, e.g. the gallery versions' excludeFromLatest while the canary owns
+it) keeps its deployed value, as the engine does. An input that
 depends on an output of a replaced resource (the engine's property dependencies) is unknown until that resource is
 re-created, so it counts as changed: replace when in the replace set, else update.
 """
@@ -55,6 +57,7 @@ from typing import Any, Literal
 
 from pulumi.runtime import rpc
 
+from components.canary.resource import CANARY_TYPE
 from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE
 from components.capture.spec import REPLACE_KEYS as CAPTURE_REPLACE_KEYS
 from components.common.progress import URN_KEY
@@ -99,6 +102,10 @@ DEPENDED_ON = {
     "azure-native:compute:GalleryImageVersion": ("gallery image version", "pools boot their nodes from it"),
     "azure-native:batch:BatchAccount": ("Batch account", "every pool, job and task lives in it"),
 }
+
+# The canary's inputs whose change replaces it (components/canary/resource.py: a new version is canaried from the start;
+# its provider also replaces a canary that failed, which the plan can't see offline).
+CANARY_REPLACE_KEYS = ("image_version", "image_version_id")
 
 # Inputs a provider cannot update in place (its forceNew properties), for the types the catalog's ARM ids don't cover.
 _FORCE_NEW = {
@@ -426,6 +433,8 @@ def replace_keys(record: RegisteredResource) -> dict[str, str]:
         keys["vm_id"] = "a new builder VM is a new clean-up resource (capture/diffing.py)"
     if record.typ == DRAIN_TYPE:
         keys.update(dict.fromkeys(DRAIN_REPLACE_KEYS, "a new pool is a new drain resource (pool_drain/spec.py)"))
+    if record.typ == CANARY_TYPE:
+        keys.update(dict.fromkeys(CANARY_REPLACE_KEYS, "a new version is canaried from the start (canary/resource.py)"))
     for key in _FORCE_NEW.get(record.typ, ()):
         keys[key] = "the provider cannot change it in place"
     arm = catalog.arm_path(record.typ)
@@ -490,6 +499,8 @@ def compare(
             if replaced:
                 replaced_inputs[key] = replaced[0]
         news, olds = _comparable(record.inputs), _comparable(before.inputs)
+        for path in record.options.get("ignoreChanges") or ():
+            news = _with_old_value(news, olds, path.split("."))
         replace_set = replace_keys(record)
         properties = []
         for key in sorted(set(news) | set(olds)):
@@ -510,6 +521,19 @@ def compare(
         Change(r.urn, r.typ, _urn_name(r.urn), "delete", pending_deletion=True) for r in deployed if r.pending_deletion
     ]
     return Comparison(export, sorted(changes, key=lambda c: (c.urn, c.pending_deletion)), list(pending))
+
+
+def _with_old_value(news: dict[str, Any], olds: Mapping[str, Any], path: list[str]) -> dict[str, Any]:
+    """`news` with the value at `path` taken from `olds` (or left out where `olds` has none), as the engine applies
+    ignoreChanges: the resource keeps its old input there, so no diff comes from it."""
+    head, rest = path[0], path[1:]
+    inner_old = olds.get(head, _MISSING) if isinstance(olds, Mapping) else _MISSING
+    if not rest:
+        return {k: v for k, v in news.items() if k != head} | ({} if inner_old is _MISSING else {head: inner_old})
+    inner_new = news.get(head)
+    if not isinstance(inner_new, dict) or not isinstance(inner_old, Mapping):
+        return news
+    return {**news, head: _with_old_value(inner_new, inner_old, rest)}
 
 
 def _urn_name(urn: str) -> str:

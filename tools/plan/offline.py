@@ -32,6 +32,7 @@ import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 
+from components.canary.resource import CANARY_TYPE, LATEST_TYPE
 from components.capture.resource import CAPTURE_TYPE
 from components.capture.spec import expected_outputs
 from components.common.project import NAMESPACE, PROJECT_ROOT
@@ -51,6 +52,9 @@ BATCH_PRINCIPAL_OBJECT_ID = "00000000-0000-4000-8000-0000000000ba"
 MOCKED_PASSWORD = "Mocked-password-0!"
 # The marketplace's current version of every base image, as the mocked lookup reports it (baseImage.version latest).
 MARKETPLACE_VERSION = "24.04.202611200"
+# The node-minutes a passing mocked canary reports (a typical boot, start task and marker check; tools/plan/report.py
+# estimates its own figure from the settings).
+MOCKED_CANARY_NODE_MINUTES = 9.0
 
 
 @dataclass
@@ -75,6 +79,7 @@ class ProgramRun:
     resources: list[RegisteredResource]
     outputs: dict[str, Any]
     config: dict[str, Any]
+    stack_outputs: dict[str, Any] = field(default_factory=dict)  # the last update's outputs the run read back
 
     def of_type(self, typ: str) -> list[RegisteredResource]:
         return [r for r in self.resources if r.typ == typ]
@@ -158,8 +163,11 @@ class AzureMocks(pulumi.runtime.Mocks):
         preview: bool = False,
         stack_outputs: Mapping[str, Any] | None = None,
         other_stacks: Mapping[str, Mapping[str, Any]] | None = None,
+        canary_failure: str | None = None,
     ):
         self.location = location
+        # The canary's answer: passed, or failed with this message (the provider's `failure` output).
+        self.canary_failure = canary_failure
         self.preview = preview
         # The outputs of the stack's last update, as the program's reference to its own stack reads them.
         self.stack_outputs = dict(stack_outputs or {})
@@ -188,6 +196,11 @@ class AzureMocks(pulumi.runtime.Mocks):
                 outputs.update(_capture_outputs(args.inputs))
             if typ == DRAIN_TYPE:  # its provider returns its inputs, under the id spec.drain_resource_id gives
                 return drain_resource_id(args.inputs), outputs
+            if typ == CANARY_TYPE:
+                outputs.update(_canary_outputs(args.name, args.inputs, self.canary_failure))
+            if typ == LATEST_TYPE:  # every version but latest_version excluded, as its provider leaves Azure
+                latest = args.inputs.get("latest_version")
+                outputs["excluded"] = [v for v in args.inputs.get("versions", []) if v != latest]
             return f"{args.name}-capture", outputs
         if typ == "random:index/randomPassword:RandomPassword":  # the SDK marks result secret itself
             outputs["result"] = MOCKED_PASSWORD
@@ -305,6 +318,14 @@ def _capture_outputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return {**outputs, "generalized_time": "2026-01-01T00:00:00Z"}
 
 
+def _canary_outputs(name: str, inputs: Mapping[str, Any], failure: str | None) -> dict[str, Any]:
+    """What the canary provider returns (components/canary/resource.py ImageCanary): passed, or the failure message
+    with the canary pool kept (its name in `pool_name`)."""
+    pool_name = f"{name}-{str(inputs.get('image_version', '')).replace('.', '-')}-{_suffix(name, 6)}"
+    outcome = {"passed": True, "failure": ""} if failure is None else {"passed": False, "failure": failure}
+    return {**outcome, "pool_name": pool_name, "node_minutes": MOCKED_CANARY_NODE_MINUTES, "job_id": ""}
+
+
 def _wire_unknowns(value: Any) -> Any:
     """Unknown values as the engine passes them on (the sentinel string), not as SDK `Unknown` objects."""
     if isinstance(value, pulumi.output.Unknown):
@@ -404,6 +425,7 @@ def run_program(
     records: list[RegisteredResource] | None = None,
     stack_outputs: Mapping[str, Any] | None = None,
     other_stacks: Mapping[str, Mapping[str, Any]] | None = None,
+    canary_failure: str | None = None,
 ) -> ProgramRun:
     """Evaluate `__main__.py` for a stack's config (plus overrides) under Azure-shaped mocks.
 
@@ -411,7 +433,8 @@ def run_program(
     Exceptions from the program (a SettingsError for bad config) propagate unchanged; pass `records` to see what
     had been registered by then. `stack_outputs` are the outputs of the stack's last update (its record of published
     image versions among them): none, as for a new stack, unless given. `other_stacks` answers StackReferences to
-    other stacks (full name -> outputs): a pool stack's image stack (components/image_stack.py).
+    other stacks (full name -> outputs): a pool stack's image stack (components/image_stack.py). `canary_failure`:
+    the mocked canary fails with this message (it passes otherwise).
     """
     full_config = dict(config) if config is not None else load_stack_config(stack, project_root)
     full_config = merge_config(full_config, config_overrides)
@@ -420,7 +443,7 @@ def run_program(
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     settings.ROOT.set(None)  # a fresh root Stack for every run
-    mocks = AzureMocks(location, preview, stack_outputs, other_stacks)
+    mocks = AzureMocks(location, preview, stack_outputs, other_stacks, canary_failure)
     monitor = RecordingMonitor(mocks, records)
     pulumi.runtime.set_mocks(mocks, project=NAMESPACE, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in full_config.items()})
@@ -452,8 +475,14 @@ def run_program(
         outputs = loop.run_until_complete(_exports())
     finally:
         pulumi.runtime.set_all_config({})
+        # A run that failed inside an apply (the canary's CanaryFailed) leaves tasks of this loop in the runtime's
+        # bookkeeping, which the next run would wait for on a closed loop: each run starts with none.
+        settings.SETTINGS.outputs.clear()
+        settings.SETTINGS.rpc_manager.clear()
         loop.close()
     # The program registers resources from concurrent tasks, in an order that varies from run to run: the records are
     # sorted by URN (unique in a stack) so that everything derived from them is the same on every run.
     monitor.records.sort(key=lambda r: r.urn)
-    return ProgramRun(resources=monitor.records, outputs=outputs, config=full_config)
+    return ProgramRun(
+        resources=monitor.records, outputs=outputs, config=full_config, stack_outputs=dict(stack_outputs or {})
+    )

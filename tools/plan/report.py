@@ -13,6 +13,7 @@ from pulumi.runtime import rpc
 
 from components.common.project import PROJECT_ROOT
 from tools.errors import ExitCode
+from tools.plan import canary as plan_canary
 from tools.plan import catalog, deployed, support
 from tools.plan import graph as plan_graph
 from tools.plan.offline import ProgramRun, RegisteredResource
@@ -95,6 +96,7 @@ def build_plan(
         ],
         "policyPackConfig": _shown_path(policy_config) if policy_config else None,
         "supportWindows": support.support_windows(run.resources, policy_options),
+        "canary": plan_canary.canary_summary(run),
         "outputs": _display(run.outputs),
         **({"against": _display(deployed.to_json(against))} if against else {}),
         "exitCode": int(ExitCode.MANDATORY_VIOLATION if report.mandatory else ExitCode.OK),
@@ -170,10 +172,7 @@ def render(
     for number, step in enumerate(plan["criticalPath"]["steps"], 1):
         lines.append(f"{number:>3}. {step['name']} ({step['type'].rsplit(':', 1)[-1]}): ~{step['minutes']:g} min")
     lines += _progress_lines(resources, head)
-    lines += ["", f"{head}What keeps billing after `up`, besides the image and the pools", ""]
-    lines += [f"- {item['name']}: {item['cost']}" for item in plan["billingAfterUp"]] or ["nothing: no builder"]
-    if plan["billingAfterUp"]:
-        lines += [RETIRE_HINT]
+    lines += _cost_lines(plan, head)
     if "supportWindows" in plan:
         lines += support.render(plan["supportWindows"], head)
     lines += ["", f"{head}Policy results", ""]
@@ -193,6 +192,17 @@ def render(
     )
     lines += ["", f"{'**' if markdown else ''}{verdict}{'**' if markdown else ''}"]
     return "\n".join(lines)
+
+
+def _cost_lines(plan: Mapping[str, Any], head: str) -> list[str]:
+    """What keeps billing after `up` (the builder until it is retired), then the canary's cost per new version."""
+    lines = ["", f"{head}What keeps billing after `up`, besides the image and the pools", ""]
+    lines += [f"- {item['name']}: {item['cost']}" for item in plan["billingAfterUp"]] or ["nothing: no builder"]
+    if plan["billingAfterUp"]:
+        lines += [RETIRE_HINT]
+    if "canary" in plan:
+        lines += plan_canary.render(plan["canary"], head)
+    return lines
 
 
 def _progress_lines(resources: Sequence[Mapping[str, Any]], head: str) -> list[str]:

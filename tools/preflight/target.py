@@ -1,7 +1,7 @@
 """What the checks check: the stack's settings read through the program's own loader, as `pulumi up` would read them.
 
 `tools.plan.offline.load_stack_config` overlays Pulumi.<stack>.yaml on the project defaults and
-`components.settings.parse_settings` validates them with the program's models, so the builder size, the pools'
+`components.settings.settings_from_config` validates them with the program's models, so the builder size, the pools'
 sizes, targets and node agents, the location, the base image and which role assignments are created are the values
 `up` uses (a stack `up` would refuse is refused here with the same message).
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.common.project import NAMESPACE, PROJECT_ROOT
-from components.settings import BaseImage, Settings, SettingsError, parse_settings
+from components.common.project import PROJECT_ROOT
+from components.settings import BaseImage, Settings, SettingsError, settings_from_config
 from tools.plan.offline import load_stack_config
 from tools.preflight.errors import ExitCode, PreflightError
 
@@ -77,10 +77,8 @@ def load_target(
 
 
 def _settings(config: Mapping[str, Any]) -> Settings:
-    prefix = f"{NAMESPACE}:"
-    raw = {key.removeprefix(prefix): value for key, value in config.items() if key.startswith(prefix)}
     try:
-        return parse_settings(raw, config.get("azure-native:location"))
+        return settings_from_config(config)
     except SettingsError as exc:
         raise PreflightError(ExitCode.BAD_INPUT, str(exc)) from None
 
