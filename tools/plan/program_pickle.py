@@ -2,8 +2,8 @@
 harness it runs, tools/plan/offline.py; the capture and pool-drain tests and the capture bench use it).
 
 Run as a module (`python -m tools.plan.program_pickle`) so the Pulumi mock runtime lives in its own process;
-prints JSON {"provider", "cleanup_provider", "retention_provider", "drain_provider": <base64 dill>, "inputs":
-<the capture's>, "drain_inputs": <the first pool drain's>}.
+prints JSON {"provider", "cleanup_provider", "retention_provider", "drain_provider", "canary_provider": <base64 dill>,
+"inputs": <the capture's>, "drain_inputs": <the first pool drain's>, "canary_inputs": <the image canary's>}.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def program_capture() -> dict[str, Any]:
 def _main() -> None:
     from pulumi.runtime.rpc import unwrap_rpc_secret
 
+    from components.canary.resource import CANARY_TYPE
     from components.capture.resource import CAPTURE_TYPE, CLEANUP_TYPE, RETENTION_TYPE
     from components.pool_drain.resource import DRAIN_TYPE
     from tools.plan.offline import run_program
@@ -45,6 +46,8 @@ def _main() -> None:
     retention_provider = unwrap_rpc_secret(run.one(RETENTION_TYPE).inputs["__provider"])
     drain_inputs = dict(run.of_type(DRAIN_TYPE)[0].inputs)
     drain_provider = unwrap_rpc_secret(drain_inputs.pop("__provider"))
+    canary_inputs = dict(run.one(CANARY_TYPE).inputs)
+    canary_provider = unwrap_rpc_secret(canary_inputs.pop("__provider"))
     print(
         json.dumps(
             {
@@ -54,6 +57,8 @@ def _main() -> None:
                 "inputs": inputs,
                 "drain_provider": drain_provider,
                 "drain_inputs": drain_inputs,
+                "canary_provider": canary_provider,
+                "canary_inputs": canary_inputs,
             }
         )
     )
