@@ -31,7 +31,7 @@ def _resizes(world, pool_id):
 def test_a_version_bump_lets_the_running_task_finish_then_deletes_the_old_pool_while_new_jobs_land_on_the_new_one(
     batch, start_provider, drain_props
 ):
-    world = batch(live_pool(OLD_POOL, nodes=2, task_seconds=3.0), live_pool(NEW_POOL, nodes=1, task_seconds=0.5))
+    world = batch(live_pool(OLD_POOL, nodes=2, task_seconds=1.5), live_pool(NEW_POOL, nodes=1, task_seconds=0.5))
     world.submit(OLD_POOL, "before-rollout")
     assert world.task("before-rollout").state == "running"
     provider = start_provider(world)
