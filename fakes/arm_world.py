@@ -384,8 +384,8 @@ class ArmWorld:
 
     @staticmethod
     def _prove(vm: FakeVm) -> None:
-        if vm.pending_proof is not None:
-            vm.pending_proof, write = None, vm.pending_proof
+        write, vm.pending_proof = vm.pending_proof, None
+        if write is not None:
             write()
 
     def _finish(self, op: Operation) -> None:
