@@ -10,7 +10,10 @@ grant-access work on real blobs in Azurite.
 The simulated guest proves its build as the real one does (components/common/proof.py): it writes its markers into
 Azurite's `build-proof` container with Put Blob and a bearer token (`FakeGuest`), whatever its serial console does;
 a Windows guest whose COM1 is unavailable (Azure's Special Administration Console holds it) writes no serial line at
-all and still completes.
+all and still completes. In the real guest's order: `setup-done` when its setup has finished (the VM is created
+with it here), `generalized` only after deprovisioning, `ArmWorld.shutdown_seconds` before it powers the VM off
+(components/cloud_init.py writes it, then runs `systemctl poweroff`; image/build-driver.ps1 writes it once Windows
+reports the image generalized, then the VM powers itself off), so a guest that never powers off never wrote it.
 """
 
 from __future__ import annotations
@@ -96,6 +99,7 @@ class FakeVm:
     generalized_time: str | None = None
     instance_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # properties.vmId
     created: datetime = field(default_factory=lambda: datetime.now(UTC))  # properties.timeCreated
+    pending_proof: Callable[[], None] | None = None  # the guest's last marker, written just before its power-off
 
     @property
     def id(self) -> str:
@@ -192,6 +196,9 @@ class ArmWorld:
         self.azurite = azurite
         self.base_url = base_url
         self.retry_after = 0.1  # seconds advertised on 202s and InProgress polls (fractions parse in azure-core)
+        # How long before its power-off a guest writes its generalized marker: the time `systemctl poweroff` (or
+        # Windows' shutdown after sysprep) takes; seconds on Azure, scaled down like the other durations here.
+        self.shutdown_seconds = 0.2
         self.durations = {"deallocate": 0.2, "capture": 0.2, "grant_access": 0.2, "revoke_access": 0.1}
         self.vms: dict[str, FakeVm] = {}
         self.disks: dict[str, FakeDisk] = {}
@@ -251,9 +258,11 @@ class ArmWorld:
         vm.serial_log = serial_log if com1 else ""
         if failure is not None:
             guest.write(FAILED, f"{marker_header(FAILED, guest.names)}\n{failure}\n")
-        elif proves:  # the guest's last acts before its power-off (which `power_off_after` times)
+        elif proves:  # setup done; the generalized marker comes with the power-off (`power_off_after`, advance())
             guest.write(SETUP_DONE, f"{marker_header(SETUP_DONE, guest.names)}\n")
-            guest.write(GENERALIZED, generalized_body(os_type, guest.names))
+            vm.pending_proof = lambda: guest.write(GENERALIZED, generalized_body(os_type, guest.names))
+            if power != "running":  # the guest finished (and powered off) before the test began
+                self._prove(vm)
         admin = self.azurite.admin()
         content = (name.encode() * (disk_bytes // len(name) + 1))[:disk_bytes]
         if managed:
@@ -377,7 +386,11 @@ class ArmWorld:
         now = time.monotonic()
         with self.lock:
             for vm in self.vms.values():
-                if vm.power == "running" and vm.power_off_at is not None and now >= vm.power_off_at:
+                if vm.power != "running" or vm.power_off_at is None:
+                    continue
+                if now >= vm.power_off_at - self.shutdown_seconds:
+                    self._prove(vm)  # deprovisioned: the marker, then the power-off
+                if now >= vm.power_off_at:
                     vm.power = "stopped"
             for disk in self.disks.values():
                 if disk.access_active and disk.access_expires is not None and now >= disk.access_expires:
@@ -385,6 +398,12 @@ class ArmWorld:
             for op in self.ops.values():
                 if op.status == "InProgress" and now >= op.started + op.duration:
                     self._finish(op)
+
+    @staticmethod
+    def _prove(vm: FakeVm) -> None:
+        write, vm.pending_proof = vm.pending_proof, None
+        if write is not None:
+            write()
 
     def _finish(self, op: Operation) -> None:
         if op.fail is not None:

@@ -56,6 +56,7 @@ offline.ProgramRun.one
 policy_runner.PolicyResult.skipped_in_preview
 policy_runner.PolicyReport.for_policy
 _.copy_seconds  # fakes/copy_proxy.py CopyProxy, set by tools/bench/capture.py
+_.shutdown_seconds  # fakes/arm_world.py ArmWorld, set by tools/bench/capture.py
 offline.RecordingMonitor.make_urn  # called by the SDK's MockMonitor.RegisterResource (overridden)
 pools.POOL_IN_PLACE  # tests/pool_drain/test_drain_program.py checks it and POOL_REPLACE_ON_CHANGES cover batch.Pool
 image_stack.CONTRACT_OUTPUTS  # the image stack's output contract, checked by tests/program/test_image_stack.py

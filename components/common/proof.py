@@ -84,9 +84,10 @@ def fill_proof_target(guest_setup: str, container_url: str, client_id: str) -> s
 class Markers:
     """What the guest wrote under `<vmId>/`, judged for one VM instance and OS."""
 
-    bodies: Mapping[str, str]  # phase -> body (only the phases found)
+    bodies: Mapping[str, str]  # phase -> body (only the phases found and read)
     vm_instance_id: str
     os_type: OsType
+    listed: frozenset[str] = frozenset()  # every phase found, read or not
 
     def foreign(self) -> str | None:
         """A marker whose header does not name this VM instance and its phase (copied from another VM, or forged)."""

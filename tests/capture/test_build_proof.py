@@ -11,7 +11,7 @@ import time
 import pytest
 
 from fakes.provider_process import ProviderError
-from tests.capture.conftest import export_name
+from tests.capture.conftest import export_name, wait_for
 
 
 def _vhds(fakes, container):
@@ -59,7 +59,7 @@ def test_a_windows_guest_that_failed_stops_the_build_at_once_with_its_log_tail(w
     with pytest.raises(ProviderError) as failure:
         shared_provider.create(checked)
 
-    assert time.monotonic() - started < 10  # not the 60-minute deadline
+    assert time.monotonic() - started < 30  # not the 60-minute deadline
     details = failure.value.details
     assert "capture step 'wait_for_guest_power_off' failed" in details and "reported a failure" in details
     assert "The source files could not be found." in details and vm.power == "running"
@@ -88,3 +88,17 @@ def test_a_vm_already_generalized_without_a_marker_is_refused_and_not_exported(
 
     assert "is deallocated and already generalized but never proved that it deprovisioned" in failure.value.details
     assert world.disk_of(vm).grants == 0 and _vhds(fakes, container) == []
+
+
+def test_the_fake_guest_writes_its_generalized_marker_just_before_it_powers_off_and_never_without_it(world):
+    """As components/cloud_init.py and image/build-driver.ps1 do: setup-done when the setup ends, generalized once
+    deprovisioned, then the power-off; a guest still running its setup has only proved its setup."""
+    vm = world.add_vm(power_off_after=None)  # still setting up
+    world.advance()
+    assert world.markers(vm) == [f"{vm.instance_id}/setup-done"] and vm.power == "running"
+
+    vm.power_off_at = time.monotonic() + world.shutdown_seconds / 2  # deprovisioned: the shutdown is under way
+    world.advance()
+    assert f"{vm.instance_id}/generalized" in world.markers(vm) and vm.power == "running"
+
+    wait_for(lambda: (world.advance(), vm.power == "stopped")[1], 5)  # then the power-off

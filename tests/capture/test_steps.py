@@ -240,10 +240,20 @@ def _ctx(
 
 def test_the_guest_wait_polls_at_the_interval_until_power_off():
     compute, clock = ScriptedCompute(powers=["running", "running", "stopping", "stopped"]), FakeClock()
+    still_setting_up = {SETUP_DONE: f"{marker_header(SETUP_DONE, INSTANCE)}"}
 
-    state = wait_for_guest_power_off(_ctx(compute, clock))
+    state = wait_for_guest_power_off(_ctx(compute, clock, markers=still_setting_up))
 
     assert state.power == "stopped" and clock.sleeps == [15, 15, 15]
+
+
+def test_once_the_generalized_marker_is_listed_the_power_off_is_read_every_3_seconds_not_15():
+    compute, clock = ScriptedCompute(powers=["running", "running", "stopping", "stopped"]), FakeClock()
+
+    state = wait_for_guest_power_off(_ctx(compute, clock))  # the guest wrote its proof; its shutdown is under way
+
+    assert state.power == "stopped" and clock.sleeps == [3, 3, 3]
+    assert compute.calls.count("instance_state") == 4
 
 
 def test_the_guest_deadline_counts_from_the_vms_creation_and_names_the_replace_command():

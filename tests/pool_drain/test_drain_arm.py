@@ -65,15 +65,15 @@ def test_the_deadline_starts_when_the_resize_is_accepted_not_when_a_refused_drai
 ):
     """A drain that fails at its resize (here a 403), fixed and rerun later, gives the running task the whole
     drainTimeout from the rerun: the first run's clock never started."""
-    props = drain_props(OLD_POOL, "PT4S")  # before the task starts: the first call runs the program (seconds)
-    world = batch(live_pool(OLD_POOL, nodes=1, task_seconds=8.0))
+    props = drain_props(OLD_POOL, "PT2S")  # before the task starts: the first call runs the program (seconds)
+    world = batch(live_pool(OLD_POOL, nodes=1, task_seconds=4.0))
     world.fake.scenario.arm_denied = {"Microsoft.Batch/batchAccounts/pools/write"}
     first = start_provider(world)
     old_id, old_state = _recorded(first, props)
     world.submit(OLD_POOL, "running")
     with pytest.raises(ProviderError):
         first.delete(old_id, old_state)
-    time.sleep(4.5)  # the role is granted a while later: past the first run + drainTimeout
+    time.sleep(2.5)  # the role is granted a while later: past the first run + drainTimeout
     world.fake.scenario.arm_denied = set()
 
     rerun_started = time.time()

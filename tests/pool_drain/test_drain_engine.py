@@ -6,6 +6,7 @@ the pool is gone."""
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 
 import grpc
 import pytest
@@ -30,7 +31,7 @@ def _resizes(world, pool_id):
 def test_a_version_bump_lets_the_running_task_finish_then_deletes_the_old_pool_while_new_jobs_land_on_the_new_one(
     batch, start_provider, drain_props
 ):
-    world = batch(live_pool(OLD_POOL, nodes=2, task_seconds=3.0), live_pool(NEW_POOL, nodes=1, task_seconds=0.5))
+    world = batch(live_pool(OLD_POOL, nodes=2, task_seconds=1.5), live_pool(NEW_POOL, nodes=1, task_seconds=0.5))
     world.submit(OLD_POOL, "before-rollout")
     assert world.task("before-rollout").state == "running"
     provider = start_provider(world)
@@ -122,24 +123,28 @@ def test_sigint_during_the_drain_exits_within_the_grace_and_the_rerun_resumes_an
 
 
 def test_a_rerun_keeps_the_first_runs_deadline(batch, start_provider, drain_props):
-    world = batch(live_pool(OLD_POOL, nodes=1, task_seconds=120.0))
+    world = batch(live_pool(OLD_POOL, nodes=1, task_seconds=600.0))
     world.submit(OLD_POOL, "long")
     first = start_provider(world)
-    old_id, old_state = _recorded(first, drain_props(OLD_POOL, "PT5S"))
+    old_id, old_state = _recorded(first, drain_props(OLD_POOL, "PT10M"))
     pending = first.delete_async(old_id, old_state)
     wait_for(lambda: _resizes(world, OLD_POOL))
-    time.sleep(2.0)
     assert first.interrupt() == "exited"
     with pytest.raises(grpc.RpcError):
         pending.result()
     recorded = {item["name"]: item["value"] for item in world.pool(OLD_POOL).metadata}
     assert DRAIN_STARTED_METADATA in recorded
+    # The rerun comes 11 minutes after the first run started the drain: its PT10M deadline has passed.
+    started = datetime.fromisoformat(recorded[DRAIN_STARTED_METADATA].replace("Z", "+00:00")) - timedelta(minutes=11)
+    recorded[DRAIN_STARTED_METADATA] = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+    world.pool(OLD_POOL).metadata = [{"name": name, "value": value} for name, value in recorded.items()]
 
     rerun = start_provider(world)
     resumed = time.monotonic()
     rerun.delete(old_id, old_state)
 
-    assert time.monotonic() - resumed < 4.0, "the deadline restarted instead of resuming (PT5S from the first run)"
+    # Restarted, the deadline would hold the task (and this delete) for 10 more minutes
+    assert time.monotonic() - resumed < 60, "the deadline restarted instead of resuming (PT10M from the first run)"
     assert f"resumed the drain started {recorded[DRAIN_STARTED_METADATA]}" in rerun.stderr()
     assert world.gone(OLD_POOL) and world.fake.stopped_tasks == [("long", "work")]
 

@@ -31,7 +31,7 @@ def _recorded(provider, props):
 def test_a_drain_shows_the_nodes_left_and_its_deadline_on_its_row_then_how_it_ended(
     batch, start_provider, drain_props, engine
 ):
-    world = batch(live_pool(OLD_POOL, nodes=2, task_seconds=4.0))
+    world = batch(live_pool(OLD_POOL, nodes=2, task_seconds=2.0))
     world.submit(OLD_POOL, "long-task")
     provider = start_provider(world, ["--logtostderr", "-v=3", engine.address])
     checked, id_, state = _recorded(provider, drain_props(OLD_POOL))
