@@ -3,6 +3,8 @@ builder, and the base image pinned. Each "next `up`" is a run whose self-referen
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import Any
 
 import pulumi
@@ -45,7 +47,14 @@ def _versions(run: ProgramRun) -> dict[str, RegisteredResource]:
 
 
 def _published(*versions: str) -> dict[str, Any]:
-    """The stack outputs after publishing `versions` one `up` after another with the dev stack's builder."""
+    """The stack outputs after publishing `versions` one `up` after another with the dev stack's builder (a copy:
+    tests change it)."""
+    return copy.deepcopy(_published_once(versions))
+
+
+@functools.cache
+def _published_once(versions: tuple[str, ...]) -> dict[str, Any]:
+    """The program runs behind `_published`, once per module and sequence of versions (each run costs ~1 s)."""
     outputs: dict[str, Any] = {}
     for version in versions:
         outputs = run_program(_image(version), stack_outputs=outputs).outputs
