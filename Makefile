@@ -40,10 +40,6 @@ stage_target_system-deps := system-deps
 stage_target_lint := lint
 stage_target_typecheck := typecheck
 stage_target_unit := unit
-# lint and typecheck run beside the unit stage at a lower CPU priority: the unit stage is the critical path (a third of
-# its time is spent waiting on simulated Azure durations, which the checks then fill) and the checks end well before it.
-stage_nice_lint := nice -n 10
-stage_nice_typecheck := nice -n 10
 
 test:
 	@rm -rf $(TEST_TIMES) && mkdir -p $(TEST_TIMES)
@@ -68,7 +64,7 @@ test-stage-unit: test-stage-setup test-stage-node-deps test-stage-system-deps
 .PHONY: $(addprefix test-stage-,$(TEST_STAGES))
 $(addprefix test-stage-,$(TEST_STAGES)): test-stage-%:
 	@echo "==> $*"; start=$$(date +%s%N); \
-	$(stage_nice_$*) $(MAKE) --no-print-directory $(stage_target_$*); rc=$$?; \
+	$(MAKE) --no-print-directory $(stage_target_$*); rc=$$?; \
 	ms=$$(( ($$(date +%s%N) - start) / 1000000 )); echo "$$ms $$rc" > $(TEST_TIMES)/$*; \
 	printf '<== %s: %s in %d.%01d s\n' $* "$$([ $$rc = 0 ] && echo ok || echo "FAILED (exit $$rc)")" $$((ms / 1000)) $$((ms % 1000 / 100)); \
 	exit $$rc
