@@ -48,6 +48,12 @@ from components.common.stopping import SystemClock as _SystemClock
 log = logging.getLogger("components.canary")
 
 TASK_ID = "canary"
+# A Spot node Azure reclaimed is `preempted` until Spot capacity returns ("The Spot/Low-priority Compute Node has been
+# preempted", BatchNodeState): not a fault of the image, so the timeout says what to do about it.
+PREEMPTED_HINT = (
+    ". Its Spot node was preempted (Azure took the capacity back; Batch waits for Spot capacity to return): nothing "
+    "says the image is at fault. Run `pulumi up` again, or set image.canary.spot to false for a dedicated node"
+)
 POOL_NAME_MAX = 64  # Pool - Create: poolName ^[a-zA-Z0-9_-]+$, at most 64 characters
 
 
@@ -170,7 +176,8 @@ class Canary:
                 return None
             self.progress.status(snapshot.describe() + (", start task running" if starting else ""))
             if self._remaining() <= 0:
-                return f"the canary node was not ready within {self.spec.timeout} ({snapshot.describe()})"
+                late = f"the canary node was not ready within {self.spec.timeout} ({snapshot.describe()})"
+                return late + (PREEMPTED_HINT if snapshot.node_states["preempted"] else "")
             self.clock.sleep(max(0.0, min(self.poll_seconds, self._remaining())))
 
     def _node_failure(self, err: NodeCheckError) -> str:

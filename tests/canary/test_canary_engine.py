@@ -116,6 +116,17 @@ def test_a_node_that_never_gets_ready_fails_at_the_timeout_with_its_state(world,
     assert "the canary node was not ready within PT2S" in out["failure"] and "1 starting" in out["failure"]
 
 
+def test_a_preempted_spot_node_fails_at_the_timeout_saying_it_was_preempted_not_the_image(world, start_provider):
+    _, _, _, out = _failed(world, start_provider, canary_pool(node("creating", "preempted")), timeout="PT2S")
+    assert "the canary node was not ready within PT2S" in out["failure"] and "1 preempted" in out["failure"]
+    assert "Its Spot node was preempted" in out["failure"] and "image.canary.spot to false" in out["failure"]
+
+
+def test_a_node_that_never_gets_ready_says_nothing_of_preemption(world, start_provider):
+    _, _, _, out = _failed(world, start_provider, canary_pool(node("creating", "starting")), timeout="PT2S")
+    assert "preempted" not in out["failure"]
+
+
 def test_deleting_a_failed_canary_deletes_its_kept_pool_and_a_second_delete_finds_it_gone(world, start_provider):
     errors = [{"code": "NodeAgentStartFailed", "message": "The node agent could not start."}]
     w, provider, id_, out = _failed(world, start_provider, canary_pool(node("unusable", errors=errors)))
