@@ -388,3 +388,27 @@ def test_a_start_task_change_after_the_canary_passed_updates_the_pools_in_place(
     assert "0 to create, 1 to update, 0 to replace, 0 to delete, 37 unchanged" in out
     assert "~  update  pools-render (Pool)" in out.splitlines()
     assert "canary (ImageCanary)" not in out.split("Against", 1)[1].split("Warnings", 1)[0]
+
+
+def test_a_canary_whose_last_run_failed_shows_as_replaced_with_why(dev_export: Path, tmp_path: Path) -> None:
+    """As the canary provider's diff: a failed canary (output `passed: false`, kept in the state so that `destroy`
+    finds its pool) is replaced by the next `up`, which runs it again from the start, though no input changed. The
+    failed update registered no stack outputs, so the record does not name the version yet."""
+    export = json.loads(dev_export.read_text())
+    resources = export["deployment"]["resources"]
+    (canary,) = [r for r in resources if r["type"] == "pulumi-python:dynamic/canary:ImageCanary"]
+    canary["outputs"].update(passed=False, failure="the canary of image version 1.0.0 failed: ...")
+    resources[0]["outputs"] = {}  # the pulumi:pulumi:Stack: a failed first update registered none
+    failed = tmp_path / "failed.json"
+    failed.write_text(json.dumps(export))
+
+    code, out, _ = _main("--stack", "dev", "--graph", "none", "--against", str(failed))
+
+    assert code == 0
+    assert "+- replace canary (ImageCanary)" in out.splitlines()
+    assert "its last run failed: the next `up` runs the canary again from the start" in out
+
+
+def test_a_canary_that_passed_is_unchanged(dev_export: Path) -> None:
+    code, out, _ = _main("--stack", "dev", "--graph", "none", "--against", str(dev_export))
+    assert code == 0 and "canary (ImageCanary)" not in out.split("Against", 1)[1].split("Warnings", 1)[0]

@@ -424,6 +424,11 @@ def _stored(value: Any) -> Any:
 # --- comparing -----------------------------------------------------------------------------------------------------
 
 
+# A canary whose last run failed (output `passed: false`) is replaced by the next `up`, whatever its inputs: the
+# provider's diff retries it from the start (components/canary/provider.py).
+CANARY_FAILED_REASON = "its last run failed: the next `up` runs the canary again from the start (canary/provider.py)"
+
+
 def replace_keys(record: RegisteredResource) -> dict[str, str]:
     """The inputs whose change replaces this resource, each with the reason."""
     keys: dict[str, str] = {}
@@ -510,6 +515,8 @@ def compare(
             star = "*" in replace_set and "marked replaceOnChanges in the program"
             reason = replace_set.get(key) or star or ""
             properties.append(PropertyChange(key, reason, diffs, replaced_inputs.get(key, "")))
+        if record.typ == CANARY_TYPE and before.outputs.get("passed") is False:  # canary/provider.py diff
+            properties.append(PropertyChange("passed", CANARY_FAILED_REASON, [("passed", False, "(unknown)")]))
         action: Action = "replace" if any(p.replaces for p in properties) else "update" if properties else "same"
         was = before.urn if before.urn != urn else ""
         decided[urn] = Change(urn, record.typ, record.name, action, properties, was=was)
