@@ -109,11 +109,22 @@ def _versions_client(image_id: str) -> Iterator[tuple[Any, dict[str, str]]]:
         yield client.gallery_image_versions, {"group": ref["group"], "gallery": ref["gallery"], "image": ref["image"]}
 
 
-def _read(versions: Any, where: dict[str, str], names: list[str]) -> dict[str, bool]:
-    """Each version's excludeFromLatest as Azure has it (absent: false)."""
+def _read(versions: Any, where: dict[str, str], names: list[str], missing_ok: bool = False) -> dict[str, bool]:
+    """Each version's excludeFromLatest as Azure has it (absent: false). `missing_ok`: a version that is gone (404)
+    reads as not excluded, since no `latest` can resolve to it (a refresh after a version was deleted by hand)."""
+    from azure.core.exceptions import ResourceNotFoundError
+
     found = {}
     for name in names:
-        version = versions.get(where["group"], where["gallery"], where["image"], name, api_version=GALLERY_API_VERSION)
+        try:
+            version = versions.get(
+                where["group"], where["gallery"], where["image"], name, api_version=GALLERY_API_VERSION
+            )
+        except ResourceNotFoundError:
+            if not missing_ok:
+                raise
+            found[name] = False
+            continue
         profile = version.publishing_profile
         found[name] = bool(profile.exclude_from_latest) if profile is not None else False
     return found
@@ -181,9 +192,18 @@ class LatestProvider(ResourceProvider):
         return UpdateResult({**_inputs(_news), "excluded": _sync(_news)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The flags as Azure has them. A version that is gone reads as not excluded; a gallery that can't be read
+        (no role, ARM unreachable) keeps the record as it was, with a warning, so `pulumi refresh` goes on (as the
+        pool drain's read). Never nothing: the engine would drop the resource, and its flags are still owned."""
+        from azure.core.exceptions import AzureError
+
         names = list(props.get("versions") or [])
-        with _versions_client(str(props["image_definition_id"])) as (versions, where):
-            current = _read(versions, where, names)
+        try:
+            with _versions_client(str(props["image_definition_id"])) as (versions, where):
+                current = _read(versions, where, names, missing_ok=True)
+        except AzureError as err:
+            log.warning("gallery-latest: the versions' flags could not be read (%s); kept as recorded", err)
+            return ReadResult(id_, props, _inputs(props))
         return ReadResult(id_, {**props, "excluded": [n for n in names if current[n]]}, _inputs(props))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:

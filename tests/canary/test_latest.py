@@ -87,6 +87,30 @@ def test_refresh_shows_a_flag_changed_by_hand_and_the_next_up_sets_it_back(world
     assert fixed["excluded"] == ["1.3.0"] and not world.excluded(f"{IMAGE_ID}/versions/1.4.0")
 
 
+def test_refresh_after_a_version_was_deleted_by_hand_reads_it_as_not_excluded(world, provider):
+    for name in ("1.3.0", "1.4.0"):
+        world.add_gallery_version(IMAGE_ID, name)
+    id_, out = provider.create(props("1.4.0", ["1.3.0", "1.4.0"]))
+    del world.gallery_versions[f"{IMAGE_ID}/versions/1.3.0".lower()]  # deleted in the portal
+
+    _, refreshed, _ = provider.read(id_, out)
+
+    assert refreshed["excluded"] == []  # no `latest` can resolve to a version that is gone
+
+
+def test_refresh_with_the_gallery_unreadable_keeps_the_record_as_it_was(world, provider):
+    for name in ("1.3.0", "1.4.0"):
+        world.add_gallery_version(IMAGE_ID, name)
+    id_, out = provider.create(props("1.4.0", ["1.3.0", "1.4.0"]))
+    # the refreshing identity has no read on the gallery: ARM's 403 AuthorizationFailed
+    world.fault("get_gallery_version", status=403, times=1000, code="AuthorizationFailed", message="no read")
+
+    _, refreshed, _ = provider.read(id_, out)
+
+    assert refreshed["excluded"] == ["1.3.0"]  # the record as it was, not dropped from the state
+    assert "could not be read" in provider.stderr()
+
+
 def test_check_refuses_a_latest_version_the_stack_does_not_declare(provider):
     _, failures = provider.check(props("2.0.0", ["1.3.0", "1.4.0"]))
     assert failures == [("latest_version", "'2.0.0' must be one of versions ['1.3.0', '1.4.0']")]
