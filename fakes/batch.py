@@ -28,6 +28,12 @@ Batch's rules the fake enforces (each traced):
   `PoolNotEmpty` is this fake's own name;
 - `Scenario.data_plane_closed`: every data-plane request gets 403 `AuthorizationFailure`, as an account with
   `publicNetworkAccess: Disabled` or IP rules that don't list the caller answers; ARM still answers;
+- `Scenario.data_plane_denied_first`: the first N data-plane requests get the same 403, as for a caller whose new
+  role assignment has not reached Batch yet ("Troubleshoot Azure RBAC", learn.microsoft.com/azure/
+  role-based-access-control/troubleshooting: when you assign roles "it can take up to 10 minutes for changes to take
+  effect"); the code Batch answers meanwhile is not documented, this fake reuses `AuthorizationFailure`;
+- ARM Pool - Create (PUT, the canary's) refuses with 400 what the spec refuses (`_refused_pool_body`); the pool it
+  creates is `Scenario.created_pool` under the new id, with one node per targeted node;
 - `Scenario.arm_denied`: ARM answers 403 `AuthorizationFailed` naming the action (Microsoft.Batch/batchAccounts/pools/
   read, write, delete; disableAutoScale and stopResize are `.../pools/<name>/action`) for the actions listed;
 - `Scenario.arm_throttled`: ARM answers 429 `TooManyRequests` with `Retry-After: 60` for the actions listed
